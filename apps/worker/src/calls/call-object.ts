@@ -1,0 +1,271 @@
+import { DurableObject } from "cloudflare:workers";
+import { createProvider, ProviderError, type CallProvider, type ProviderEvent } from "@switchboard/providers";
+import { canTransition, HANGUP_STATUSES, isTerminal, pathTo, type CallOutcome, type CallStatus } from "@switchboard/schemas";
+import type { Env } from "../env";
+import { writeThrough, type CallSnapshot, type OutboxEntry } from "./write-through";
+
+interface CallState extends CallSnapshot {
+  provider: string;
+  /** Last history sequence number used; the create request wrote seq 0. */
+  seq: number;
+}
+
+interface ScriptEntry {
+  dueAt: number;
+  event: ProviderEvent;
+}
+
+export type HangupResult = "hung-up" | "not-hangable";
+
+/** The call row and agent the object needs to place a call, read from D1 once at start. */
+interface CallRecord {
+  id: string;
+  tenant_id: string;
+  status: CallStatus;
+  provider: string;
+  phone_number: string;
+  reason: string | null;
+  recording: number;
+  client_metadata: string | null;
+  agent_id: string;
+  agent_name: string;
+  agent_settings: string;
+}
+
+const WRITE_RETRY_MAX_MS = 60_000;
+
+/**
+ * One call: its state machine, its hangup lock and its write-through to D1.
+ *
+ * Every status change goes through `move()`, which checks CALL_TRANSITIONS, and is then written
+ * to D1 (the call row and an append-only event) by `flush()`. A failed D1 write stays in the
+ * outbox and is retried on the alarm, so no transition is lost. Check-and-set happens in memory
+ * before any await, so concurrent hangups, or a hangup racing the call's own end, have one winner.
+ */
+export class CallObject extends DurableObject<Env> {
+  private state: CallState | null = null;
+  private outbox: OutboxEntry[] = [];
+  private script: ScriptEntry[] = [];
+  private writeAttempts = 0;
+  private retryWriteAt: number | null = null;
+  private flushing: Promise<void> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      const stored = await ctx.storage.get(["state", "outbox", "script", "retryWriteAt"]);
+      this.state = (stored.get("state") as CallState | undefined) ?? null;
+      this.outbox = (stored.get("outbox") as OutboxEntry[] | undefined) ?? [];
+      this.script = (stored.get("script") as ScriptEntry[] | undefined) ?? [];
+      this.retryWriteAt = (stored.get("retryWriteAt") as number | undefined) ?? null;
+    });
+  }
+
+  /** The call's current status, or null if it was never started here. */
+  async status(): Promise<CallStatus | null> {
+    return this.state?.status ?? null;
+  }
+
+  /**
+   * Dials the call. Idempotent: a call already started here is never dialed again, whoever asks.
+   * Returns the status after the attempt.
+   */
+  async start(callId: string): Promise<CallStatus | null> {
+    if (this.state) return this.state.status;
+    const record = await this.env.DB.prepare(
+      `SELECT c.id, c.tenant_id, c.status, c.provider, c.phone_number, c.reason, c.recording, c.client_metadata,
+              a.id AS agent_id, a.name AS agent_name, a.settings AS agent_settings
+         FROM calls c JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id
+        WHERE c.id = ?`,
+    )
+      .bind(callId)
+      .first<CallRecord>();
+    // Re-check after the await: another start may have won meanwhile.
+    if (this.state) return (this.state as CallState).status;
+    if (!record || isTerminal(record.status)) return null;
+
+    this.state = {
+      callId: record.id,
+      tenantId: record.tenant_id,
+      status: record.status,
+      outcome: null,
+      provider: record.provider,
+      providerCallId: null,
+      startedAt: null,
+      endedAt: null,
+      finalReport: null,
+      transcript: null,
+      seq: 0,
+    };
+    if (record.status !== "initiating") this.move("initiating", "dispatched");
+    await this.persist();
+
+    const provider = this.provider();
+    try {
+      const placed = await provider.placeCall({
+        callId: record.id,
+        toNumber: record.phone_number,
+        agent: { id: record.agent_id, name: record.agent_name, settings: JSON.parse(record.agent_settings) },
+        metadata: record.client_metadata ? JSON.parse(record.client_metadata) : {},
+        reason: record.reason,
+        recording: record.recording === 1,
+      });
+      const state = this.state;
+      state.providerCallId = placed.providerCallId;
+      this.note("provider.placed", { provider: provider.name, providerCallId: placed.providerCallId });
+      if (state.status !== "initiating") {
+        // Hung up while the provider was placing the call: drop the line it just opened.
+        await this.safeHangup(provider, placed.providerCallId);
+      } else {
+        const now = Date.now();
+        this.script = (placed.script ?? []).map((s) => ({ dueAt: now + s.afterMs, event: s.event }));
+      }
+    } catch (error) {
+      const message = error instanceof ProviderError ? error.message : "provider unavailable";
+      this.note("provider.failed", { provider: provider.name, message });
+      if (this.state.status === "initiating") this.end("failed", "provider_error", "provider.failed");
+    }
+    await this.commit();
+    return this.state.status;
+  }
+
+  /** Hangs up if the call is in a stage that allows it; exactly one of many concurrent callers wins. */
+  async hangup(): Promise<HangupResult> {
+    const state = this.state;
+    if (!state || !HANGUP_STATUSES.includes(state.status)) return "not-hangable";
+    this.end("failed", "hung_up_by_api", "hangup");
+    this.script = [];
+    const providerCallId = state.providerCallId;
+    await this.commit();
+    if (providerCallId) await this.safeHangup(this.provider(), providerCallId);
+    return "hung-up";
+  }
+
+  /**
+   * Applies a provider's report. Duplicates and reports that would move the call backwards
+   * change nothing (delivery is at-least-once and unordered). Returns whether anything moved.
+   */
+  async applyProviderEvent(event: ProviderEvent): Promise<boolean> {
+    const moved = this.apply(event);
+    if (moved) await this.commit();
+    return moved;
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const due = this.script.filter((s) => s.dueAt <= now);
+    this.script = this.script.filter((s) => s.dueAt > now);
+    for (const entry of due) this.apply(entry.event);
+    if (this.retryWriteAt !== null && this.retryWriteAt <= now) this.retryWriteAt = null;
+    await this.commit();
+  }
+
+  // --- state machine -------------------------------------------------------
+
+  private apply(event: ProviderEvent): boolean {
+    const state = this.state;
+    if (!state || isTerminal(state.status)) return false;
+    const path = pathTo(state.status, event.status);
+    if (!path) return false;
+    for (const step of path.slice(0, -1)) this.move(step, "provider.status");
+    if (event.transcript) state.transcript = event.transcript;
+    if (event.finalReport) state.finalReport = event.finalReport;
+    if (event.outcome) state.outcome = event.outcome;
+    if (isTerminal(event.status)) {
+      this.end(event.status, event.outcome ?? state.outcome ?? "provider_error", "provider.status", event.detail);
+    } else {
+      this.move(event.status, "provider.status", event.detail);
+    }
+    return true;
+  }
+
+  /** The single place a status changes. Throws on a transition the lifecycle table forbids. */
+  private move(to: CallStatus, type: string, detail?: Record<string, unknown>) {
+    const state = this.state!;
+    const from = state.status;
+    if (!canTransition(from, to)) throw new Error(`illegal call transition ${from} -> ${to}`);
+    const now = Date.now();
+    state.status = to;
+    if ((to === "dialing" || to === "in-progress") && state.startedAt === null) state.startedAt = now;
+    // The line is down once the call is summarizing or has ended.
+    if ((to === "summarizing" || isTerminal(to)) && state.endedAt === null) state.endedAt = now;
+    this.push({ type, from, to, detail: detail ?? null, at: now });
+  }
+
+  private end(to: CallStatus, outcome: CallOutcome, type: string, detail?: Record<string, unknown>) {
+    this.state!.outcome = outcome;
+    this.move(to, type, { outcome, ...detail });
+  }
+
+  /** A history entry with no status change. */
+  private note(type: string, detail: Record<string, unknown>) {
+    this.push({ type, from: null, to: null, detail, at: Date.now() });
+  }
+
+  private push(entry: Omit<OutboxEntry, "seq">) {
+    const state = this.state!;
+    state.seq += 1;
+    this.outbox.push({ seq: state.seq, ...entry });
+  }
+
+  // --- persistence ---------------------------------------------------------
+
+  private async persist() {
+    await this.ctx.storage.put({ state: this.state, outbox: this.outbox, script: this.script, retryWriteAt: this.retryWriteAt });
+  }
+
+  /** Persist, write through to D1, and set the alarm for whatever is due next. */
+  private async commit() {
+    await this.persist();
+    await this.flush();
+    await this.scheduleAlarm();
+  }
+
+  private flush(): Promise<void> {
+    this.flushing ??= this.drainOutbox().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async drainOutbox() {
+    while (this.outbox.length && this.state && this.retryWriteAt === null) {
+      const batch = this.outbox.slice(0, 40);
+      const lastSeq = batch[batch.length - 1]!.seq;
+      try {
+        await writeThrough(this.env.DB, this.state, batch);
+        this.outbox = this.outbox.filter((e) => e.seq > lastSeq);
+        this.writeAttempts = 0;
+      } catch (error) {
+        this.writeAttempts += 1;
+        this.retryWriteAt = Date.now() + Math.min(WRITE_RETRY_MAX_MS, 500 * 2 ** this.writeAttempts);
+        console.error(JSON.stringify({ level: "warn", msg: "d1 write-through failed; will retry", callId: this.state.callId, attempt: this.writeAttempts, error: String(error) }));
+      }
+      await this.ctx.storage.put({ outbox: this.outbox, retryWriteAt: this.retryWriteAt });
+    }
+  }
+
+  private async scheduleAlarm() {
+    const times = [this.script[0]?.dueAt, this.outbox.length ? (this.retryWriteAt ?? Date.now()) : undefined]
+      .filter((t): t is number => t !== undefined);
+    if (times.length) await this.ctx.storage.setAlarm(Math.min(...times));
+    else await this.ctx.storage.deleteAlarm();
+  }
+
+  // --- provider ------------------------------------------------------------
+
+  private provider(): CallProvider {
+    const duration = Number(this.env.SIMULATOR_DURATION_MS);
+    return createProvider(this.state!.provider, Number.isFinite(duration) && duration >= 0 ? { simulatorDurationMs: duration } : {});
+  }
+
+  private async safeHangup(provider: CallProvider, providerCallId: string) {
+    try {
+      await provider.hangup(providerCallId);
+      this.note("provider.hangup", { provider: provider.name });
+    } catch (error) {
+      this.note("provider.hangup_failed", { provider: provider.name, message: error instanceof Error ? error.message : "unknown" });
+    }
+    await this.commit();
+  }
+}

@@ -1,0 +1,116 @@
+import type { CallCreate, CallStatus } from "@switchboard/schemas";
+import { tables } from "@switchboard/schemas";
+import { getAgent } from "../agents/store";
+import { ApiError } from "../errors";
+import { chunk, rowsPerStatement, type Db } from "../lib/db";
+import { getPatientsByIds } from "../patients/store";
+import type { PatientError, PatientValidationBody } from "./patient-errors";
+
+export interface CreatedBatch {
+  batchId: string;
+  calls: { callId: string; status: CallStatus }[];
+  scheduledAt: number | null;
+}
+
+/**
+ * Validates a create request against the tenant's agents and patients, then writes the campaign,
+ * its calls and their first history rows in atomic, chunked D1 batches. Dialing is the caller's job.
+ */
+export async function createBatch(db: Db, tenantId: string, body: CallCreate, now = Date.now()): Promise<CreatedBatch> {
+  const scheduledAt = body.scheduledAt === undefined ? null : Date.parse(body.scheduledAt);
+  if (scheduledAt !== null && scheduledAt <= now) {
+    throw new ApiError(400, "scheduledAt must be a valid future ISO 8601 date");
+  }
+  const agent = await getAgent(db, tenantId, body.agentId);
+  if (!agent) throw new ApiError(404, "Agent not found");
+
+  const patients = await getPatientsByIds(db, tenantId, body.patients.map((p) => p.patientId));
+  const unknown: PatientError[] = [];
+  const missingPhone: PatientError[] = [];
+  body.patients.forEach((p, index) => {
+    const patient = patients.get(p.patientId);
+    if (!patient) {
+      unknown.push(patientError(index, p, "patientId", "patient not found", "The id of an existing patient of your organization", p.patientId));
+    } else if (!patient.phoneNumber) {
+      missingPhone.push(patientError(index, p, "phoneNumber", "patient has no phone number", "E.164 phone number on the patient record (e.g., +15555551234)", null));
+    }
+  });
+  if (unknown.length) throw validationFailure("Validation failed for one or more patients", unknown);
+  if (missingPhone.length) {
+    const ids = missingPhone.map((e) => String(e.patientId));
+    throw validationFailure(`Patients missing phone numbers: ${ids.join(", ")}`, missingPhone, ids);
+  }
+
+  const batchId = crypto.randomUUID();
+  const status: CallStatus = scheduledAt === null ? "initiating" : "scheduled";
+  const callRows: (typeof tables.calls.$inferInsert)[] = body.patients.map((p, i) => ({
+    id: crypto.randomUUID(),
+    tenantId,
+    campaignId: batchId,
+    agentId: agent.id,
+    patientId: p.patientId,
+    phoneNumber: patients.get(p.patientId)!.phoneNumber!,
+    status,
+    outcome: null,
+    provider: agent.provider,
+    providerCallId: null,
+    reason: body.reason ?? null,
+    recording: body.recording,
+    clientMetadata: p.extended ?? null,
+    finalReport: null,
+    transcript: null,
+    scheduledAt,
+    // One millisecond apart keeps a batch's calls in request order when listed newest first.
+    createdAt: now + i,
+    startedAt: null,
+    endedAt: null,
+    updatedAt: now,
+  }));
+  const eventRows: (typeof tables.callEvents.$inferInsert)[] = callRows.map((c) => ({
+    callId: c.id,
+    tenantId,
+    seq: 0,
+    type: "created",
+    fromStatus: null,
+    toStatus: status,
+    detail: { batchId },
+    at: now,
+  }));
+
+  const statements = [
+    db.insert(tables.campaigns).values({
+      id: batchId,
+      tenantId,
+      agentId: agent.id,
+      name: body.name ?? null,
+      description: body.description ?? null,
+      reason: body.reason ?? null,
+      recording: body.recording,
+      scheduledAt,
+      status: scheduledAt === null ? "released" : "scheduled",
+      createdAt: now,
+    }),
+    ...chunk(callRows, rowsPerStatement(Object.keys(callRows[0]!).length)).map((rows) => db.insert(tables.calls).values(rows)),
+    ...chunk(eventRows, rowsPerStatement(8)).map((rows) => db.insert(tables.callEvents).values(rows)),
+  ] as const;
+  // D1 applies a batch atomically: the campaign and all its calls exist, or none do.
+  await db.batch(statements as unknown as Parameters<Db["batch"]>[0]);
+
+  return { batchId, calls: callRows.map((c) => ({ callId: c.id!, status })), scheduledAt };
+}
+
+function patientError(
+  index: number,
+  requested: CallCreate["patients"][number],
+  field: string,
+  message: string,
+  expectedFormat: string,
+  receivedValue: unknown,
+): PatientError {
+  return { index, patientId: requested.patientId, failedObject: requested, errors: [{ field, message, expectedFormat, receivedValue }] };
+}
+
+function validationFailure(message: string, errors: PatientError[], missingPhoneNumbers?: string[]): ApiError {
+  const body: PatientValidationBody = { statusCode: 400, message, errors, ...(missingPhoneNumbers ? { missingPhoneNumbers } : {}) };
+  return new ApiError(400, message, body);
+}

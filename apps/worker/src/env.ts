@@ -1,0 +1,13 @@
+import type { CallObject } from "./calls/call-object";
+
+/** Bindings and vars of the API worker. */
+export interface Env {
+  DB: D1Database;
+  CALLS: DurableObjectNamespace<CallObject>;
+  /** Operator token for /admin. A secret in production; `dev-admin-token` from .dev.vars locally. */
+  ADMIN_TOKEN?: string;
+  /** `production`, `development` or `test`. */
+  ENVIRONMENT?: string;
+  /** Simulator end-to-end duration when an agent sets none (ms). */
+  SIMULATOR_DURATION_MS?: string;
+}

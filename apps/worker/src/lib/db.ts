@@ -1,0 +1,20 @@
+import { drizzle } from "drizzle-orm/d1";
+import { tables } from "@switchboard/schemas";
+
+export function createDb(d1: D1Database) {
+  return drizzle(d1, { schema: tables });
+}
+export type Db = ReturnType<typeof createDb>;
+
+/** D1 binds at most 100 parameters per statement; bulk inserts are cut to fit. */
+export const D1_MAX_PARAMS = 100;
+
+export function rowsPerStatement(columnsPerRow: number): number {
+  return Math.max(1, Math.floor(D1_MAX_PARAMS / columnsPerRow));
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,48 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
+import { tables } from "@switchboard/schemas";
+import { ApiError } from "../errors";
+import { secretsEqual, sha256Hex } from "../lib/crypto";
+import type { AppEnv } from "../types";
+
+/** The key from `X-API-Key`, `API-KEY` or `Authorization: Bearer`. */
+function presentedKey(headers: { header(name: string): string | undefined }): string | undefined {
+  const direct = headers.header("X-API-Key") ?? headers.header("API-KEY");
+  if (direct) return direct.trim();
+  const auth = headers.header("Authorization");
+  const match = auth?.match(/^Bearer\s+(.+)$/i);
+  return match?.[1]?.trim();
+}
+
+/**
+ * Resolves the tenant from an API key. A `TENANT` header, when sent, must name the key's own tenant.
+ */
+export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const key = presentedKey(c.req);
+  if (!key) throw new ApiError(401, "Missing API key: send X-API-Key, API-KEY or Authorization: Bearer");
+  const keyHash = await sha256Hex(key);
+  const row = await c.var.db
+    .select({ id: tables.apiKeys.id, tenantId: tables.apiKeys.tenantId })
+    .from(tables.apiKeys)
+    .where(and(eq(tables.apiKeys.keyHash, keyHash), isNull(tables.apiKeys.revokedAt)))
+    .get();
+  if (!row) throw new ApiError(401, "Invalid API key");
+  const tenantHeader = c.req.header("TENANT");
+  if (tenantHeader !== undefined && tenantHeader.trim() !== row.tenantId) {
+    throw new ApiError(403, "The TENANT header does not match the API key's tenant");
+  }
+  c.set("tenantId", row.tenantId);
+  c.set("apiKeyId", row.id);
+  await next();
+});
+
+/** Operator endpoints: `Authorization: Bearer <ADMIN_TOKEN>`. With no token configured, admin is closed. */
+export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const expected = c.env.ADMIN_TOKEN;
+  const auth = c.req.header("Authorization");
+  const token = auth?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  if (!expected || !token || !(await secretsEqual(token, expected))) {
+    throw new ApiError(401, "Invalid or missing admin token");
+  }
+  await next();
+});

@@ -1,0 +1,53 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { tables, type Patient, type PatientCreate, type PatientUpdate } from "@switchboard/schemas";
+import { ApiError } from "../errors";
+import { chunk, type Db } from "../lib/db";
+import { toE164 } from "../lib/phone";
+import { iso } from "../lib/time";
+import { isIanaTimezone } from "../lib/timezone";
+
+export type PatientRow = typeof tables.patients.$inferSelect;
+
+export function patientToWire(row: PatientRow): Patient {
+  return {
+    patient_id: row.id,
+    first_name: row.firstName,
+    last_name: row.lastName,
+    birth_date: row.birthDate,
+    email: row.email,
+    phone_number: row.phoneNumber,
+    timezone: row.timezone,
+    created_at: iso(row.createdAt),
+    updated_at: iso(row.updatedAt),
+  };
+}
+
+/** Checks and normalizes the fields zod cannot: E.164 phone numbers and IANA zones. */
+export function normalizePatientInput<T extends PatientCreate | PatientUpdate>(input: T): T {
+  const out = { ...input };
+  if (typeof input.phoneNumber === "string") {
+    const e164 = toE164(input.phoneNumber);
+    if (!e164) throw new ApiError(400, "phoneNumber must be a valid phone number (E.164, e.g. +15555551234)");
+    out.phoneNumber = e164;
+  }
+  if (typeof input.timezone === "string" && !isIanaTimezone(input.timezone)) {
+    throw new ApiError(400, "timezone must be an IANA time zone such as America/New_York");
+  }
+  return out;
+}
+
+export async function getPatient(db: Db, tenantId: string, id: string): Promise<PatientRow | undefined> {
+  return db.select().from(tables.patients).where(and(eq(tables.patients.id, id), eq(tables.patients.tenantId, tenantId))).get();
+}
+
+/** Patients of one tenant by id, read in chunks that respect D1's bound-parameter limit. */
+export async function getPatientsByIds(db: Db, tenantId: string, ids: readonly string[]): Promise<Map<string, PatientRow>> {
+  const unique = [...new Set(ids)];
+  const chunks = chunk(unique, 90);
+  const results = await Promise.all(
+    chunks.map((part) =>
+      db.select().from(tables.patients).where(and(eq(tables.patients.tenantId, tenantId), inArray(tables.patients.id, part))),
+    ),
+  );
+  return new Map(results.flat().map((row) => [row.id, row]));
+}

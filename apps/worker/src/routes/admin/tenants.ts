@@ -1,0 +1,92 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { count, desc, eq } from "drizzle-orm";
+import { PageQuery, Tenant, TenantCreate, TenantCreated, TenantList, TenantUpdate, pathId, tables } from "@switchboard/schemas";
+import { ApiError } from "../../errors";
+import { offsetOf, pagination } from "../../lib/pagination";
+import { iso } from "../../lib/time";
+import { isIanaTimezone } from "../../lib/timezone";
+import { issueApiKey } from "../../tenants/keys";
+import type { App } from "../../types";
+import { adminSecurity, errorResponses, jsonBody, jsonResponse } from "../openapi";
+
+const tags = ["Admin"];
+const TenantParams = z.object({ tenantId: pathId("tenantId") });
+
+function toWire(row: typeof tables.tenants.$inferSelect): z.infer<typeof Tenant> {
+  return { id: row.id, name: row.name, concurrencyLimit: row.concurrencyLimit, timezone: row.timezone, createdAt: iso(row.createdAt) };
+}
+
+function checkTimezone(zone: string | undefined) {
+  if (zone !== undefined && !isIanaTimezone(zone)) throw new ApiError(400, "timezone must be an IANA time zone such as America/New_York");
+}
+
+export function registerTenantRoutes(app: App) {
+  app.openapi(
+    createRoute({
+      method: "post", path: "/admin/tenants", tags, security: adminSecurity,
+      summary: "Create a tenant and its first API key",
+      request: { body: jsonBody(TenantCreate) },
+      responses: { 201: jsonResponse(TenantCreated, "The tenant, with its first API key (shown once)"), ...errorResponses(400, 401) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      checkTimezone(body.timezone);
+      const row = {
+        id: crypto.randomUUID(),
+        name: body.name,
+        concurrencyLimit: body.concurrencyLimit ?? 10,
+        timezone: body.timezone ?? "America/New_York",
+        createdAt: Date.now(),
+      };
+      await c.var.db.insert(tables.tenants).values(row);
+      const key = await issueApiKey(c.var.db, row.id, "default");
+      return c.json({ ...toWire(row), apiKey: key.apiKey, apiKeyId: key.id }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get", path: "/admin/tenants", tags, security: adminSecurity, summary: "List tenants",
+      request: { query: PageQuery },
+      responses: { 200: jsonResponse(TenantList, "Tenants, newest first"), ...errorResponses(400, 401) },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const [rows, [totals]] = await Promise.all([
+        c.var.db.select().from(tables.tenants).orderBy(desc(tables.tenants.createdAt), desc(tables.tenants.id)).limit(query.size).offset(offsetOf(query.start)),
+        c.var.db.select({ total: count() }).from(tables.tenants),
+      ]);
+      return c.json({ data: rows.map(toWire), pagination: pagination(query, rows.length, totals?.total ?? 0) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get", path: "/admin/tenants/{tenantId}", tags, security: adminSecurity, summary: "Get a tenant",
+      request: { params: TenantParams },
+      responses: { 200: jsonResponse(Tenant, "The tenant"), ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const row = await c.var.db.select().from(tables.tenants).where(eq(tables.tenants.id, c.req.valid("param").tenantId)).get();
+      if (!row) throw new ApiError(404, "Tenant not found");
+      return c.json(toWire(row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch", path: "/admin/tenants/{tenantId}", tags, security: adminSecurity,
+      summary: "Change a tenant's name, concurrency limit or default time zone",
+      request: { params: TenantParams, body: jsonBody(TenantUpdate) },
+      responses: { 200: jsonResponse(Tenant, "The updated tenant"), ...errorResponses(400, 401, 404) },
+    }),
+    async (c) => {
+      const { tenantId } = c.req.valid("param");
+      const body = c.req.valid("json");
+      checkTimezone(body.timezone);
+      const row = await c.var.db.update(tables.tenants).set(body).where(eq(tables.tenants.id, tenantId)).returning().get();
+      if (!row) throw new ApiError(404, "Tenant not found");
+      return c.json(toWire(row), 200);
+    },
+  );
+}

@@ -1,0 +1,96 @@
+import type { ScheduledProviderEvent, TranscriptTurn } from "../types";
+
+export type SimulatedOutcome = "human" | "voicemail" | "no_answer" | "busy";
+
+export interface SimulatorOptions {
+  outcome: SimulatedOutcome;
+  /** From placing the call to its last event. */
+  durationMs: number;
+}
+
+export interface ScriptContext {
+  greeting: string | null;
+  reason: string | null;
+  agentName: string;
+}
+
+/**
+ * The events the simulator plays for one call. Fractions of `durationMs` keep the shape of a
+ * real call (ring, talk, summarize) whatever the total.
+ */
+export function simulatorScript(options: SimulatorOptions, ctx: ScriptContext): ScheduledProviderEvent[] {
+  const at = (fraction: number) => Math.round(options.durationMs * fraction);
+  switch (options.outcome) {
+    case "busy":
+      return [
+        { afterMs: at(0.1), event: { status: "dialing" } },
+        { afterMs: at(0.2), event: { status: "failed", outcome: "busy", detail: { sip: 486 } } },
+      ];
+    case "no_answer":
+      return [
+        { afterMs: at(0.1), event: { status: "dialing" } },
+        { afterMs: at(0.6), event: { status: "failed", outcome: "no_answer", detail: { sip: 480 } } },
+      ];
+    case "voicemail": {
+      const transcript: TranscriptTurn[] = [
+        { role: "patient", text: "You have reached the voicemail box. Please leave a message after the tone." },
+        { role: "agent", text: voicemailMessage(ctx) },
+      ];
+      return [
+        { afterMs: at(0.1), event: { status: "dialing" } },
+        { afterMs: at(0.3), event: { status: "in-progress" } },
+        { afterMs: at(0.8), event: { status: "summarizing", outcome: "voicemail", transcript } },
+        {
+          afterMs: at(1),
+          event: {
+            status: "completed",
+            outcome: "voicemail",
+            finalReport: {
+              outcome: "voicemail",
+              summary: "Reached voicemail and left a message asking the patient to call back.",
+              patient_confirmed: false,
+              call_successful: false,
+            },
+          },
+        },
+      ];
+    }
+    case "human": {
+      const transcript = conversation(ctx);
+      return [
+        { afterMs: at(0.1), event: { status: "dialing" } },
+        { afterMs: at(0.3), event: { status: "in-progress", outcome: "human" } },
+        { afterMs: at(0.85), event: { status: "summarizing", outcome: "human", transcript } },
+        {
+          afterMs: at(1),
+          event: {
+            status: "completed",
+            outcome: "human",
+            finalReport: {
+              outcome: "human",
+              summary: `The patient answered, heard the reason for the call${ctx.reason ? ` (${ctx.reason})` : ""} and confirmed.`,
+              patient_confirmed: true,
+              call_successful: true,
+              sentiment: "positive",
+              turns: transcript.length,
+            },
+          },
+        },
+      ];
+    }
+  }
+}
+
+function conversation(ctx: ScriptContext): TranscriptTurn[] {
+  return [
+    { role: "agent", text: ctx.greeting ?? `Hello, this is ${ctx.agentName} calling from your clinic.` },
+    { role: "patient", text: "Hi, yes, this is me." },
+    { role: "agent", text: ctx.reason ? `I'm calling about: ${ctx.reason}. Can you confirm?` : "I'm calling to confirm your upcoming visit. Can you confirm?" },
+    { role: "patient", text: "Yes, that works for me. Thank you." },
+    { role: "agent", text: "Great, you're all set. Goodbye!" },
+  ];
+}
+
+function voicemailMessage(ctx: ScriptContext): string {
+  return `Hello, this is ${ctx.agentName} from your clinic${ctx.reason ? ` about ${ctx.reason}` : ""}. Please call us back.`;
+}

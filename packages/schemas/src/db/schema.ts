@@ -1,0 +1,154 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { CallOutcome, CallStatus } from "../lifecycle";
+
+// Times are integer milliseconds since the epoch (UTC); JSON columns are text.
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** Live calls a tenant may have at once; calls beyond it wait as `queued`. */
+  concurrencyLimit: integer("concurrency_limit").notNull().default(10),
+  /** IANA zone used for patients who have none. */
+  timezone: text("timezone").notNull().default("America/New_York"),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    /** SHA-256 (hex) of the key; the key itself is shown once and never stored. */
+    keyHash: text("key_hash").notNull(),
+    /** First characters of the key, so an operator can tell keys apart. */
+    prefix: text("prefix").notNull(),
+    name: text("name"),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [
+    // every authenticated request looks a key up by its hash
+    uniqueIndex("api_keys_key_hash_idx").on(t.keyHash),
+    index("api_keys_tenant_idx").on(t.tenantId),
+  ],
+);
+
+export const patients = sqliteTable(
+  "patients",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    firstName: text("first_name").notNull(),
+    lastName: text("last_name").notNull(),
+    /** E.164 */
+    phoneNumber: text("phone_number"),
+    /** YYYY-MM-DD */
+    birthDate: text("birth_date"),
+    email: text("email"),
+    /** IANA zone */
+    timezone: text("timezone"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    // newest-first pagination per tenant
+    index("patients_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
+    // walk-in lookups by number (Vocode surface, inbound texts)
+    index("patients_tenant_phone_idx").on(t.tenantId, t.phoneNumber),
+  ],
+);
+
+export const agents = sqliteTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    name: text("name").notNull(),
+    provider: text("provider").notNull(),
+    /** AgentSettings as JSON: prompt, greeting, voice, max duration, simulator options. */
+    settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("agents_tenant_created_idx").on(t.tenantId, t.createdAt, t.id)],
+);
+
+/** A campaign is the batch that one `POST /api/v1/calls` creates. */
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    agentId: text("agent_id").notNull(),
+    name: text("name"),
+    description: text("description"),
+    reason: text("reason"),
+    recording: integer("recording", { mode: "boolean" }).notNull().default(true),
+    /** When its calls may be released; null for calls placed at once. */
+    scheduledAt: integer("scheduled_at"),
+    /** `scheduled`, `released`, or `canceled`. */
+    status: text("status").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("campaigns_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
+    // the cron's "what is due" scan
+    index("campaigns_status_scheduled_idx").on(t.status, t.scheduledAt),
+  ],
+);
+
+export const calls = sqliteTable(
+  "calls",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    campaignId: text("campaign_id"),
+    agentId: text("agent_id").notNull(),
+    patientId: text("patient_id"),
+    /** E.164, copied from the patient when the call was created. */
+    phoneNumber: text("phone_number").notNull(),
+    status: text("status").notNull().$type<CallStatus>(),
+    outcome: text("outcome").$type<CallOutcome>(),
+    provider: text("provider").notNull(),
+    providerCallId: text("provider_call_id"),
+    reason: text("reason"),
+    recording: integer("recording", { mode: "boolean" }).notNull().default(true),
+    /** The patient's `extended` object from the create request. */
+    clientMetadata: text("client_metadata", { mode: "json" }).$type<Record<string, unknown>>(),
+    finalReport: text("final_report", { mode: "json" }).$type<Record<string, unknown>>(),
+    transcript: text("transcript", { mode: "json" }).$type<unknown[]>(),
+    scheduledAt: integer("scheduled_at"),
+    createdAt: integer("created_at").notNull(),
+    startedAt: integer("started_at"),
+    endedAt: integer("ended_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    // newest-first pagination per tenant, ties broken by id
+    index("calls_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
+    index("calls_campaign_created_idx").on(t.campaignId, t.createdAt, t.id),
+    // ended_after filter
+    index("calls_tenant_ended_idx").on(t.tenantId, t.endedAt),
+    // "agent has live calls" check and the watchdog
+    index("calls_agent_status_idx").on(t.agentId, t.status),
+  ],
+);
+
+/** Append-only history of each call: every accepted transition and provider attempt. */
+export const callEvents = sqliteTable(
+  "call_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    callId: text("call_id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    /** Per-call sequence number given by the call's Durable Object; makes write-through retries idempotent. */
+    seq: integer("seq").notNull(),
+    type: text("type").notNull(),
+    fromStatus: text("from_status"),
+    toStatus: text("to_status"),
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
+    at: integer("at").notNull(),
+  },
+  (t) => [uniqueIndex("call_events_call_seq_idx").on(t.callId, t.seq)],
+);
+

@@ -1,0 +1,7 @@
+export * from "./lifecycle";
+export * as tables from "./db/schema";
+export * from "./wire/common";
+export * from "./wire/patient";
+export * from "./wire/agent";
+export * from "./wire/call";
+export * from "./wire/admin";

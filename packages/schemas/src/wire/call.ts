@@ -1,0 +1,134 @@
+import { z } from "@hono/zod-openapi";
+import { CALL_OUTCOMES, CALL_STATUSES } from "../lifecycle";
+import { CallPatient } from "./patient";
+import { Pagination } from "./common";
+
+/** Most patients one create request may carry. */
+export const MAX_PATIENTS_PER_REQUEST = 1000;
+
+export const UUID_EXPECTED_FORMAT = 'UUID v4 (e.g., "22222222-2222-2222-2222-222222222222")';
+
+export const CallCreatePatient = z.object({
+  patientId: z.guid("patientId must be a valid UUID").openapi({ example: "22222222-2222-2222-2222-222222222222" }),
+  extended: z
+    .record(z.string(), z.unknown(), "extended must be an object")
+    .optional()
+    .openapi({ description: "Per-patient custom metadata, returned as the call's client_metadata" }),
+});
+
+export const CallCreate = z
+  .object({
+    patients: z
+      .array(CallCreatePatient, "patients must be an array")
+      .min(1, "patients must contain at least one patient")
+      .max(MAX_PATIENTS_PER_REQUEST, `patients may contain at most ${MAX_PATIENTS_PER_REQUEST} patients per request`),
+    agentId: z.guid("agentId must be a valid UUID"),
+    recording: z.boolean("recording must be a boolean").default(true),
+    reason: z.string().max(2_000).optional(),
+    name: z.string().max(200).optional(),
+    scheduledAt: z.iso
+      .datetime({ offset: true, error: "scheduledAt must be a valid ISO 8601 date" })
+      .optional()
+      .openapi({ example: "2026-12-01T14:00:00.000Z" }),
+    description: z.string().max(2_000).optional(),
+  })
+  .openapi("CallCreate");
+export type CallCreate = z.infer<typeof CallCreate>;
+
+export const CallCreateResponse = z
+  .object({
+    success: z.literal(true),
+    batchId: z.string(),
+    totalQueued: z.number().int(),
+    totalInitiated: z.number().int(),
+    calls: z.array(
+      z.object({
+        callId: z.string(),
+        roomName: z.string(),
+        status: z.enum(CALL_STATUSES),
+      }),
+    ),
+    message: z.string(),
+    payload: z.record(z.string(), z.unknown()),
+  })
+  .openapi("CallCreateResponse");
+
+export const PatientValidationError = z
+  .object({
+    statusCode: z.literal(400),
+    message: z.string(),
+    errors: z.array(
+      z.object({
+        index: z.number().int(),
+        patientId: z.unknown(),
+        failedObject: z.unknown(),
+        errors: z.array(
+          z.object({
+            field: z.string(),
+            message: z.string(),
+            expectedFormat: z.string(),
+            receivedValue: z.unknown(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .openapi("PatientValidationError");
+
+export const Call = z
+  .object({
+    id: z.string(),
+    status: z.enum(CALL_STATUSES),
+    outcome: z.enum(CALL_OUTCOMES).nullable(),
+    phone_number: z.string(),
+    direction: z.literal("outbound"),
+    created_at: z.string(),
+    started_at: z.string().nullable(),
+    ended_at: z.string().nullable(),
+    final_report: z.record(z.string(), z.unknown()).nullable(),
+    batch_id: z.string().nullable(),
+    agent_id: z.string(),
+    duration: z.number().int().nullable(),
+    patient: CallPatient.nullable(),
+    client_metadata: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .openapi("Call");
+export type Call = z.infer<typeof Call>;
+
+export const CallList = z.object({ data: z.array(Call), pagination: Pagination }).openapi("CallList");
+
+export const CallEvent = z
+  .object({
+    seq: z.number().int(),
+    type: z.string(),
+    from_status: z.string().nullable(),
+    to_status: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()).nullable(),
+    at: z.string(),
+  })
+  .openapi("CallEvent");
+
+export const CampaignSummary = z
+  .object({ id: z.string(), name: z.string().nullable(), agent_id: z.string(), created_at: z.string() })
+  .openapi("CampaignSummary");
+
+export const CampaignList = z
+  .object({ data: z.array(CampaignSummary), pagination: Pagination })
+  .openapi("CampaignList");
+
+export const CampaignDetail = z
+  .object({
+    campaign: z.object({
+      id: z.string(),
+      name: z.string().nullable(),
+      agentId: z.string(),
+      createdAt: z.string(),
+    }),
+    data: z.array(Call),
+    pagination: Pagination,
+  })
+  .openapi("CampaignDetail");
+
+export const HangupResponse = z
+  .object({ callId: z.string(), message: z.literal("Call terminated successfully") })
+  .openapi("HangupResponse");
