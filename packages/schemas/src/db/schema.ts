@@ -131,6 +131,8 @@ export const calls = sqliteTable(
     index("calls_tenant_ended_idx").on(t.tenantId, t.endedAt),
     // "agent has live calls" check and the watchdog
     index("calls_agent_status_idx").on(t.agentId, t.status),
+    // the cron's scan for scheduled calls that are due
+    index("calls_status_scheduled_idx").on(t.status, t.scheduledAt),
   ],
 );
 

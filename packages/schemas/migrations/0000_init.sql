@@ -64,6 +64,7 @@ CREATE INDEX `calls_tenant_created_idx` ON `calls` (`tenant_id`,`created_at`,`id
 CREATE INDEX `calls_campaign_created_idx` ON `calls` (`campaign_id`,`created_at`,`id`);--> statement-breakpoint
 CREATE INDEX `calls_tenant_ended_idx` ON `calls` (`tenant_id`,`ended_at`);--> statement-breakpoint
 CREATE INDEX `calls_agent_status_idx` ON `calls` (`agent_id`,`status`);--> statement-breakpoint
+CREATE INDEX `calls_status_scheduled_idx` ON `calls` (`status`,`scheduled_at`);--> statement-breakpoint
 CREATE TABLE `campaigns` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

@@ -1,0 +1,22 @@
+/** What the cron needs from the API worker (its `Internal` entrypoint). */
+export interface InternalApi {
+  releaseDueCalls(now: number): Promise<{ released: number }>;
+}
+
+export interface Env {
+  API: Service & InternalApi;
+}
+
+/**
+ * Every minute: release scheduled calls that are due. The work itself lives in the API worker,
+ * next to the call objects; this worker only owns the schedule.
+ */
+export default {
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(
+      env.API.releaseDueCalls(controller.scheduledTime).then((r) => {
+        console.log(JSON.stringify({ msg: "cron release", cron: controller.cron, released: r.released }));
+      }),
+    );
+  },
+} satisfies ExportedHandler<Env>;

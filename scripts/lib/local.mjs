@@ -1,0 +1,72 @@
+// Helpers shared by the local scripts (dev, bench): run wrangler from apps/worker, migrate, seed.
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const workerDir = join(root, "apps", "worker");
+export const cronDir = join(root, "apps", "cron");
+const wranglerBin = join(workerDir, "node_modules", ".bin", "wrangler");
+
+/** Fixed ids of the demo data, so the README's curl session can name them. */
+export const DEMO = {
+  tenantId: "00000000-0000-4000-8000-000000000001",
+  apiKey: "demo-key-local",
+  apiKeyId: "00000000-0000-4000-8000-000000000002",
+  patientId: "00000000-0000-4000-8000-000000000003",
+  agentId: "00000000-0000-4000-8000-000000000004",
+};
+
+export function wrangler(args, options = {}) {
+  const result = spawnSync(wranglerBin, args, { cwd: workerDir, stdio: options.quiet ? "pipe" : "inherit", env: process.env });
+  if (result.status !== 0) {
+    if (options.quiet) process.stderr.write(result.stderr ?? "");
+    throw new Error(`wrangler ${args.join(" ")} failed (exit ${result.status})`);
+  }
+  return result.stdout?.toString() ?? "";
+}
+
+export function wranglerAsync(args, options = {}) {
+  return spawn(wranglerBin, args, { cwd: workerDir, stdio: "inherit", env: process.env, ...options });
+}
+
+/** Local secrets: .dev.vars from the committed example when missing. */
+export function ensureDevVars() {
+  for (const dir of [workerDir, cronDir]) {
+    const target = join(dir, ".dev.vars");
+    const example = join(dir, ".dev.vars.example");
+    if (!existsSync(target) && existsSync(example)) copyFileSync(example, target);
+  }
+}
+
+export function migrateLocal(persistTo) {
+  const extra = persistTo ? ["--persist-to", persistTo] : [];
+  wrangler(["d1", "migrations", "apply", "DB", "--local", ...extra], { quiet: true });
+}
+
+const sqlString = (value) => (value === null ? "NULL" : `'${String(value).replaceAll("'", "''")}'`);
+
+/** The demo tenant (key `demo-key-local`, stored hashed like any key), a patient and an agent. */
+export function seedLocal(persistTo) {
+  const now = Date.now();
+  const keyHash = createHash("sha256").update(DEMO.apiKey).digest("hex");
+  const agentSettings = JSON.stringify({
+    prompt: "You are a friendly clinic assistant confirming appointments.",
+    greeting: "Hi, this is Ava from Sunrise Clinic.",
+    assistantType: "CALL_REMINDER",
+    voice: "alloy",
+    language: "en-US",
+    maxDurationSeconds: 900,
+    simulator: { outcome: "human", durationMs: 10000 },
+  });
+  const sql = [
+    `INSERT OR IGNORE INTO tenants (id, name, concurrency_limit, timezone, created_at) VALUES (${sqlString(DEMO.tenantId)}, 'Demo Clinic', 10, 'America/New_York', ${now});`,
+    `INSERT OR IGNORE INTO api_keys (id, tenant_id, key_hash, prefix, name, created_at, revoked_at) VALUES (${sqlString(DEMO.apiKeyId)}, ${sqlString(DEMO.tenantId)}, ${sqlString(keyHash)}, 'demo-key', 'demo (local only)', ${now}, NULL);`,
+    `INSERT OR IGNORE INTO patients (id, tenant_id, first_name, last_name, phone_number, birth_date, email, timezone, created_at, updated_at) VALUES (${sqlString(DEMO.patientId)}, ${sqlString(DEMO.tenantId)}, 'John', 'Doe', '+15555551234', '1990-01-01', 'john.doe@example.com', 'America/New_York', ${now}, ${now});`,
+    `INSERT OR IGNORE INTO agents (id, tenant_id, name, provider, settings, created_at, updated_at) VALUES (${sqlString(DEMO.agentId)}, ${sqlString(DEMO.tenantId)}, 'Appointment reminder', 'simulator', ${sqlString(agentSettings)}, ${now}, ${now});`,
+  ].join("\n");
+  const extra = persistTo ? ["--persist-to", persistTo] : [];
+  wrangler(["d1", "execute", "DB", "--local", ...extra, "--command", sql], { quiet: true });
+}
