@@ -1,4 +1,5 @@
 import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 
 export const ADMIN = { Authorization: "Bearer test-admin-token" };
@@ -16,6 +17,19 @@ export async function api(path: string, init: RequestInit & { key?: string; json
 
 export async function json<T = any>(res: Response): Promise<T> {
   return (await res.json()) as T;
+}
+
+/** Status and parsed body in one go, for comparing whole responses. */
+export async function call(path: string, init: Parameters<typeof api>[1] = {}) {
+  const res = await api(path, init);
+  const text = await res.text();
+  let body: any;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body, headers: res.headers };
 }
 
 export async function createTenant(name = "Clinic") {
@@ -76,28 +90,81 @@ export async function getCall(key: string, callId: string) {
   return json(res);
 }
 
+export async function getEvents(key: string, callId: string): Promise<any[]> {
+  const res = await api(`/api/v1/calls/${callId}/events`, { key });
+  expect(res.status).toBe(200);
+  return (await json(res)).data;
+}
+
+export async function listCalls(key: string, query = "") {
+  const res = await api(`/api/v1/calls${query}`, { key });
+  expect(res.status).toBe(200);
+  return json(res);
+}
+
+export async function hangup(key: string, callId: string) {
+  return call(`/api/v1/calls/${callId}`, { method: "DELETE", key });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `read` until `done` holds (or the deadline passes) and returns the last value read. */
+export async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await sleep(everyMs);
+    value = await read();
+  }
+  return value;
+}
+
 /** Polls until the call reaches `status` (the simulator moves calls on real alarms). */
 export async function waitForStatus(key: string, callId: string, status: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  let call = await getCall(key, callId);
-  while (call.status !== status && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 25));
-    call = await getCall(key, callId);
-  }
+  const call = await poll(() => getCall(key, callId), (c) => c.status === status, timeoutMs);
   expect(call.status).toBe(status);
   return call;
 }
 
-export function expectEnvelope(body: any, status: number, path: string, method: string) {
+/** Polls until the call has ended (completed, failed or canceled) in D1. */
+export async function waitForEnd(key: string, callId: string, timeoutMs = 10_000) {
+  const call = await poll(() => getCall(key, callId), (c) => ["completed", "failed", "canceled"].includes(c.status), timeoutMs);
+  expect(["completed", "failed", "canceled"]).toContain(call.status);
+  return call;
+}
+
+/** The call's Durable Object, addressed the way the worker addresses it. */
+export function callStub(callId: string) {
+  return env.CALLS.get(env.CALLS.idFromName(callId));
+}
+
+export function expectEnvelope(body: any, status: number, path: string, method: string, message?: string | RegExp) {
   expect(body).toEqual({
     success: false,
     error: {
       status,
-      message: expect.any(String),
-      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      message: message === undefined ? expect.any(String) : typeof message === "string" ? message : expect.stringMatching(message),
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       requestId: expect.stringMatching(/^req_/),
       path,
       method,
     },
   });
 }
+
+/**
+ * A response with what legitimately differs between two requests taken out: the envelope's
+ * timestamp and request id, and the ids named in the request (replaced by `<id>`).
+ */
+export function comparable(res: { status: number; body: any }, ids: string[]) {
+  let text = JSON.stringify(res.body);
+  for (const id of ids) text = text.split(id).join("<id>");
+  const body = JSON.parse(text);
+  if (body && typeof body === "object" && body.error && typeof body.error === "object") {
+    delete body.error.timestamp;
+    delete body.error.requestId;
+  }
+  return { status: res.status, body };
+}
+
+export const TERMINAL = ["completed", "failed", "canceled"];

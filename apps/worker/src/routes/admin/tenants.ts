@@ -84,7 +84,12 @@ export function registerTenantRoutes(app: App) {
       const { tenantId } = c.req.valid("param");
       const body = c.req.valid("json");
       checkTimezone(body.timezone);
-      const row = await c.var.db.update(tables.tenants).set(body).where(eq(tables.tenants.id, tenantId)).returning().get();
+      const changes = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+      const where = eq(tables.tenants.id, tenantId);
+      // drizzle throws "No values to set" on an empty SET (a 500): with nothing to change, just read.
+      const row = Object.keys(changes).length
+        ? await c.var.db.update(tables.tenants).set(changes).where(where).returning().get()
+        : await c.var.db.select().from(tables.tenants).where(where).get();
       if (!row) throw new ApiError(404, "Tenant not found");
       return c.json(toWire(row), 200);
     },
