@@ -3,6 +3,7 @@ import { defineConfig } from "drizzle-kit";
 // Migrations are generated here and applied by wrangler (apps/worker's migrations_dir points at them).
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./src/db/schema.ts",
+  // Every file in src/db declares tables; each area of the product keeps its own.
+  schema: "./src/db/*.ts",
   out: "./migrations",
 });

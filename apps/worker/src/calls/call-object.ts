@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { createProvider, ProviderError, type CallProvider, type ProviderEvent } from "@switchboard/providers";
 import { canTransition, HANGUP_STATUSES, isTerminal, pathTo, type CallOutcome, type CallStatus } from "@switchboard/schemas";
 import type { Env } from "../env";
+import { runCallEffects } from "./effects";
 import { writeThrough, type CallSnapshot, type OutboxEntry } from "./write-through";
 
 interface CallState extends CallSnapshot {
@@ -236,6 +237,7 @@ export class CallObject extends DurableObject<Env> {
         await writeThrough(this.env.DB, this.state, batch);
         this.outbox = this.outbox.filter((e) => e.seq > lastSeq);
         this.writeAttempts = 0;
+        await runCallEffects(this.env, this.state, batch);
       } catch (error) {
         this.writeAttempts += 1;
         this.retryWriteAt = Date.now() + Math.min(WRITE_RETRY_MAX_MS, 500 * 2 ** this.writeAttempts);
