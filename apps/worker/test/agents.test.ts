@@ -1,0 +1,144 @@
+import { describe, expect, it } from "vitest";
+import { call, createAgent, createPatient, createTenant, expectEnvelope, hangup, placeCall, setup, sleep, waitForStatus } from "./helpers";
+
+const PATH = "/api/v1/agents";
+
+describe("agents", () => {
+  it("creates an agent with defaults filled in", async () => {
+    const { apiKey: key } = await createTenant();
+    const res = await call(PATH, { method: "POST", key, json: { name: "Reminder", provider: "simulator" } });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      name: "Reminder",
+      provider: "simulator",
+      prompt: null,
+      greeting: null,
+      assistantType: null,
+      voice: null,
+      language: "en-US",
+      maxDurationSeconds: 900,
+      simulator: null,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+  });
+
+  it("keeps every setting it is given", async () => {
+    const { apiKey: key } = await createTenant();
+    const body = {
+      name: "Biller",
+      provider: "simulator",
+      prompt: "Be kind",
+      greeting: "Hello!",
+      assistantType: "BILLER",
+      voice: "alloy",
+      language: "es-MX",
+      maxDurationSeconds: 120,
+      simulator: { outcome: "voicemail", durationMs: 500 },
+    };
+    const res = await call(PATH, { method: "POST", key, json: body });
+    expect(res.status).toBe(201);
+    const { provider: _p, ...settings } = body;
+    expect(res.body).toMatchObject(settings);
+    expect((await call(`${PATH}/${res.body.id}`, { key })).body).toEqual(res.body);
+  });
+
+  it("rejects invalid agents with 400", async () => {
+    const { apiKey: key } = await createTenant();
+    for (const body of [
+      { provider: "simulator" },
+      { name: "", provider: "simulator" },
+      { name: "A" },
+      { name: "A", provider: "acme" },
+      { name: "A", provider: "simulator", assistantType: "CHEF" },
+      { name: "A", provider: "simulator", maxDurationSeconds: 5 },
+      { name: "A", provider: "simulator", simulator: { outcome: "dropped" } },
+      { name: "A", provider: "simulator", simulator: { durationMs: -1 } },
+    ]) {
+      const res = await call(PATH, { method: "POST", key, json: body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expectEnvelope(res.body, 400, PATH, "POST");
+    }
+    expect((await call(PATH, { key })).body.pagination.total).toBe(0);
+  });
+
+  it("lists newest first with pagination and gets one", async () => {
+    const { apiKey: key } = await createTenant();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await createAgent(key, { name: `A${i}` })).id);
+      await sleep(2);
+    }
+    const page1 = await call(`${PATH}?size=2`, { key });
+    expect(page1.body.data.map((a: any) => a.id)).toEqual([ids[2], ids[1]]);
+    expect(page1.body.pagination).toEqual({ start: 1, requested_size: 2, returned_count: 2, total: 3, hasMore: true });
+    const page2 = await call(`${PATH}?size=2&start=3`, { key });
+    expect(page2.body.data.map((a: any) => a.id)).toEqual([ids[0]]);
+    expect(page2.body.pagination.hasMore).toBe(false);
+    const missing = await call(`${PATH}/99999999-9999-4999-8999-999999999999`, { key });
+    expect(missing.status).toBe(404);
+    expectEnvelope(missing.body, 404, `${PATH}/99999999-9999-4999-8999-999999999999`, "GET", "Agent not found");
+  });
+
+  it("updates only the fields sent", async () => {
+    const { apiKey: key } = await createTenant();
+    const agent = await createAgent(key, { prompt: "Original", voice: "alloy" });
+    const res = await call(`${PATH}/${agent.id}`, { method: "PATCH", key, json: { name: "Renamed", greeting: null } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ...agent, name: "Renamed", greeting: null, updatedAt: expect.any(String) });
+    expect((await call(`${PATH}/${agent.id}`, { key })).body).toEqual(res.body);
+
+    const bad = await call(`${PATH}/${agent.id}`, { method: "PATCH", key, json: { provider: "acme" } });
+    expect(bad.status).toBe(400);
+    const missing = await call(`${PATH}/99999999-9999-4999-8999-999999999999`, { method: "PATCH", key, json: { name: "X" } });
+    expect(missing.status).toBe(404);
+  });
+
+  it("deletes an agent without calls", async () => {
+    const { apiKey: key } = await createTenant();
+    const agent = await createAgent(key);
+    const res = await call(`${PATH}/${agent.id}`, { method: "DELETE", key });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ id: agent.id, deleted: true });
+    expect((await call(`${PATH}/${agent.id}`, { key })).status).toBe(404);
+    const again = await call(`${PATH}/${agent.id}`, { method: "DELETE", key });
+    expect(again.status).toBe(404);
+  });
+
+  it("refuses to delete an agent with a live call (409), and allows it once the call is hung up", async () => {
+    const { key, patient, agent } = await setup();
+    const callId = await placeCall(key, patient.patient_id, agent.id);
+    const busy = await call(`${PATH}/${agent.id}`, { method: "DELETE", key });
+    expect(busy.status).toBe(409);
+    expectEnvelope(busy.body, 409, `${PATH}/${agent.id}`, "DELETE", /live or waiting calls/);
+    expect((await call(`${PATH}/${agent.id}`, { key })).status).toBe(200);
+
+    expect((await hangup(key, callId)).status).toBe(200);
+    const res = await call(`${PATH}/${agent.id}`, { method: "DELETE", key });
+    expect(res.status).toBe(200);
+    expect((await call(`${PATH}/${agent.id}`, { key })).status).toBe(404);
+  });
+
+  it("allows the delete once a call ends by itself", async () => {
+    const { key, patient, agent } = await setup({ simulator: { durationMs: 200 } });
+    const callId = await placeCall(key, patient.patient_id, agent.id);
+    expect((await call(`${PATH}/${agent.id}`, { method: "DELETE", key })).status).toBe(409);
+    await waitForStatus(key, callId, "completed");
+    expect((await call(`${PATH}/${agent.id}`, { method: "DELETE", key })).status).toBe(200);
+  });
+
+  it("refuses to delete an agent with a scheduled call (409)", async () => {
+    const { key, patient, agent } = await setup();
+    await placeCall(key, patient.patient_id, agent.id, { scheduledAt: new Date(Date.now() + 3_600_000).toISOString() });
+    expect((await call(`${PATH}/${agent.id}`, { method: "DELETE", key })).status).toBe(409);
+  });
+
+  it("another agent's calls do not block a delete", async () => {
+    const { key, patient, agent } = await setup();
+    const idle = await createAgent(key, { name: "Idle" });
+    await placeCall(key, patient.patient_id, agent.id);
+    await createPatient(key);
+    expect((await call(`${PATH}/${idle.id}`, { method: "DELETE", key })).status).toBe(200);
+  });
+});
