@@ -14,6 +14,7 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: "test-admin-token",
             ENVIRONMENT: "test",
+            SECRETS_KEY: "a3klKYiIWsWZCz1S4Bw41Xeu6NfnjVomoniwRUcpEh4=",
           },
         },
       }),

@@ -8,6 +8,8 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** `production`, `development` or `test`. */
   ENVIRONMENT?: string;
+  /** 32 random bytes, base64: seals secrets at rest (lib/secret-box.ts). A secret in production. */
+  SECRETS_KEY?: string;
   /** Simulator end-to-end duration when an agent sets none (ms). */
   SIMULATOR_DURATION_MS?: string;
 }

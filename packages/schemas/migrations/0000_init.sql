@@ -1,3 +1,17 @@
+CREATE TABLE `opt_outs` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`phone_number` text NOT NULL,
+	`patient_id` text,
+	`source` text NOT NULL,
+	`keyword` text,
+	`opted_out_at` integer NOT NULL,
+	`opted_in_at` integer,
+	`opt_in_source` text,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `opt_outs_tenant_phone_idx` ON `opt_outs` (`tenant_id`,`phone_number`,`opted_in_at`);--> statement-breakpoint
 CREATE TABLE `agents` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

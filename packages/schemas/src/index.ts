@@ -1,5 +1,5 @@
 export * from "./lifecycle";
-export * as tables from "./db/schema";
+export * as tables from "./db";
 export * from "./wire/common";
 export * from "./wire/patient";
 export * from "./wire/agent";

@@ -1,6 +1,7 @@
 import type { CallCreate, CallStatus } from "@switchboard/schemas";
 import { tables } from "@switchboard/schemas";
 import { getAgent } from "../agents/store";
+import { optedOutAmong } from "../consent/opt-outs";
 import { ApiError } from "../errors";
 import { chunk, rowsPerStatement, type Db } from "../lib/db";
 import { getPatientsByIds } from "../patients/store";
@@ -25,14 +26,18 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
   if (!agent) throw new ApiError(404, "Agent not found");
 
   const patients = await getPatientsByIds(db, tenantId, body.patients.map((p) => p.patientId));
+  const optedOut = await optedOutAmong(db, tenantId, [...patients.values()].flatMap((p) => (p.phoneNumber ? [p.phoneNumber] : [])));
   const unknown: PatientError[] = [];
   const missingPhone: PatientError[] = [];
+  const doNotCall: PatientError[] = [];
   body.patients.forEach((p, index) => {
     const patient = patients.get(p.patientId);
     if (!patient) {
       unknown.push(patientError(index, p, "patientId", "patient not found", "The id of an existing patient of your organization", p.patientId));
     } else if (!patient.phoneNumber) {
       missingPhone.push(patientError(index, p, "phoneNumber", "patient has no phone number", "E.164 phone number on the patient record (e.g., +15555551234)", null));
+    } else if (optedOut.has(patient.phoneNumber)) {
+      doNotCall.push(patientError(index, p, "phoneNumber", "patient has opted out of contact", "A number that is not on the tenant's opt-out list", patient.phoneNumber));
     }
   });
   if (unknown.length) throw validationFailure("Validation failed for one or more patients", unknown);
@@ -40,6 +45,7 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
     const ids = missingPhone.map((e) => String(e.patientId));
     throw validationFailure(`Patients missing phone numbers: ${ids.join(", ")}`, missingPhone, ids);
   }
+  if (doNotCall.length) throw validationFailure("One or more patients have opted out of contact", doNotCall);
 
   const batchId = crypto.randomUUID();
   const status: CallStatus = scheduledAt === null ? "initiating" : "scheduled";

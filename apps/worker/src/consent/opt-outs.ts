@@ -1,0 +1,57 @@
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import { tables } from "@switchboard/schemas";
+import { chunk, type Db } from "../lib/db";
+
+const { optOuts } = tables;
+const active = (tenantId: string) => and(eq(optOuts.tenantId, tenantId), isNull(optOuts.optedInAt));
+
+export async function isOptedOut(db: Db, tenantId: string, phoneNumber: string): Promise<boolean> {
+  const row = await db.select({ id: optOuts.id }).from(optOuts).where(and(active(tenantId), eq(optOuts.phoneNumber, phoneNumber))).get();
+  return row !== undefined;
+}
+
+/** The numbers among `phoneNumbers` that are opted out (read in chunks under D1's parameter limit). */
+export async function optedOutAmong(db: Db, tenantId: string, phoneNumbers: readonly string[]): Promise<Set<string>> {
+  const parts = await Promise.all(
+    chunk([...new Set(phoneNumbers)], 90).map((part) =>
+      db.select({ phone: optOuts.phoneNumber }).from(optOuts).where(and(active(tenantId), inArray(optOuts.phoneNumber, part))),
+    ),
+  );
+  return new Set(parts.flat().map((r) => r.phone));
+}
+
+export interface OptOutInput {
+  tenantId: string;
+  phoneNumber: string;
+  patientId?: string | null;
+  source: string;
+  keyword?: string | null;
+  at?: number;
+}
+
+/** Records an opt-out unless one is already active for the number. Returns whether a new one was recorded. */
+export async function optOut(db: Db, input: OptOutInput): Promise<boolean> {
+  if (await isOptedOut(db, input.tenantId, input.phoneNumber)) return false;
+  await db.insert(optOuts).values({
+    id: crypto.randomUUID(),
+    tenantId: input.tenantId,
+    phoneNumber: input.phoneNumber,
+    patientId: input.patientId ?? null,
+    source: input.source,
+    keyword: input.keyword ?? null,
+    optedOutAt: input.at ?? Date.now(),
+    optedInAt: null,
+    optInSource: null,
+  });
+  return true;
+}
+
+/** Ends any active opt-out for the number (the row stays, as consent history). */
+export async function optIn(db: Db, tenantId: string, phoneNumber: string, source: string, at = Date.now()): Promise<boolean> {
+  const rows = await db
+    .update(optOuts)
+    .set({ optedInAt: at, optInSource: source })
+    .where(and(active(tenantId), eq(optOuts.phoneNumber, phoneNumber)))
+    .returning({ id: optOuts.id });
+  return rows.length > 0;
+}
