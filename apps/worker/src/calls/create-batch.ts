@@ -66,8 +66,9 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
     finalReport: null,
     transcript: null,
     scheduledAt,
-    // One millisecond apart keeps a batch's calls in request order when listed newest first.
-    createdAt: now + i,
+    // One millisecond apart keeps a batch's calls in request order when listed newest first: the
+    // first patient gets the latest time (`now + i` listed them in reverse request order).
+    createdAt: now + (body.patients.length - 1 - i),
     startedAt: null,
     endedAt: null,
     updatedAt: now,
