@@ -111,7 +111,6 @@ describe("DELETE /api/v1/calls/{id} (hangup)", () => {
 
   it("a hangup racing the provider's own end has one winner, consistent in D1 and the history", async () => {
     const { key, patient, agent } = await setup();
-    const outcomes = new Set<string>();
     for (let i = 0; i < 6; i++) {
       const callId = await placeCall(key, patient.patient_id, agent.id);
       const stub = callStub(callId);
@@ -127,16 +126,13 @@ describe("DELETE /api/v1/calls/{id} (hangup)", () => {
       const { call: c, events } = await expectConsistentHistory(key, callId);
       if (hung.status === 200) {
         expect(c).toMatchObject({ status: "failed", outcome: "hung_up_by_api", final_report: null });
-        outcomes.add("hangup");
       } else {
         expect(hung.body.error.message).toBe(NOT_HANGABLE);
         expect(c).toMatchObject({ status: "completed", outcome: "human", final_report: { outcome: "human" } });
         expect(events.some((e) => e.type === "hangup")).toBe(false);
-        outcomes.add("end");
       }
       expect(await stub.status()).toBe(c.status);
     }
-    expect(outcomes.size).toBeGreaterThan(0);
   });
 
   it("a hangup racing the simulator's scripted end (on alarms) stays consistent", async () => {
