@@ -189,4 +189,25 @@ describe("call object: D1 write-through retry", () => {
     }));
     expect(after).toEqual({ outbox: [], retryWriteAt: null, alarm: null });
   });
+
+  it("transitions made on alarms during an outage all reach D1, in order, once it is back", async () => {
+    const { key, patient, agent } = await setup({ simulator: { durationMs: 200 } });
+    const callId = await placeCall(key, patient.patient_id, agent.id);
+    const stub = callStub(callId);
+    await env.DB.prepare("ALTER TABLE call_events RENAME TO call_events_hidden").run();
+    // The script plays on regardless: the call object is the authority, D1 its copy.
+    expect(await poll(() => stub.status(), (s) => s === "completed", 5000)).toBe("completed");
+    expect((await getCall(key, callId)).status).toBe("initiating");
+    await env.DB.prepare("ALTER TABLE call_events_hidden RENAME TO call_events").run();
+
+    const retryAt = await runInDurableObject(stub, async (_i: CallObject, state) => state.storage.get<number>("retryWriteAt"));
+    expect(retryAt).toEqual(expect.any(Number));
+    await sleep(Math.max(0, retryAt! - Date.now()) + 10);
+    await runDurableObjectAlarm(stub);
+    const c = await poll(() => getCall(key, callId), (x) => x.status === "completed", 3000);
+    expect(c).toMatchObject({ status: "completed", outcome: "human", final_report: { outcome: "human" } });
+    expect(c.duration).not.toBeNull();
+    const transitions = expectWellFormedHistory(await getEvents(key, callId));
+    expect(transitions).toEqual(["initiating", "dialing", "in-progress", "summarizing", "completed"]);
+  });
 });
