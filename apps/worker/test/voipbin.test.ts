@@ -152,7 +152,7 @@ describe("VoIPbin: GET /v1.0/aicalls", () => {
 });
 
 describe("VoIPbin: GET /v1.0/aicalls/{id}", () => {
-  it("answers unknown, foreign and malformed ids in VoIPbin's error shape", async () => {
+  it("answers unknown, foreign and malformed ids in VoIPbin's error shape (and never ends a foreign call)", async () => {
     const { key } = await setup();
     const other = await setup();
     const theirs = await startAicall(other.key, other.agent.id, other.patient.patient_id);
@@ -160,6 +160,9 @@ describe("VoIPbin: GET /v1.0/aicalls/{id}", () => {
     const foreign = await voipbin(`/v1.0/aicalls/${theirs.id}`, key);
     expectError(unknown, 404, "NOT_FOUND", "AICALL_NOT_FOUND");
     expect({ ...foreign.body.error, request_id: "" }).toEqual({ ...unknown.body.error, request_id: "" });
+    const foreignEnd = await voipbin(`/v1.0/aicalls/${theirs.id}/terminate`, key, { method: "POST" });
+    expectError(foreignEnd, 404, "NOT_FOUND", "AICALL_NOT_FOUND");
+    expect((await aicallGet(other.key, theirs.id)).status).toBe("initiating");
     expectError(await voipbin("/v1.0/aicalls/nope", key), 400, "INVALID_ARGUMENT", "INVALID_ID");
     expectError(await voipbin("/v1.0/nothing", key), 404, "NOT_FOUND", "ROUTE_NOT_FOUND");
   });

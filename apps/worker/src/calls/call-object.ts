@@ -141,7 +141,11 @@ export class CallObject extends DurableObject<Env> {
   /** Hangs up if the call is in a stage that allows it; exactly one of many concurrent callers wins. */
   async hangup(outcome: HangupOutcome = "hung_up_by_api"): Promise<HangupResult> {
     const state = this.state;
-    if (!state || !HANGUP_STATUSES.includes(state.status)) return "not-hangable";
+    if (!state || !HANGUP_STATUSES.includes(state.status)) {
+      // The hangup that won may still be writing through: answer once it is in D1, so a caller reading D1 next sees the end.
+      await this.flushing;
+      return "not-hangable";
+    }
     this.end("failed", outcome, "hangup");
     this.script = [];
     const providerCallId = state.providerCallId;
