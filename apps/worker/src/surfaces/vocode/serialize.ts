@@ -3,8 +3,11 @@ import type { CallView } from "../call-view";
 import { vocodeErrorMessage, vocodeHumanDetection, vocodeStage, vocodeStageOutcome, vocodeStatus } from "./mapping";
 import { VOCODE_LANGUAGES, type VocodeAgent, type VocodeCall, type VocodeNormalizedCall, type VocodeVoice } from "./schema";
 
-/** The fields a Vocode call and its list item share. */
-function commonFields(view: CallView) {
+/**
+ * The fields a Vocode call and its list item share, in Vocode's order; they differ in how they give
+ * the times, the agent and the telephony account connection.
+ */
+function callFields<T, A, C>(view: CallView, times: { start_time: T; end_time: T }, agent: A, connection: C) {
   const { call, options } = view;
   const state = { status: call.status, outcome: call.outcome ?? null, answered: view.answered };
   return {
@@ -21,8 +24,10 @@ function commonFields(view: CallView) {
     stage: vocodeStage(state),
     stage_outcome: vocodeStageOutcome(state),
     telephony_metadata: null,
+    ...times,
     to_number: call.phoneNumber,
     from_number: options?.fromNumber ?? "",
+    agent,
     // Vocode requires one of its two carriers; Switchboard's carrier sits behind the agent's provider.
     telephony_provider: "twilio" as const,
     agent_phone_number: options?.fromNumber ?? "",
@@ -30,30 +35,21 @@ function commonFields(view: CallView) {
     on_no_human_answer: options?.onNoHumanAnswer ?? "continue",
     context: contextOf(call.clientMetadata),
     run_do_not_call_detection: options?.runDoNotCallDetection ?? null,
+    telephony_account_connection: connection,
     telephony_params: options?.telephonyParams ?? null,
   };
 }
 
 export function toVocodeCall(view: CallView): VocodeCall {
   const { call } = view;
-  return {
-    ...commonFields(view),
-    start_time: isoOrNull(call.startedAt),
-    end_time: isoOrNull(call.endedAt),
-    agent: toVocodeAgent(view),
-    telephony_account_connection: null,
-  };
+  return callFields(view, { start_time: isoOrNull(call.startedAt), end_time: isoOrNull(call.endedAt) }, toVocodeAgent(view), null);
 }
 
+/** The list's item: the agent by id, times as epoch seconds. */
 export function toVocodeListItem(view: CallView): VocodeNormalizedCall {
   const { call } = view;
-  return {
-    ...commonFields(view),
-    start_time: call.startedAt === null ? null : call.startedAt / 1000,
-    end_time: call.endedAt === null ? null : call.endedAt / 1000,
-    agent: call.agentId,
-    telephony_account_connection: null,
-  };
+  const seconds = (ms: number | null) => (ms === null ? null : ms / 1000);
+  return callFields(view, { start_time: seconds(call.startedAt), end_time: seconds(call.endedAt) }, call.agentId, null);
 }
 
 /** The Switchboard agent in Vocode's shape; a deleted agent leaves only its id. Prompts are not echoed for HIPAA calls. */
