@@ -296,6 +296,9 @@ describe("Vocode: GET /v1/calls/list", () => {
     expect(item.agent).toBe(agent.id);
     expect(item.telephony_account_connection).toBeNull();
 
+    const far = await vocode(`/v1/calls/list?page=${Number.MAX_SAFE_INTEGER}&size=100`, key);
+    expect([far.status, far.body.items, far.body.has_more]).toEqual([200, [], false]);
+    expect((await vocode("/v1/calls/list?page=1e300", key)).status).toBe(422);
     const defaults = await vocode("/v1/calls/list", key);
     expect(defaults.body).toMatchObject({ page: 1, size: 10, has_more: false, total: 6 });
   });

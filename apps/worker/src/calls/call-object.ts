@@ -83,7 +83,7 @@ export class CallObject extends DurableObject<Env> {
       `SELECT c.id, c.tenant_id, c.status, c.provider, c.phone_number, c.reason, c.recording, c.client_metadata,
               a.id AS agent_id, a.name AS agent_name, a.settings AS agent_settings, o.hipaa_compliant
          FROM calls c JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id
-         LEFT JOIN call_options o ON o.call_id = c.id
+         LEFT JOIN call_options o ON o.call_id = c.id AND o.tenant_id = c.tenant_id
         WHERE c.id = ?`,
     )
       .bind(callId)

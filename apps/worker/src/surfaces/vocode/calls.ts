@@ -26,7 +26,7 @@ const SORT_COLUMNS: Record<string, SQLiteColumn> = {
 const BOOLEANS: Record<string, boolean> = { true: true, false: false, "1": true, "0": false, yes: true, no: false, on: true, off: false, t: true, f: false, y: true, n: false };
 
 const ListQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1).openapi({ param: { name: "page", in: "query" }, example: 1 }),
+  page: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(1).openapi({ param: { name: "page", in: "query" }, example: 1 }),
   size: z.coerce.number().int().min(1).max(100).default(10).openapi({ param: { name: "size", in: "query" }, example: 10 }),
   sort_column: z.enum(Object.keys(SORT_COLUMNS) as [string, ...string[]]).optional().openapi({ param: { name: "sort_column", in: "query" } }),
   sort_desc: z.string().optional().openapi({ param: { name: "sort_desc", in: "query" }, example: "false", description: "Boolean; default false" }),
