@@ -9,6 +9,8 @@ import { registerAgentRoutes } from "./routes/agents";
 import { registerCallRoutes } from "./routes/calls";
 import { registerDocs } from "./routes/docs";
 import { registerPatientRoutes } from "./routes/patients";
+import { SURFACES, surfaceFor } from "./surfaces";
+import { voipbinAuth } from "./surfaces/voipbin/auth";
 import type { App, AppEnv } from "./types";
 import { defaultHook } from "./validation";
 
@@ -30,16 +32,19 @@ export function createApp(): App {
   );
   app.use("/admin/*", adminAuth);
   app.use("/api/v1/*", apiKeyAuth);
+  app.use("/v1/*", apiKeyAuth);
+  app.use("/v1.0/*", voipbinAuth);
 
   registerTenantRoutes(app);
   registerKeyRoutes(app);
   registerPatientRoutes(app);
   registerAgentRoutes(app);
   registerCallRoutes(app);
+  for (const surface of SURFACES) surface.register(app);
   registerDocs(app);
 
   app.get("/", (c) => c.json({ name: "switchboard", docs: "/docs", openapi: "/openapi.json" }));
-  app.notFound(notFound);
-  app.onError(onError);
+  app.notFound((c) => surfaceFor(c.req.path)?.notFound(c) ?? notFound(c));
+  app.onError((err, c) => surfaceFor(c.req.path)?.onError(err, c) ?? onError(err, c));
   return app;
 }

@@ -3,12 +3,15 @@ import { createProvider, ProviderError, type CallProvider, type ProviderEvent } 
 import { canTransition, HANGUP_STATUSES, isTerminal, pathTo, type CallOutcome, type CallStatus } from "@switchboard/schemas";
 import type { Env } from "../env";
 import { runCallEffects } from "./effects";
+import { withoutFreeText } from "./redaction";
 import { writeThrough, type CallSnapshot, type OutboxEntry } from "./write-through";
 
 interface CallState extends CallSnapshot {
   provider: string;
   /** Last history sequence number used; the create request wrote seq 0. */
   seq: number;
+  /** HIPAA mode (call_options): the transcript and free text never reach storage. */
+  redactContent?: boolean;
 }
 
 interface ScriptEntry {
@@ -17,6 +20,8 @@ interface ScriptEntry {
 }
 
 export type HangupResult = "hung-up" | "not-hangable";
+/** Why a call was hung up: by the API, or because the provider reported voicemail and the client asked to hang up then. */
+export type HangupOutcome = Extract<CallOutcome, "hung_up_by_api" | "voicemail">;
 
 /** The call row and agent the object needs to place a call, read from D1 once at start. */
 interface CallRecord {
@@ -31,6 +36,7 @@ interface CallRecord {
   agent_id: string;
   agent_name: string;
   agent_settings: string;
+  hipaa_compliant: number | null;
 }
 
 const WRITE_RETRY_MAX_MS = 60_000;
@@ -75,8 +81,9 @@ export class CallObject extends DurableObject<Env> {
     if (this.state) return this.state.status;
     const record = await this.env.DB.prepare(
       `SELECT c.id, c.tenant_id, c.status, c.provider, c.phone_number, c.reason, c.recording, c.client_metadata,
-              a.id AS agent_id, a.name AS agent_name, a.settings AS agent_settings
+              a.id AS agent_id, a.name AS agent_name, a.settings AS agent_settings, o.hipaa_compliant
          FROM calls c JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id
+         LEFT JOIN call_options o ON o.call_id = c.id AND o.tenant_id = c.tenant_id
         WHERE c.id = ?`,
     )
       .bind(callId)
@@ -97,6 +104,7 @@ export class CallObject extends DurableObject<Env> {
       finalReport: null,
       transcript: null,
       seq: 0,
+      redactContent: record.hipaa_compliant === 1,
     };
     if (record.status !== "initiating") this.move("initiating", "dispatched");
     await this.persist();
@@ -131,10 +139,14 @@ export class CallObject extends DurableObject<Env> {
   }
 
   /** Hangs up if the call is in a stage that allows it; exactly one of many concurrent callers wins. */
-  async hangup(): Promise<HangupResult> {
+  async hangup(outcome: HangupOutcome = "hung_up_by_api"): Promise<HangupResult> {
     const state = this.state;
-    if (!state || !HANGUP_STATUSES.includes(state.status)) return "not-hangable";
-    this.end("failed", "hung_up_by_api", "hangup");
+    if (!state || !HANGUP_STATUSES.includes(state.status)) {
+      // The hangup that won may still be writing through: answer once it is in D1, so a caller reading D1 next sees the end.
+      await this.flushing;
+      return "not-hangable";
+    }
+    this.end("failed", outcome, "hangup");
     this.script = [];
     const providerCallId = state.providerCallId;
     await this.commit();
@@ -169,8 +181,8 @@ export class CallObject extends DurableObject<Env> {
     const path = pathTo(state.status, event.status);
     if (!path) return false;
     for (const step of path.slice(0, -1)) this.move(step, "provider.status");
-    if (event.transcript) state.transcript = event.transcript;
-    if (event.finalReport) state.finalReport = event.finalReport;
+    if (event.transcript && !state.redactContent) state.transcript = event.transcript;
+    if (event.finalReport) state.finalReport = state.redactContent ? withoutFreeText(event.finalReport) : event.finalReport;
     if (event.outcome) state.outcome = event.outcome;
     if (isTerminal(event.status)) {
       this.end(event.status, event.outcome ?? state.outcome ?? "provider_error", "provider.status", event.detail);

@@ -1,4 +1,5 @@
 import type { CallCreate, CallStatus } from "@switchboard/schemas";
+import type { BatchItem } from "drizzle-orm/batch";
 import { tables } from "@switchboard/schemas";
 import { getAgent } from "../agents/store";
 import { optedOutAmong } from "../consent/opt-outs";
@@ -13,11 +14,27 @@ export interface CreatedBatch {
   scheduledAt: number | null;
 }
 
+export interface CreateBatchOptions {
+  /**
+   * Patients on the tenant's opt-out list: `refuse` the request (the default), or `record` their
+   * calls as `canceled` (outcome `canceled`), so the refusal is in the call history and nobody is dialed.
+   */
+  optedOut?: "refuse" | "record";
+  /** Rows to write in the same atomic batch as the calls, e.g. a surface's per-call options. */
+  alongside?: (calls: readonly { id: string; patientId: string }[]) => BatchItem<"sqlite">[];
+}
+
 /**
  * Validates a create request against the tenant's agents and patients, then writes the campaign,
  * its calls and their first history rows in atomic, chunked D1 batches. Dialing is the caller's job.
  */
-export async function createBatch(db: Db, tenantId: string, body: CallCreate, now = Date.now()): Promise<CreatedBatch> {
+export async function createBatch(
+  db: Db,
+  tenantId: string,
+  body: CallCreate,
+  now = Date.now(),
+  options: CreateBatchOptions = {},
+): Promise<CreatedBatch> {
   const scheduledAt = body.scheduledAt === undefined ? null : Date.parse(body.scheduledAt);
   if (scheduledAt !== null && scheduledAt <= now) {
     throw new ApiError(400, "scheduledAt must be a valid future ISO 8601 date");
@@ -36,7 +53,7 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
       unknown.push(patientError(index, p, "patientId", "patient not found", "The id of an existing patient of your organization", p.patientId));
     } else if (!patient.phoneNumber) {
       missingPhone.push(patientError(index, p, "phoneNumber", "patient has no phone number", "E.164 phone number on the patient record (e.g., +15555551234)", null));
-    } else if (optedOut.has(patient.phoneNumber)) {
+    } else if (optedOut.has(patient.phoneNumber) && options.optedOut !== "record") {
       doNotCall.push(patientError(index, p, "phoneNumber", "patient has opted out of contact", "A number that is not on the tenant's opt-out list", patient.phoneNumber));
     }
   });
@@ -49,6 +66,7 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
 
   const batchId = crypto.randomUUID();
   const status: CallStatus = scheduledAt === null ? "initiating" : "scheduled";
+  const isOptedOut = (patientId: string) => optedOut.has(patients.get(patientId)!.phoneNumber!);
   const callRows: (typeof tables.calls.$inferInsert)[] = body.patients.map((p, i) => ({
     id: crypto.randomUUID(),
     tenantId,
@@ -56,8 +74,8 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
     agentId: agent.id,
     patientId: p.patientId,
     phoneNumber: patients.get(p.patientId)!.phoneNumber!,
-    status,
-    outcome: null,
+    status: isOptedOut(p.patientId) ? "canceled" : status,
+    outcome: isOptedOut(p.patientId) ? "canceled" : null,
     provider: agent.provider,
     providerCallId: null,
     reason: body.reason ?? null,
@@ -79,8 +97,8 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
     seq: 0,
     type: "created",
     fromStatus: null,
-    toStatus: status,
-    detail: { batchId },
+    toStatus: c.status,
+    detail: c.status === "canceled" ? { batchId, reason: "opted_out" } : { batchId },
     at: now,
   }));
 
@@ -99,11 +117,12 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
     }),
     ...chunk(callRows, rowsPerStatement(Object.keys(callRows[0]!).length)).map((rows) => db.insert(tables.calls).values(rows)),
     ...chunk(eventRows, rowsPerStatement(8)).map((rows) => db.insert(tables.callEvents).values(rows)),
+    ...(options.alongside?.(callRows.map((c) => ({ id: c.id!, patientId: c.patientId! }))) ?? []),
   ] as const;
   // D1 applies a batch atomically: the campaign and all its calls exist, or none do.
   await db.batch(statements as unknown as Parameters<Db["batch"]>[0]);
 
-  return { batchId, calls: callRows.map((c) => ({ callId: c.id!, status })), scheduledAt };
+  return { batchId, calls: callRows.map((c) => ({ callId: c.id!, status: c.status })), scheduledAt };
 }
 
 function patientError(

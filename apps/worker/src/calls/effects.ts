@@ -1,3 +1,4 @@
+import { hangupOnNoHuman } from "../call-options/no-human-hangup";
 import type { Env } from "../env";
 import type { CallSnapshot, OutboxEntry } from "./write-through";
 
@@ -10,7 +11,9 @@ import type { CallSnapshot, OutboxEntry } from "./write-through";
 export type CallEffect = (env: Env, call: CallSnapshot & { provider: string }, written: readonly OutboxEntry[]) => Promise<void>;
 
 /** Register effects here, one line each. */
-export const CALL_EFFECTS: CallEffect[] = [];
+export const CALL_EFFECTS: CallEffect[] = [
+  hangupOnNoHuman,
+];
 
 export async function runCallEffects(env: Env, call: CallSnapshot & { provider: string }, written: readonly OutboxEntry[]) {
   for (const effect of CALL_EFFECTS) {

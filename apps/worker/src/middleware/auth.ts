@@ -1,4 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { tables } from "@switchboard/schemas";
 import { ApiError } from "../errors";
@@ -6,7 +7,7 @@ import { secretsEqual, sha256Hex } from "../lib/crypto";
 import type { AppEnv } from "../types";
 
 /** The key from `X-API-Key`, `API-KEY` or `Authorization: Bearer`. */
-function presentedKey(headers: { header(name: string): string | undefined }): string | undefined {
+export function presentedKey(headers: { header(name: string): string | undefined }): string | undefined {
   const direct = headers.header("X-API-Key") ?? headers.header("API-KEY");
   if (direct) return direct.trim();
   const auth = headers.header("Authorization");
@@ -16,9 +17,10 @@ function presentedKey(headers: { header(name: string): string | undefined }): st
 
 /**
  * Resolves the tenant from an API key. A `TENANT` header, when sent, must name the key's own tenant.
+ * `find` says where a surface's clients put the key (headers unless told otherwise).
  */
-export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const key = presentedKey(c.req);
+export const apiKeyAuthFrom = (find: (c: Context<AppEnv>) => string | undefined) => createMiddleware<AppEnv>(async (c, next) => {
+  const key = find(c);
   if (!key) throw new ApiError(401, "Missing API key: send X-API-Key, API-KEY or Authorization: Bearer");
   const keyHash = await sha256Hex(key);
   const row = await c.var.db
@@ -35,6 +37,8 @@ export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
   c.set("apiKeyId", row.id);
   await next();
 });
+
+export const apiKeyAuth = apiKeyAuthFrom((c) => presentedKey(c.req));
 
 /** Operator endpoints: `Authorization: Bearer <ADMIN_TOKEN>`. With no token configured, admin is closed. */
 export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {

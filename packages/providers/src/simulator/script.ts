@@ -38,7 +38,8 @@ export function simulatorScript(options: SimulatorOptions, ctx: ScriptContext): 
       ];
       return [
         { afterMs: at(0.1), event: { status: "dialing" } },
-        { afterMs: at(0.3), event: { status: "in-progress" } },
+        // Answering-machine detection happens at pickup, as with real carriers, so a client can hang up there.
+        { afterMs: at(0.3), event: { status: "in-progress", outcome: "voicemail" } },
         { afterMs: at(0.8), event: { status: "summarizing", outcome: "voicemail", transcript } },
         {
           afterMs: at(1),

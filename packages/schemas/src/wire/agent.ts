@@ -26,6 +26,12 @@ const agentFields = {
   assistantType: z.enum(ASSISTANT_TYPES).nullish(),
   voice: z.string().max(200).nullish(),
   language: z.string().max(35).default("en-US"),
+  /** The language model, as `<vendor>.<model>` (e.g. `openai.gpt-4o`). */
+  model: z.string().max(200).nullish().openapi({ example: "openai.gpt-4o" }),
+  /** Who speaks the agent's voice (text to speech), e.g. `elevenlabs`, `azure`, `cartesia`. */
+  ttsProvider: z.string().max(100).nullish().openapi({ example: "elevenlabs" }),
+  /** Who transcribes the patient (speech to text), e.g. `deepgram`. */
+  sttProvider: z.string().max(100).nullish().openapi({ example: "deepgram" }),
   /** A call live longer than this is ended by the watchdog. */
   maxDurationSeconds: z.number().int().min(30).max(7_200).default(900),
   simulator: SimulatorSettings.optional(),
@@ -43,6 +49,9 @@ export const AgentUpdate = z
     assistantType: agentFields.assistantType,
     voice: agentFields.voice,
     language: z.string().max(35).optional(),
+    model: agentFields.model,
+    ttsProvider: agentFields.ttsProvider,
+    sttProvider: agentFields.sttProvider,
     maxDurationSeconds: z.number().int().min(30).max(7_200).optional(),
     simulator: SimulatorSettings.optional(),
   })
@@ -62,6 +71,9 @@ export const Agent = z
     assistantType: z.enum(ASSISTANT_TYPES).nullable(),
     voice: z.string().nullable(),
     language: z.string(),
+    model: z.string().nullable(),
+    ttsProvider: z.string().nullable(),
+    sttProvider: z.string().nullable(),
     maxDurationSeconds: z.number().int(),
     simulator: SimulatorSettings.nullable(),
     createdAt: z.string(),
