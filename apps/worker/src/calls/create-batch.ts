@@ -17,7 +17,14 @@ export interface CreatedBatch {
  * Validates a create request against the tenant's agents and patients, then writes the campaign,
  * its calls and their first history rows in atomic, chunked D1 batches. Dialing is the caller's job.
  */
-export async function createBatch(db: Db, tenantId: string, body: CallCreate, now = Date.now()): Promise<CreatedBatch> {
+export async function createBatch(
+  db: Db,
+  tenantId: string,
+  body: CallCreate,
+  now = Date.now(),
+  /** `provider`: place the calls on this provider of the agent's rather than its first (the /comms surface names one). */
+  options: { provider?: string } = {},
+): Promise<CreatedBatch> {
   const scheduledAt = body.scheduledAt === undefined ? null : Date.parse(body.scheduledAt);
   if (scheduledAt !== null && scheduledAt <= now) {
     throw new ApiError(400, "scheduledAt must be a valid future ISO 8601 date");
@@ -58,7 +65,7 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
     phoneNumber: patients.get(p.patientId)!.phoneNumber!,
     status,
     outcome: null,
-    provider: agent.provider,
+    provider: options.provider ?? agent.provider,
     providerCallId: null,
     reason: body.reason ?? null,
     recording: body.recording,
