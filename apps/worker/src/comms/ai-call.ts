@@ -10,13 +10,19 @@ import { getPatient } from "../patients/store";
 import { agentForAssistant } from "./agent-for-assistant";
 import { commsError } from "./errors";
 
-/** Whether this deployment can place calls on `provider` at all. */
-export function providerAvailable(provider: string): boolean {
+/**
+ * The provider a call requested on `requested` is placed on: the simulator where this deployment
+ * simulates that vendor (SIMULATED_CALL_PROVIDERS), else the vendor itself if this deployment can
+ * place calls on it at all; null when it cannot.
+ */
+export function callProviderFor(env: Pick<Env, "SIMULATED_CALL_PROVIDERS">, requested: string): string | null {
+  const simulated = (env.SIMULATED_CALL_PROVIDERS ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  if (simulated.includes(requested)) return "simulator";
   try {
-    createProvider(provider);
-    return true;
+    createProvider(requested);
+    return requested;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -31,7 +37,8 @@ export async function placeAiCall(env: Env, db: Db, tenantId: string, request: A
   if (await isOptedOut(db, tenantId, patient.phoneNumber)) {
     throw commsError(409, "The patient has opted out of contact (texted STOP); no call was placed. They opt back in by texting START.");
   }
-  if (!providerAvailable(request.provider)) {
+  const placeOn = callProviderFor(env, request.provider);
+  if (!placeOn) {
     throw commsError(400, `Provider ${request.provider} is not available on this deployment: configure its adapter and credentials, or send another provider`);
   }
   const agent = await agentForAssistant(db, tenantId, request.assistantType, request.provider);
@@ -54,7 +61,7 @@ export async function placeAiCall(env: Env, db: Db, tenantId: string, request: A
     tenantId,
     { patients: [{ patientId: patient.id, extended: context }], agentId: agent.id, recording: true, reason: request.reasonForCall, name: `AI call: ${request.assistantType}` },
     Date.now(),
-    { provider: request.provider },
+    { provider: placeOn },
   );
   await startCalls(env, batch.calls);
   return batch.calls[0]!.callId;

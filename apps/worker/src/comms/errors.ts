@@ -41,9 +41,11 @@ export function toValidationIssue(issue: z.core.$ZodIssue, raw: unknown, locatio
   const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
   const loc = [location, ...path];
   const value = valueAt(raw, path);
+  if (value === undefined && path.length > 0 && (issue.code === "invalid_type" || issue.code === "invalid_value")) {
+    return { loc, msg: "Field required", type: "missing" };
+  }
   switch (issue.code) {
     case "invalid_type":
-      if (value === undefined) return { loc, msg: "Field required", type: "missing" };
       if (issue.expected === "object") {
         return path.length === 0
           ? { loc, msg: "Input should be a valid dictionary or object to extract fields from", type: "model_attributes_type" }
