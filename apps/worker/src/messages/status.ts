@@ -6,19 +6,21 @@ import type { Db } from "../lib/db";
  * Where each status sits in a text's life. A status only ever replaces one of lower rank, so
  * callbacks that arrive late, twice or out of order never move a message backwards. The outcomes
  * of a send (DELIVERED, UNDELIVERED, FAILED, EXPIRED) share a rank: the first one reported stands.
+ * SCHEDULED follows QUEUED: Twilio accepts a scheduled text (QUEUED) before it reports it scheduled,
+ * and its "queued" at send time is followed at once by "sending".
  */
 export const MESSAGE_STATUS_RANK: Readonly<Record<MessageStatus, number>> = {
   CREATED: 0,
   QUEUED: 1,
-  SCHEDULED: 1,
-  SENDING: 2,
-  SENT: 3,
-  DELIVERED: 4,
-  UNDELIVERED: 4,
-  FAILED: 4,
-  EXPIRED: 4,
-  READ: 5,
-  OPTED_OUT: 6,
+  SCHEDULED: 2,
+  SENDING: 3,
+  SENT: 4,
+  DELIVERED: 5,
+  UNDELIVERED: 5,
+  FAILED: 5,
+  EXPIRED: 5,
+  READ: 6,
+  OPTED_OUT: 7,
 };
 
 /** Twilio's MessageStatus values in ours. */
