@@ -8,7 +8,8 @@ import { twilioSignature, verifyTwilioSignature } from "../src/messaging/twilio-
 import { call, createPatient, createTenant } from "./helpers";
 import { BASE, chatFor, comms, commsSetup, insertAgent, listMessages, PNG, sendMessage, setMessaging } from "./comms-helpers";
 import {
-  ACCOUNT_SID, AUTH_TOKEN, fakeTwilioMessages, inboundParams, postSigned, SERVICE_SID, statusCallbackPath, statusParams, twilioError, useTwilio,
+  ACCOUNT_SID, AUTH_TOKEN, fakeTwilioMessages, inboundParams, MESSAGES_URL, messageSid, postSigned, SERVICE_SID, statusCallbackPath, statusParams,
+  twilioError, useTwilio,
 } from "./twilio-helpers";
 
 const server = setupServer();
@@ -100,6 +101,28 @@ describe("sending through Twilio's Messages API", () => {
     // Twilio answered `accepted` (Messaging Service): QUEUED, with Twilio's MessageSid
     expect(res.body.status).toBe("QUEUED");
     expect(res.body.sendoMessageId).toMatch(/^SM[0-9a-f]{32}$/);
+  });
+
+  it("stores the message (CREATED) before handing it to Twilio", async () => {
+    const t = await twilioSetup();
+    const seen: (string | undefined)[] = [];
+    server.use(
+      http.post(MESSAGES_URL, async () => {
+        const row = await env.DB.prepare("SELECT status FROM messages WHERE chat_id = ?").bind(t.chat.id).first<{ status: string }>();
+        seen.push(row?.status);
+        return HttpResponse.json({ sid: messageSid(), status: "queued" }, { status: 201 });
+      }),
+    );
+    const res = await sendMessage(t.key, t.tenantId, { sender_id: t.user.id, chat_id: t.chat.id, content: "Hi" });
+    expect(seen).toEqual(["CREATED"]);
+    expect(res.body.status).toBe("QUEUED");
+  });
+
+  it("fails the message clearly when the stored credentials cannot be opened", async () => {
+    const t = await twilioSetup();
+    await env.DB.prepare("UPDATE messaging_settings SET twilio_auth_token_sealed = 'v1.AAAA.BBBB' WHERE tenant_id = ?").bind(t.tenantId).run();
+    const res = await sendMessage(t.key, t.tenantId, { sender_id: t.user.id, chat_id: t.chat.id, content: "Hi" });
+    expect(res.body).toMatchObject({ status: "FAILED", errorMessage: expect.stringMatching(/credentials could not be opened/) });
   });
 
   it("sends From when the tenant has a number instead of a Messaging Service", async () => {

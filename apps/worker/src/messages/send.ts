@@ -110,8 +110,8 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<M
     await advanceMessageStatus(db, tenantId, messageId, next, { errorMessage: errorMessage ?? null });
   };
   const provider = await providerFor(ctx, settings, report);
-  if (!provider) {
-    await report("FAILED", "Twilio is not configured for this tenant (PUT /api/v1/messaging/settings)");
+  if ("unavailable" in provider) {
+    await report("FAILED", provider.unavailable);
   } else {
     const result = await provider.send({
       messageId,
@@ -132,13 +132,17 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<M
   return (await getMessage(db, tenantId, messageId))!;
 }
 
-async function providerFor(ctx: SendContext, settings: MessagingSettingsRow | undefined, report: (s: MessageStatus, e?: string) => Promise<void>): Promise<MessagingProvider | null> {
+async function providerFor(
+  ctx: SendContext,
+  settings: MessagingSettingsRow | undefined,
+  report: (s: MessageStatus, e?: string) => Promise<void>,
+): Promise<MessagingProvider | { unavailable: string }> {
   if (settings?.provider !== "twilio") return createSmsSimulator(simulatorOptions(settings), report, ctx.waitUntil);
   try {
     const config = await twilioConfig(settings, ctx.env.SECRETS_KEY);
-    return config ? createTwilioMessaging(config) : null;
+    return config ? createTwilioMessaging(config) : { unavailable: "Twilio is not configured for this tenant (PUT /api/v1/messaging/settings)" };
   } catch (error) {
     console.error(JSON.stringify({ level: "error", msg: "twilio credentials could not be opened", tenantId: ctx.tenantId, error: String(error) }));
-    return null;
+    return { unavailable: "The tenant's Twilio credentials could not be opened; set them again (PUT /api/v1/messaging/settings)" };
   }
 }
