@@ -6,3 +6,4 @@ export * from "./wire/agent";
 export * from "./wire/call";
 export * from "./wire/admin";
 export * from "./wire/comms";
+export * from "./wire/chats";
