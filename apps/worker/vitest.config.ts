@@ -15,6 +15,9 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: "test-admin-token",
             ENVIRONMENT: "test",
             SECRETS_KEY: "a3klKYiIWsWZCz1S4Bw41Xeu6NfnjVomoniwRUcpEh4=",
+            FILES_SIGNING_KEY: "test-files-signing-key-0123456789abcdef",
+            // No vendor accounts in tests: /comms calls on these vendors are played by the simulator.
+            SIMULATED_CALL_PROVIDERS: "livekit,retell",
           },
         },
       }),

@@ -2,15 +2,24 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError, notFound, onError } from "./errors";
 import { adminAuth, apiKeyAuth } from "./middleware/auth";
+import { requireTenantHeader } from "./middleware/comms-tenant";
 import { requestContext } from "./middleware/request-id";
 import { registerKeyRoutes } from "./routes/admin/keys";
 import { registerTenantRoutes } from "./routes/admin/tenants";
 import { registerAgentRoutes } from "./routes/agents";
 import { registerCallRoutes } from "./routes/calls";
+import { registerChatRoutes } from "./routes/chats";
+import { registerCommsRoutes } from "./routes/comms";
+import { SEND_MESSAGE_PATH } from "./routes/comms/send-message";
+import { registerConsentRoutes } from "./routes/consent";
 import { registerDocs } from "./routes/docs";
+import { registerFileRoutes } from "./routes/files";
+import { registerMessagingSettingsRoutes } from "./routes/messaging/settings";
 import { registerPatientRoutes } from "./routes/patients";
 import { SURFACES, surfaceFor } from "./surfaces";
 import { voipbinAuth } from "./surfaces/voipbin/auth";
+import { registerUserRoutes } from "./routes/users";
+import { registerTwilioWebhooks } from "./routes/webhooks/twilio";
 import type { App, AppEnv } from "./types";
 import { defaultHook } from "./validation";
 
@@ -21,19 +30,19 @@ export function createApp(): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
 
   app.use("*", requestContext);
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes)`);
-      },
-    }),
-  );
+  const jsonBodyLimit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes)`);
+    },
+  });
+  // Message attachments are larger than any JSON body: that route sets its own limit.
+  app.use("*", (c, next) => (c.req.path === SEND_MESSAGE_PATH ? next() : jsonBodyLimit(c, next)));
   app.use("/admin/*", adminAuth);
   app.use("/api/v1/*", apiKeyAuth);
   app.use("/v1/*", apiKeyAuth);
   app.use("/v1.0/*", voipbinAuth);
+  app.use("/comms/*", apiKeyAuth, requireTenantHeader);
 
   registerTenantRoutes(app);
   registerKeyRoutes(app);
@@ -41,6 +50,13 @@ export function createApp(): App {
   registerAgentRoutes(app);
   registerCallRoutes(app);
   for (const surface of SURFACES) surface.register(app);
+  registerUserRoutes(app);
+  registerChatRoutes(app);
+  registerConsentRoutes(app);
+  registerMessagingSettingsRoutes(app);
+  registerCommsRoutes(app);
+  registerTwilioWebhooks(app);
+  registerFileRoutes(app);
   registerDocs(app);
 
   app.get("/", (c) => c.json({ name: "switchboard", docs: "/docs", openapi: "/openapi.json" }));

@@ -12,4 +12,15 @@ export interface Env {
   SECRETS_KEY?: string;
   /** Simulator end-to-end duration when an agent sets none (ms). */
   SIMULATOR_DURATION_MS?: string;
+  /**
+   * Call providers this deployment plays on the simulator instead (comma-separated, e.g.
+   * `livekit,retell`): local stacks and tests, which have no vendor accounts. Unset in production.
+   */
+  SIMULATED_CALL_PROVIDERS?: string;
+  /** Message attachments (R2). */
+  FILES: R2Bucket;
+  /** Signs expiring links to attachments (messages/file-links.ts). At least 32 characters; a secret in production. */
+  FILES_SIGNING_KEY?: string;
+  /** This deployment's public origin (e.g. https://switchboard.example.com), for links and webhooks given to vendors. Defaults to the request's origin. */
+  PUBLIC_BASE_URL?: string;
 }

@@ -4,8 +4,11 @@ import { expect } from "vitest";
 
 export const ADMIN = { Authorization: "Bearer test-admin-token" };
 
-export async function api(path: string, init: RequestInit & { key?: string; json?: unknown } = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
+/** `headers` also takes object literals whose union type has optional keys (tsc with Node's fetch types). */
+type ApiInit = Omit<RequestInit, "headers"> & { headers?: HeadersInit | Record<string, string | undefined>; key?: string; json?: unknown };
+
+export async function api(path: string, init: ApiInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers as HeadersInit | undefined);
   if (init.key) headers.set("X-API-Key", init.key);
   let body = init.body;
   if (init.json !== undefined) {

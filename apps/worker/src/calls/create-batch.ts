@@ -22,6 +22,8 @@ export interface CreateBatchOptions {
   optedOut?: "refuse" | "record";
   /** Rows to write in the same atomic batch as the calls, e.g. a surface's per-call options. */
   alongside?: (calls: readonly { id: string; patientId: string }[]) => BatchItem<"sqlite">[];
+  /** Place the calls on this provider of the agent's rather than its first (the /comms surface names one). */
+  provider?: string;
 }
 
 /**
@@ -76,7 +78,7 @@ export async function createBatch(
     phoneNumber: patients.get(p.patientId)!.phoneNumber!,
     status: isOptedOut(p.patientId) ? "canceled" : status,
     outcome: isOptedOut(p.patientId) ? "canceled" : null,
-    provider: agent.provider,
+    provider: options.provider ?? agent.provider,
     providerCallId: null,
     reason: body.reason ?? null,
     recording: body.recording,

@@ -1,3 +1,4 @@
 export * from "./schema";
 export * from "./consent";
 export * from "./call-options";
+export * from "./comms";

@@ -1,0 +1,58 @@
+import { base64Url } from "../lib/crypto";
+
+/** How long a link to an attachment works. Reading a message again gives fresh links. */
+export const FILE_LINK_TTL_SECONDS = 60 * 60;
+
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+export function hasSigningKey(env: { FILES_SIGNING_KEY?: string }): boolean {
+  return (env.FILES_SIGNING_KEY?.length ?? 0) >= 32;
+}
+
+/** The secret that signs links; a clear error when the deployment has none. */
+export function signingKey(secret: string | undefined): string {
+  if (!secret || secret.length < 32) throw new Error("FILES_SIGNING_KEY is not set (or shorter than 32 characters)");
+  return secret;
+}
+
+async function signature(secret: string, fileId: string, expires: number): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(`file:${fileId}:${expires}`));
+  return base64Url(new Uint8Array(mac));
+}
+
+/**
+ * A link to one attachment that works for whoever holds it (a clinic's app, an MMS provider
+ * fetching media) until it expires: `<base>/files/<fileId>?expires=<unix seconds>&signature=<HMAC>`.
+ */
+export async function signedFileUrl(baseUrl: string, secret: string, fileId: string, now = Date.now(), ttlSeconds = FILE_LINK_TTL_SECONDS): Promise<string> {
+  const expires = Math.floor(now / 1000) + ttlSeconds;
+  const sig = await signature(secret, fileId, expires);
+  return `${baseUrl}/files/${encodeURIComponent(fileId)}?expires=${expires}&signature=${sig}`;
+}
+
+export type LinkCheck = "valid" | "tampered" | "expired";
+
+/** Checks the signature first: an altered expiry is tampering, not expiry. */
+export async function checkFileLink(secret: string, fileId: string, expires: string | undefined, sig: string | undefined, now = Date.now()): Promise<LinkCheck> {
+  if (!expires || !sig || !/^\d{1,12}$/.test(expires)) return "tampered";
+  const expected = await signature(secret, fileId, Number(expires));
+  if (!constantTimeEqual(expected, sig)) return "tampered";
+  return Number(expires) * 1000 <= now ? "expired" : "valid";
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}

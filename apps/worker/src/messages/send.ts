@@ -1,0 +1,148 @@
+import { tables, type MessageStatus, type MessageType } from "@switchboard/schemas";
+import { getChat } from "../chats/store";
+import { commsError, commsValidationError } from "../comms/errors";
+import { isOptedOut, optOut } from "../consent/opt-outs";
+import type { Env } from "../env";
+import type { Db } from "../lib/db";
+import { getMessagingSettings, simulatorOptions, twilioConfig, type MessagingSettingsRow } from "../messaging/settings";
+import type { MessagingProvider } from "../messaging/provider";
+import { createSmsSimulator } from "../messaging/simulator";
+import { createTwilioMessaging } from "../messaging/twilio";
+import { getPatient } from "../patients/store";
+import { getStaffUser } from "../users/store";
+import { acceptFiles, deleteFiles, storeFiles } from "./attachments";
+import { hasSigningKey, signedFileUrl, signingKey } from "./file-links";
+import { advanceMessageStatus, MESSAGE_STATUS_RANK } from "./status";
+import { getMessage, messageByUid, type MessageRow } from "./store";
+
+export interface SendContext {
+  env: Env;
+  db: Db;
+  tenantId: string;
+  /** Public origin for attachment links and Twilio's status callback. */
+  baseUrl: string;
+  waitUntil: (promise: Promise<unknown>) => void;
+}
+
+export interface SendInput {
+  senderId: string;
+  chatId: string;
+  content: string | null;
+  messageUid: string | null;
+  quoteId: string | null;
+  eventId: string | null;
+  type: MessageType | null;
+  files: File[];
+}
+
+/**
+ * Stores a staff member's message in the patient's chat and texts it to the patient. Idempotent
+ * by `messageUid` within a chat: a repeat returns the first message and sends nothing. A patient
+ * who opted out gets nothing; the message is kept as OPTED_OUT.
+ */
+export async function sendMessage(ctx: SendContext, input: SendInput): Promise<MessageRow> {
+  const { db, env, tenantId } = ctx;
+  const chat = await getChat(db, tenantId, input.chatId);
+  if (!chat) throw commsError(404, "Chat not found");
+  const sender = await getStaffUser(db, tenantId, input.senderId);
+  if (!sender) throw commsError(404, "Sender not found: sender_id must be a staff user of this tenant (POST /api/v1/users)");
+  if (input.messageUid) {
+    const first = await messageByUid(db, chat.id, input.messageUid);
+    if (first) return first;
+  }
+  if (!input.content && input.files.length === 0) {
+    throw commsValidationError([{ loc: ["body", "content"], msg: "Value error, a message needs content or files", type: "value_error" }]);
+  }
+  if (input.quoteId) {
+    const quoted = await getMessage(db, tenantId, input.quoteId);
+    if (!quoted || quoted.chatId !== chat.id) throw commsError(404, "Quoted message not found in this chat");
+  }
+  const patient = await getPatient(db, tenantId, chat.patientId);
+  if (!patient) throw commsError(404, "The chat's patient no longer exists");
+  if (!patient.phoneNumber) throw commsError(409, "The patient has no phone number: add one with PATCH /api/v1/patients/{patientId}");
+
+  const accepted = await acceptFiles(input.files);
+  if (accepted.length && !hasSigningKey(env)) throw commsError(503, "Attachments are not available: this deployment has no FILES_SIGNING_KEY");
+  const secret = accepted.length ? signingKey(env.FILES_SIGNING_KEY) : null;
+  const messageId = crypto.randomUUID();
+  const files = await storeFiles(env.FILES, tenantId, messageId, accepted);
+  const optedOut = await isOptedOut(db, tenantId, patient.phoneNumber);
+  const settings = await getMessagingSettings(db, tenantId);
+  const status: MessageStatus = optedOut ? "OPTED_OUT" : "CREATED";
+  const now = Date.now();
+  const { messages } = tables;
+  const [inserted] = await db
+    .insert(messages)
+    .values({
+      id: messageId,
+      tenantId,
+      chatId: chat.id,
+      direction: "OUTBOUND",
+      senderId: sender.id,
+      toNumber: patient.phoneNumber,
+      fromNumber: settings?.provider === "twilio" ? settings.twilioFromNumber : null,
+      status,
+      statusRank: MESSAGE_STATUS_RANK[status],
+      content: input.content,
+      messageUid: input.messageUid,
+      quoteId: input.quoteId,
+      eventId: input.eventId,
+      type: input.type,
+      files,
+      errorMessage: optedOut ? "The patient has opted out of text messages (texted STOP); nothing was sent" : null,
+      provider: settings?.provider ?? "simulator",
+      providerMessageId: null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing({ target: [messages.chatId, messages.messageUid] })
+    .returning();
+  if (!inserted) {
+    // Lost a race with the same message_uid: the winner's message stands and sends.
+    await deleteFiles(env.FILES, files);
+    const first = await messageByUid(db, chat.id, input.messageUid!);
+    if (!first) throw new Error("message_uid conflict without a message");
+    return first;
+  }
+  if (optedOut) return inserted;
+
+  const report = async (next: MessageStatus, errorMessage?: string) => {
+    await advanceMessageStatus(db, tenantId, messageId, next, { errorMessage: errorMessage ?? null });
+  };
+  const provider = await providerFor(ctx, settings, report);
+  if ("unavailable" in provider) {
+    await report("FAILED", provider.unavailable);
+  } else {
+    const result = await provider.send({
+      messageId,
+      to: patient.phoneNumber,
+      body: input.content,
+      mediaUrls: secret ? await Promise.all(files.map((f) => signedFileUrl(ctx.baseUrl, secret, f.id))) : [],
+      statusCallbackUrl: `${ctx.baseUrl}/webhooks/twilio/${tenantId}/messages/${messageId}/status`,
+    });
+    if (result.accepted) {
+      await advanceMessageStatus(db, tenantId, messageId, result.status, { providerMessageId: result.providerMessageId });
+    } else {
+      await report(result.status, result.errorMessage);
+      if (result.status === "OPTED_OUT") {
+        await optOut(db, { tenantId, phoneNumber: patient.phoneNumber, patientId: patient.id, source: "provider_21610" });
+      }
+    }
+  }
+  return (await getMessage(db, tenantId, messageId))!;
+}
+
+async function providerFor(
+  ctx: SendContext,
+  settings: MessagingSettingsRow | undefined,
+  report: (s: MessageStatus, e?: string) => Promise<void>,
+): Promise<MessagingProvider | { unavailable: string }> {
+  if (settings?.provider !== "twilio") return createSmsSimulator(simulatorOptions(settings), report, ctx.waitUntil);
+  try {
+    const config = await twilioConfig(settings, ctx.env.SECRETS_KEY);
+    return config ? createTwilioMessaging(config) : { unavailable: "Twilio is not configured for this tenant (PUT /api/v1/messaging/settings)" };
+  } catch (error) {
+    console.error(JSON.stringify({ level: "error", msg: "twilio credentials could not be opened", tenantId: ctx.tenantId, error: String(error) }));
+    return { unavailable: "The tenant's Twilio credentials could not be opened; set them again (PUT /api/v1/messaging/settings)" };
+  }
+}

@@ -1,0 +1,77 @@
+import { and, eq, lt, sql } from "drizzle-orm";
+import { tables, type MessageStatus } from "@switchboard/schemas";
+import type { Db } from "../lib/db";
+
+/**
+ * Where each status sits in a text's life. A status only ever replaces one of lower rank, so
+ * callbacks that arrive late, twice or out of order never move a message backwards. The outcomes
+ * of a send (DELIVERED, UNDELIVERED, FAILED, EXPIRED) share a rank: the first one reported stands.
+ * SCHEDULED follows QUEUED: Twilio accepts a scheduled text (QUEUED) before it reports it scheduled,
+ * and its "queued" at send time is followed at once by "sending".
+ */
+export const MESSAGE_STATUS_RANK: Readonly<Record<MessageStatus, number>> = {
+  CREATED: 0,
+  QUEUED: 1,
+  SCHEDULED: 2,
+  SENDING: 3,
+  SENT: 4,
+  DELIVERED: 5,
+  UNDELIVERED: 5,
+  FAILED: 5,
+  EXPIRED: 5,
+  READ: 6,
+  OPTED_OUT: 7,
+};
+
+/** Twilio's MessageStatus values in ours. */
+export const TWILIO_MESSAGE_STATUS: Readonly<Record<string, MessageStatus>> = {
+  accepted: "QUEUED",
+  queued: "QUEUED",
+  scheduled: "SCHEDULED",
+  sending: "SENDING",
+  sent: "SENT",
+  delivered: "DELIVERED",
+  undelivered: "UNDELIVERED",
+  failed: "FAILED",
+  read: "READ",
+  canceled: "FAILED",
+};
+
+/** Twilio error codes that change what a failure means. */
+const TWILIO_VALIDITY_EXPIRED = "30036";
+export const TWILIO_UNSUBSCRIBED_RECIPIENT = "21610";
+
+/** Our status for a Twilio status (and error code, when it has one); null for statuses we do not track. */
+export function fromTwilioStatus(status: string, errorCode?: string | null): MessageStatus | null {
+  const mapped = TWILIO_MESSAGE_STATUS[status.toLowerCase()];
+  if (!mapped) return null;
+  if (mapped === "FAILED" && errorCode === TWILIO_VALIDITY_EXPIRED) return "EXPIRED";
+  if ((mapped === "FAILED" || mapped === "UNDELIVERED") && errorCode === TWILIO_UNSUBSCRIBED_RECIPIENT) return "OPTED_OUT";
+  return mapped;
+}
+
+export interface StatusUpdate {
+  errorMessage?: string | null;
+  providerMessageId?: string | null;
+}
+
+/**
+ * Moves a message to `status` if that is forward of where it is, in one conditional UPDATE (so
+ * concurrent callbacks cannot race each other backwards). Returns whether it moved.
+ */
+export async function advanceMessageStatus(db: Db, tenantId: string, messageId: string, status: MessageStatus, update: StatusUpdate = {}): Promise<boolean> {
+  const { messages } = tables;
+  const rank = MESSAGE_STATUS_RANK[status];
+  const rows = await db
+    .update(messages)
+    .set({
+      status,
+      statusRank: rank,
+      errorMessage: sql`coalesce(${update.errorMessage ?? null}, ${messages.errorMessage})`,
+      providerMessageId: sql`coalesce(${messages.providerMessageId}, ${update.providerMessageId ?? null})`,
+      updatedAt: Date.now(),
+    })
+    .where(and(eq(messages.id, messageId), eq(messages.tenantId, tenantId), lt(messages.statusRank, rank)))
+    .returning({ id: messages.id });
+  return rows.length > 0;
+}
