@@ -1,2 +1,5 @@
 export * from "./schema";
 export * from "./consent";
+export * from "./webhooks";
+export * from "./idempotency";
+export * from "./audit";
