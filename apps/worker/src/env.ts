@@ -1,9 +1,12 @@
 import type { CallObject } from "./calls/call-object";
+import type { WebhookSender } from "./webhooks/sender-object";
 
 /** Bindings and vars of the API worker. */
 export interface Env {
   DB: D1Database;
   CALLS: DurableObjectNamespace<CallObject>;
+  /** One sender per customer webhook endpoint (keyed by endpoint id). */
+  WEBHOOKS: DurableObjectNamespace<WebhookSender>;
   /** Operator token for /admin. A secret in production; `dev-admin-token` from .dev.vars locally. */
   ADMIN_TOKEN?: string;
   /** `production`, `development` or `test`. */
@@ -12,4 +15,6 @@ export interface Env {
   SECRETS_KEY?: string;
   /** Simulator end-to-end duration when an agent sets none (ms). */
   SIMULATOR_DURATION_MS?: string;
+  /** Per-attempt timeout of a webhook delivery (ms); 15 s when unset. */
+  WEBHOOK_ATTEMPT_TIMEOUT_MS?: string;
 }

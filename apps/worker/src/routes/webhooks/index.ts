@@ -1,0 +1,8 @@
+import type { App } from "../../types";
+import { registerWebhookDeliveryRoutes } from "./deliveries";
+import { registerWebhookEndpointRoutes } from "./endpoints";
+
+export function registerWebhookRoutes(app: App) {
+  registerWebhookEndpointRoutes(app);
+  registerWebhookDeliveryRoutes(app);
+}
