@@ -2,13 +2,16 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError, notFound, onError } from "./errors";
 import { adminAuth, apiKeyAuth } from "./middleware/auth";
+import { idempotency } from "./middleware/idempotency";
 import { requestContext } from "./middleware/request-id";
 import { registerKeyRoutes } from "./routes/admin/keys";
 import { registerTenantRoutes } from "./routes/admin/tenants";
 import { registerAgentRoutes } from "./routes/agents";
+import { registerAuditRoutes } from "./routes/audit";
 import { registerCallRoutes } from "./routes/calls";
 import { registerDocs } from "./routes/docs";
 import { registerPatientRoutes } from "./routes/patients";
+import { registerWebhookRoutes } from "./routes/webhooks";
 import type { App, AppEnv } from "./types";
 import { defaultHook } from "./validation";
 
@@ -30,12 +33,17 @@ export function createApp(): App {
   );
   app.use("/admin/*", adminAuth);
   app.use("/api/v1/*", apiKeyAuth);
+  // After authentication (keys are per tenant). /comms/* must have its own auth mounted above this.
+  app.use("/api/v1/*", idempotency);
+  app.use("/comms/*", idempotency);
 
   registerTenantRoutes(app);
   registerKeyRoutes(app);
   registerPatientRoutes(app);
   registerAgentRoutes(app);
   registerCallRoutes(app);
+  registerWebhookRoutes(app);
+  registerAuditRoutes(app);
   registerDocs(app);
 
   app.get("/", (c) => c.json({ name: "switchboard", docs: "/docs", openapi: "/openapi.json" }));
