@@ -15,6 +15,8 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: "test-admin-token",
             ENVIRONMENT: "test",
             SECRETS_KEY: "a3klKYiIWsWZCz1S4Bw41Xeu6NfnjVomoniwRUcpEh4=",
+            // Short, so a test's dead customer endpoint is given up on quickly.
+            WEBHOOK_ATTEMPT_TIMEOUT_MS: "1500",
           },
         },
       }),
