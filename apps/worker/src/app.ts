@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError, notFound, onError } from "./errors";
+import { documentIdempotencyKey } from "./idempotency/openapi";
 import { adminAuth, apiKeyAuth } from "./middleware/auth";
 import { idempotency } from "./middleware/idempotency";
 import { requestContext } from "./middleware/request-id";
@@ -45,6 +46,8 @@ export function createApp(): App {
   registerWebhookRoutes(app);
   registerAuditRoutes(app);
   registerDocs(app);
+  // Last, so it sees every POST route.
+  documentIdempotencyKey(app);
 
   app.get("/", (c) => c.json({ name: "switchboard", docs: "/docs", openapi: "/openapi.json" }));
   app.notFound(notFound);

@@ -181,4 +181,19 @@ describe("Idempotency-Key", () => {
       expect(res.status, JSON.stringify(bad)).toBe(400);
     }
   });
+
+  it("is documented on every POST in /openapi.json", async () => {
+    const doc = await json(await api("/openapi.json"));
+    const posts = Object.entries(doc.paths as Record<string, any>).filter(([path, ops]) => path.startsWith("/api/v1/") && ops.post);
+    expect(posts.map(([path]) => path)).toEqual(expect.arrayContaining(["/api/v1/calls", "/api/v1/patients", "/api/v1/webhook-endpoints"]));
+    for (const [path, ops] of posts) {
+      expect(ops.post.parameters.map((p: any) => `${p.in}:${p.name}`), path).toContain("header:Idempotency-Key");
+      expect(Object.keys(ops.post.responses), path).toEqual(expect.arrayContaining(["409", "422"]));
+    }
+    const getCalls = doc.paths["/api/v1/calls"].get;
+    expect((getCalls.parameters ?? []).map((p: any) => p.name)).not.toContain("Idempotency-Key");
+    expect(doc.paths["/api/v1/audit-events"].get).toBeDefined();
+    expect(doc.paths["/api/v1/webhook-endpoints/{endpointId}/deliveries"].get).toBeDefined();
+    expect(Object.keys(doc.webhooks)).toEqual(expect.arrayContaining(["call.created", "call.completed", "patient.opted_out"]));
+  });
 });

@@ -2,7 +2,7 @@ import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classifyAddress } from "../src/webhooks/ip-ranges";
-import { checkWebhookUrl, dohResolver, type Resolver } from "../src/webhooks/url-policy";
+import { checkWebhookUrl, dohResolver, type Resolver, type UrlPolicy } from "../src/webhooks/url-policy";
 import { call, createTenant } from "./helpers";
 
 /** A resolver with a fixed zone, as the production DoH resolver would answer. */
@@ -18,7 +18,7 @@ const fakeResolver: Resolver = async (host) => zone[host] ?? [];
 const production = { environment: "production", resolve: fakeResolver };
 const test = { environment: "test", resolve: fakeResolver };
 
-async function refused(url: string, policy = production) {
+async function refused(url: string, policy: UrlPolicy = production) {
   const verdict = await checkWebhookUrl(url, policy);
   expect(verdict.ok, url).toBe(false);
   return verdict.ok ? "" : verdict.reason;

@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { http, HttpResponse } from "msw";
+import { http, HttpResponse, type DefaultBodyType, type StrictRequest } from "msw";
 import { setupServer } from "msw/node";
 import { expect } from "vitest";
 import { api, json, poll } from "./helpers";
@@ -13,7 +13,7 @@ export interface Received {
   at: number;
 }
 
-type Behaviour = (request: Request) => Response | Promise<Response>;
+type Behaviour = (request: StrictRequest<DefaultBodyType>) => Response | Promise<Response>;
 
 /**
  * Fake customer endpoints at https://hooks.test/<name>: each records every request it gets and

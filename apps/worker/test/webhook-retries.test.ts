@@ -1,8 +1,10 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { HttpResponse } from "msw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emitEvent } from "../src/webhooks/emit";
 import { RETRY_DELAYS_MS } from "../src/webhooks/retry-schedule";
+import { sweepWebhooks } from "../src/webhooks/sweep";
 import { api, call, createCalls, json, poll, setup, waitForStatus } from "./helpers";
 import {
   customerEndpoints,
@@ -95,6 +97,20 @@ describe("retry schedule (time driven through the sender, not slept)", () => {
   it("does not follow redirects: a 3xx is a failed attempt", async () => {
     const { first } = await failingDelivery(() => new HttpResponse(null, { status: 302, headers: { Location: "http://169.254.169.254/" } }));
     expect(first).toMatchObject({ status: "pending", last_status_code: 302, last_error: "redirect not followed (HTTP 302)" });
+  });
+});
+
+describe("the cron's sweep", () => {
+  it("wakes a sender that missed its wake-up", async () => {
+    const { endpoint, target, first } = await failingDelivery(status(500));
+    customers.respond(target.name, status(204));
+    // The alarm is lost and the retry is long overdue.
+    await runInDurableObject(senderStub(endpoint.id), (_instance, state) => state.storage.deleteAlarm());
+    await env.DB.prepare(`UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?`).bind(Date.now() - 2 * MINUTE, first.id).run();
+    expect(await senderAlarm(endpoint.id)).toBeNull();
+
+    expect((await sweepWebhooks(env, Date.now())).woken).toBeGreaterThanOrEqual(1);
+    await waitForDelivery(endpoint.id, (d) => d.status === "succeeded" && d.attempts === 2);
   });
 });
 

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WEBHOOK_EVENT_DATA } from "@switchboard/schemas";
 import { emitEvent } from "../src/webhooks/emit";
 import { api, call, createTenant, json, placeCall, poll, setup, waitForStatus } from "./helpers";
 import { customerEndpoints, deliveriesOf, quiesceEndpoints, registerEndpoint, waitForDelivery } from "./webhook-helpers";
@@ -93,6 +94,9 @@ describe("deliveries", () => {
       expect(request.headers["content-type"]).toBe("application/json");
       expect(payload).toEqual(JSON.parse(request.body));
       expect(payload.data.call_id).toBe(callId);
+      // Exactly what /openapi.json documents under `webhooks`.
+      const schema = WEBHOOK_EVENT_DATA[payload.type as "call.created" | "call.status_changed" | "call.completed"];
+      expect(schema.strict().parse(payload.data)).toEqual(payload.data);
     }
     // A wrong secret does not verify.
     expect(() => new Webhook(`whsec_${btoa("x".repeat(32))}`).verify(events[0]!.request.body, events[0]!.request.headers)).toThrow();

@@ -7,3 +7,4 @@ export * from "./wire/call";
 export * from "./wire/admin";
 export * from "./wire/webhooks";
 export * from "./wire/audit";
+export * from "./wire/webhook-events";

@@ -75,6 +75,8 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_due_idx").on(t.endpointId, t.status, t.nextAttemptAt),
     // newest-first listing per endpoint
     index("webhook_deliveries_endpoint_created_idx").on(t.endpointId, t.createdAt, t.id),
+    // the cron's sweep for overdue deliveries whose sender was never woken
+    index("webhook_deliveries_status_due_idx").on(t.status, t.nextAttemptAt),
   ],
 );
 
