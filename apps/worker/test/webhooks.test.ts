@@ -195,4 +195,28 @@ describe("deliveries", () => {
     const list = await json(await api(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries`, { key }));
     expect(list.data).toEqual([]);
   });
+
+  it("queues call.created for every call of a large batch, in a handful of statements", async () => {
+    const { key, tenant, agent } = await setup();
+    const endpoint = await registerEndpoint(key, { url: customers.endpoint().url, events: ["call.created"] });
+    const now = Date.now();
+    const ids = Array.from({ length: 250 }, () => crypto.randomUUID());
+    await env.DB.batch(
+      ids.map((id, i) =>
+        env.DB.prepare(`INSERT INTO patients (id, tenant_id, first_name, last_name, phone_number, created_at, updated_at) VALUES (?, ?, 'P', ?, ?, ?, ?)`)
+          .bind(id, tenant.id, String(i), `+1555888${String(i).padStart(4, "0")}`, now, now),
+      ),
+    );
+    const scheduledAt = new Date(Date.now() + 3_600_000).toISOString();
+    const res = await api("/api/v1/calls", { method: "POST", key, json: { patients: ids.map((patientId) => ({ patientId })), agentId: agent.id, scheduledAt } });
+    expect(res.status).toBe(201);
+    const callIds: string[] = (await json(res)).calls.map((c: any) => c.callId);
+    const rows = await poll(() => deliveriesOf(endpoint.id), (r) => r.length === 250 && r.every((d) => d.status === "succeeded"));
+    expect(rows).toHaveLength(250);
+    expect(new Set(rows.map((r) => r.event_id)).size).toBe(250);
+    const delivered = customers.received.filter((r) => r.headers["webhook-id"] && rows.some((d) => d.event_id === r.headers["webhook-id"]));
+    const payloads = delivered.map((r) => new Webhook(endpoint.secret).verify(r.body, r.headers) as any);
+    expect(payloads.map((p) => p.data.call_id).sort()).toEqual([...callIds].sort());
+    expect(payloads.every((p) => p.data.status === "scheduled" && p.data.scheduled_at === scheduledAt)).toBe(true);
+  });
 });

@@ -1,7 +1,10 @@
 import type { WebhookEventType } from "@switchboard/schemas";
 import type { Env } from "../env";
 import { base64Url, sha256Hex } from "../lib/crypto";
-import { chunk, rowsPerStatement } from "../lib/db";
+import { chunk } from "../lib/db";
+
+/** Events per statement; each is a JSON object inside one bound parameter. */
+const ROWS_PER_STATEMENT = 100;
 
 export interface EventToEmit {
   type: WebhookEventType;
@@ -40,41 +43,44 @@ export async function emitEvents(env: EmitEnv, tenantId: string, events: readonl
   if (!endpoints.results.length) return [];
   const subscriptions = endpoints.results.map((e) => ({ id: e.id, types: e.events ? new Set(JSON.parse(e.events) as string[]) : null }));
 
-  const eventRows: unknown[][] = [];
-  const deliveryRows: unknown[][] = [];
-  const woken = new Set<string>();
+  const queued: { id: string; type: string; payload: string }[] = [];
+  const perEndpoint = new Map<string, { id: string; type: string }[]>();
   for (const event of events) {
     const targets = subscriptions.filter((s) => !s.types || s.types.has(event.type));
     if (!targets.length) continue;
     const id = await eventId(tenantId, event.key);
-    const payload = JSON.stringify({ type: event.type, timestamp: new Date(now).toISOString(), data: event.data });
-    eventRows.push([id, tenantId, event.type, payload, now]);
+    queued.push({ id, type: event.type, payload: JSON.stringify({ type: event.type, timestamp: new Date(now).toISOString(), data: event.data }) });
     for (const target of targets) {
-      deliveryRows.push([`dlv_${crypto.randomUUID().replaceAll("-", "")}`, tenantId, target.id, id, event.type, now, now, now]);
-      woken.add(target.id);
+      const list = perEndpoint.get(target.id) ?? [];
+      list.push({ id, type: event.type });
+      perEndpoint.set(target.id, list);
     }
   }
-  if (!eventRows.length) return [];
+  if (!queued.length) return [];
 
-  const insertEvents = (rows: unknown[][]) =>
+  // Rows travel as JSON arrays (json_each), so a 1,000-call batch costs a few statements, not hundreds.
+  const insertEvents = (rows: typeof queued) =>
     env.DB.prepare(
-      `INSERT INTO webhook_events (id, tenant_id, type, payload, created_at) VALUES ${rows.map(() => "(?, ?, ?, ?, ?)").join(", ")}
+      `INSERT INTO webhook_events (id, tenant_id, type, payload, created_at)
+       SELECT json_extract(value, '$.id'), ?, json_extract(value, '$.type'), json_extract(value, '$.payload'), ?
+         FROM json_each(?) WHERE true
        ON CONFLICT (id) DO NOTHING`,
-    ).bind(...rows.flat());
-  const insertDeliveries = (rows: unknown[][]) =>
+    ).bind(tenantId, now, JSON.stringify(rows));
+  const insertDeliveries = (endpointId: string, rows: { id: string; type: string }[]) =>
     env.DB.prepare(
       `INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, status, attempts, retry_step, next_attempt_at, created_at, updated_at)
-       VALUES ${rows.map(() => "(?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?)").join(", ")}
+       SELECT 'dlv_' || lower(hex(randomblob(16))), ?, ?, json_extract(value, '$.id'), json_extract(value, '$.type'), 'pending', 0, 0, ?, ?, ?
+         FROM json_each(?) WHERE true
        ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
-    ).bind(...rows.flat());
+    ).bind(tenantId, endpointId, now, now, now, JSON.stringify(rows));
   // One batch: the events and their deliveries exist together or not at all.
   await env.DB.batch([
-    ...chunk(eventRows, rowsPerStatement(5)).map(insertEvents),
-    ...chunk(deliveryRows, rowsPerStatement(8)).map(insertDeliveries),
+    ...chunk(queued, ROWS_PER_STATEMENT).map(insertEvents),
+    ...[...perEndpoint].flatMap(([endpointId, rows]) => chunk(rows, ROWS_PER_STATEMENT).map((part) => insertDeliveries(endpointId, part))),
   ]);
 
-  await Promise.all([...woken].map((endpointId) => wake(env, endpointId)));
-  return eventRows.map((r) => r[0] as string);
+  await Promise.all([...perEndpoint.keys()].map((endpointId) => wake(env, endpointId)));
+  return queued.map((e) => e.id);
 }
 
 /**
