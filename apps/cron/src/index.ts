@@ -1,6 +1,7 @@
 /** What the cron needs from the API worker (its `Internal` entrypoint). */
 export interface InternalApi {
   releaseDueCalls(now: number): Promise<{ released: number }>;
+  sweepWebhooks(now: number): Promise<{ woken: number }>;
 }
 
 export interface Env {
@@ -8,14 +9,19 @@ export interface Env {
 }
 
 /**
- * Every minute: release scheduled calls that are due. The work itself lives in the API worker,
- * next to the call objects; this worker only owns the schedule.
+ * Every minute: release scheduled calls that are due, and wake webhook senders with overdue work.
+ * The work itself lives in the API worker, next to the call objects; this worker only owns the schedule.
  */
 export default {
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(
       env.API.releaseDueCalls(controller.scheduledTime).then((r) => {
         console.log(JSON.stringify({ msg: "cron release", cron: controller.cron, released: r.released }));
+      }),
+    );
+    ctx.waitUntil(
+      env.API.sweepWebhooks(controller.scheduledTime).then((r) => {
+        if (r.woken) console.log(JSON.stringify({ msg: "cron webhook sweep", woken: r.woken }));
       }),
     );
   },

@@ -1,12 +1,15 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError, notFound, onError } from "./errors";
+import { documentIdempotencyKey } from "./idempotency/openapi";
 import { adminAuth, apiKeyAuth } from "./middleware/auth";
 import { requireTenantHeader } from "./middleware/comms-tenant";
+import { idempotency } from "./middleware/idempotency";
 import { requestContext } from "./middleware/request-id";
 import { registerKeyRoutes } from "./routes/admin/keys";
 import { registerTenantRoutes } from "./routes/admin/tenants";
 import { registerAgentRoutes } from "./routes/agents";
+import { registerAuditRoutes } from "./routes/audit";
 import { registerCallRoutes } from "./routes/calls";
 import { registerChatRoutes } from "./routes/chats";
 import { registerCommsRoutes } from "./routes/comms";
@@ -20,6 +23,7 @@ import { SURFACES, surfaceFor } from "./surfaces";
 import { voipbinAuth } from "./surfaces/voipbin/auth";
 import { registerUserRoutes } from "./routes/users";
 import { registerTwilioWebhooks } from "./routes/webhooks/twilio";
+import { registerWebhookRoutes } from "./routes/webhooks";
 import type { App, AppEnv } from "./types";
 import { defaultHook } from "./validation";
 
@@ -43,6 +47,9 @@ export function createApp(): App {
   app.use("/v1/*", apiKeyAuth);
   app.use("/v1.0/*", voipbinAuth);
   app.use("/comms/*", apiKeyAuth, requireTenantHeader);
+  // After authentication (keys are per tenant). /comms/* must have its own auth mounted above this.
+  app.use("/api/v1/*", idempotency);
+  app.use("/comms/*", idempotency);
 
   registerTenantRoutes(app);
   registerKeyRoutes(app);
@@ -57,7 +64,11 @@ export function createApp(): App {
   registerCommsRoutes(app);
   registerTwilioWebhooks(app);
   registerFileRoutes(app);
+  registerWebhookRoutes(app);
+  registerAuditRoutes(app);
   registerDocs(app);
+  // Last, so it sees every POST route.
+  documentIdempotencyKey(app);
 
   app.get("/", (c) => c.json({ name: "switchboard", docs: "/docs", openapi: "/openapi.json" }));
   app.notFound((c) => surfaceFor(c.req.path)?.notFound(c) ?? notFound(c));

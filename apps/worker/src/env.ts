@@ -1,9 +1,12 @@
 import type { CallObject } from "./calls/call-object";
+import type { WebhookSender } from "./webhooks/sender-object";
 
 /** Bindings and vars of the API worker. */
 export interface Env {
   DB: D1Database;
   CALLS: DurableObjectNamespace<CallObject>;
+  /** One sender per customer webhook endpoint (keyed by endpoint id). */
+  WEBHOOKS: DurableObjectNamespace<WebhookSender>;
   /** Operator token for /admin. A secret in production; `dev-admin-token` from .dev.vars locally. */
   ADMIN_TOKEN?: string;
   /** `production`, `development` or `test`. */
@@ -23,4 +26,6 @@ export interface Env {
   FILES_SIGNING_KEY?: string;
   /** This deployment's public origin (e.g. https://switchboard.example.com), for links and webhooks given to vendors. Defaults to the request's origin. */
   PUBLIC_BASE_URL?: string;
+  /** Per-attempt timeout of a webhook delivery (ms); 15 s when unset. */
+  WEBHOOK_ATTEMPT_TIMEOUT_MS?: string;
 }

@@ -1,10 +1,15 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { releaseDueCalls } from "./calls/release";
 import type { Env } from "./env";
+import { sweepWebhooks } from "./webhooks/sweep";
 
 /** RPC surface for our own workers (the cron), reached through a service binding; not on the internet. */
 export class Internal extends WorkerEntrypoint<Env> {
   async releaseDueCalls(now: number) {
     return releaseDueCalls(this.env, now);
+  }
+
+  async sweepWebhooks(now: number) {
+    return sweepWebhooks(this.env, now);
   }
 }

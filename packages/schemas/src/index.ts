@@ -7,3 +7,6 @@ export * from "./wire/call";
 export * from "./wire/admin";
 export * from "./wire/comms";
 export * from "./wire/chats";
+export * from "./wire/webhooks";
+export * from "./wire/audit";
+export * from "./wire/webhook-events";

@@ -2,3 +2,6 @@ export * from "./schema";
 export * from "./consent";
 export * from "./call-options";
 export * from "./comms";
+export * from "./webhooks";
+export * from "./idempotency";
+export * from "./audit";

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, pathId, tables } from "@switchboard/schemas";
+import { recordAudit } from "../../audit/record";
 import { ApiError } from "../../errors";
 import { iso } from "../../lib/time";
 import { issueApiKey } from "../../tenants/keys";
@@ -29,6 +30,7 @@ export function registerKeyRoutes(app: App) {
       const tenant = await c.var.db.select({ id: tables.tenants.id }).from(tables.tenants).where(eq(tables.tenants.id, tenantId)).get();
       if (!tenant) throw new ApiError(404, "Tenant not found");
       const key = await issueApiKey(c.var.db, tenantId, body.name ?? null);
+      await recordAudit(c, "api_key.issued", key.id, { tenantId });
       return c.json({ ...toWire(key), apiKey: key.apiKey }, 201);
     },
   );
@@ -56,9 +58,14 @@ export function registerKeyRoutes(app: App) {
     async (c) => {
       const { tenantId, keyId } = c.req.valid("param");
       const where = and(eq(tables.apiKeys.id, keyId), eq(tables.apiKeys.tenantId, tenantId));
-      await c.var.db.update(tables.apiKeys).set({ revokedAt: Date.now() }).where(and(where, isNull(tables.apiKeys.revokedAt)));
+      const revoked = await c.var.db
+        .update(tables.apiKeys)
+        .set({ revokedAt: Date.now() })
+        .where(and(where, isNull(tables.apiKeys.revokedAt)))
+        .returning({ id: tables.apiKeys.id });
       const row = await c.var.db.select().from(tables.apiKeys).where(where).get();
       if (!row) throw new ApiError(404, "API key not found");
+      if (revoked.length) await recordAudit(c, "api_key.revoked", keyId, { tenantId });
       return c.json(toWire(row), 200);
     },
   );

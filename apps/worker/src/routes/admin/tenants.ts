@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { count, desc, eq } from "drizzle-orm";
 import { PageQuery, Tenant, TenantCreate, TenantCreated, TenantList, TenantUpdate, pathId, tables } from "@switchboard/schemas";
+import { changedFields, recordAudit } from "../../audit/record";
 import { ApiError } from "../../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { iso } from "../../lib/time";
@@ -40,6 +41,8 @@ export function registerTenantRoutes(app: App) {
       };
       await c.var.db.insert(tables.tenants).values(row);
       const key = await issueApiKey(c.var.db, row.id, "default");
+      await recordAudit(c, "tenant.created", row.id, { tenantId: row.id });
+      await recordAudit(c, "api_key.issued", key.id, { tenantId: row.id });
       return c.json({ ...toWire(row), apiKey: key.apiKey, apiKeyId: key.id }, 201);
     },
   );
@@ -91,6 +94,7 @@ export function registerTenantRoutes(app: App) {
         ? await c.var.db.update(tables.tenants).set(changes).where(where).returning().get()
         : await c.var.db.select().from(tables.tenants).where(where).get();
       if (!row) throw new ApiError(404, "Tenant not found");
+      if (Object.keys(changes).length) await recordAudit(c, "tenant.updated", tenantId, { tenantId, detail: { fields: changedFields(body) } });
       return c.json(toWire(row), 200);
     },
   );

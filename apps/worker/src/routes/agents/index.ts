@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, inArray } from "drizzle-orm";
 import { Agent, AgentCreate, AgentUpdate, LIVE_STATUSES, PageQuery, Pagination, pathId, tables } from "@switchboard/schemas";
 import { agentToWire, getAgent, settingsOf } from "../../agents/store";
+import { changedFields, recordAudit } from "../../audit/record";
 import { ApiError } from "../../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import type { App } from "../../types";
@@ -29,6 +30,7 @@ export function registerAgentRoutes(app: App) {
         .values({ id: crypto.randomUUID(), tenantId: c.var.tenantId, name, provider, settings: settingsOf(rest), createdAt: now, updatedAt: now })
         .returning()
         .get();
+      await recordAudit(c, "agent.created", row.id);
       return c.json(agentToWire(row), 201);
     },
   );
@@ -90,6 +92,7 @@ export function registerAgentRoutes(app: App) {
         .returning()
         .get();
       if (!row) throw notFound();
+      await recordAudit(c, "agent.updated", row.id, { detail: { fields: changedFields(c.req.valid("json")) } });
       return c.json(agentToWire(row), 200);
     },
   );
@@ -111,6 +114,7 @@ export function registerAgentRoutes(app: App) {
         .where(and(eq(tables.calls.agentId, agentId), inArray(tables.calls.status, [...BLOCKING_STATUSES])));
       if ((busy?.n ?? 0) > 0) throw new ApiError(409, `Agent has ${busy?.n} live or waiting calls; hang them up or wait for them to end`);
       await c.var.db.delete(tables.agents).where(and(eq(tables.agents.id, agentId), eq(tables.agents.tenantId, c.var.tenantId)));
+      await recordAudit(c, "agent.deleted", agentId);
       return c.json({ id: agentId, deleted: true as const }, 200);
     },
   );

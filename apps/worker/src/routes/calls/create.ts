@@ -3,9 +3,11 @@ import { CallCreate, CallCreateResponse, PatientValidationError } from "@switchb
 import { createBatch } from "../../calls/create-batch";
 import { startCalls } from "../../calls/dispatch";
 import { patientErrorsFromIssues } from "../../calls/patient-errors";
+import { recordAudit } from "../../audit/record";
 import { ApiError } from "../../errors";
 import type { App } from "../../types";
 import { describeIssues } from "../../validation";
+import { emitCallsCreated } from "../../webhooks/call-events";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi";
 
 const createCallsRoute = createRoute({
@@ -40,6 +42,8 @@ export function registerCreateCall(app: App) {
     async (c) => {
       const body = c.req.valid("json");
       const batch = await createBatch(c.var.db, c.var.tenantId, body);
+      await recordAudit(c, "call.created", batch.calls.map((call) => call.callId), { detail: { batchId: batch.batchId } });
+      await emitCallsCreated(c.env, c.var.tenantId, batch, body);
       const calls = batch.scheduledAt === null ? await startCalls(c.env, batch.calls) : batch.calls;
       const totalInitiated = calls.filter((call) => call.status !== "queued" && call.status !== "scheduled").length;
       const totalQueued = calls.filter((call) => call.status === "queued").length;

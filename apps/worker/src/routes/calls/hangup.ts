@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { HangupResponse, tables } from "@switchboard/schemas";
 import { callStub } from "../../calls/dispatch";
+import { recordAudit } from "../../audit/record";
 import { ApiError } from "../../errors";
 import type { App } from "../../types";
 import { apiKeySecurity as security, errorResponses, jsonResponse } from "../openapi";
@@ -28,6 +29,7 @@ export function registerHangupCall(app: App) {
       if (!call) throw new ApiError(400, NO_SUCH_CALL);
       const result = await callStub(c.env, call.id).hangup();
       if (result !== "hung-up") throw new ApiError(400, NOT_HANGABLE);
+      await recordAudit(c, "call.hung_up", call.id);
       return c.json({ callId: call.id, message: "Call terminated successfully" as const }, 200);
     },
   );

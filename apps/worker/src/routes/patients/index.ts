@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq } from "drizzle-orm";
 import { PageQuery, Pagination, Patient, PatientCreate, PatientUpdate, pathId, tables } from "@switchboard/schemas";
+import { changedFields, recordAudit } from "../../audit/record";
 import { ApiError } from "../../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { getPatient, normalizePatientInput, patientToWire } from "../../patients/store";
@@ -38,6 +39,7 @@ export function registerPatientRoutes(app: App) {
         })
         .returning()
         .get();
+      await recordAudit(c, "patient.created", row.id);
       return c.json(patientToWire(row), 201);
     },
   );
@@ -90,6 +92,7 @@ export function registerPatientRoutes(app: App) {
         .returning()
         .get();
       if (!row) throw notFound();
+      await recordAudit(c, "patient.updated", row.id, { detail: { fields: changedFields(c.req.valid("json")) } });
       return c.json(patientToWire(row), 200);
     },
   );
@@ -109,6 +112,7 @@ export function registerPatientRoutes(app: App) {
         .returning({ id: tables.patients.id })
         .get();
       if (!row) throw notFound();
+      await recordAudit(c, "patient.deleted", row.id);
       return c.json({ patient_id: row.id, deleted: true as const }, 200);
     },
   );

@@ -1,0 +1,37 @@
+import { z } from "@hono/zod-openapi";
+import { ErrorEnvelope } from "@switchboard/schemas";
+import type { App } from "../types";
+
+const IdempotencyHeader = z.object({
+  "Idempotency-Key": z
+    .string()
+    .max(255)
+    .optional()
+    .openapi({
+      description:
+        "Makes the POST safe to retry: the first response for this key (per tenant, kept 24 h) is replayed with `Idempotent-Replayed: true` and nothing runs twice. Another request with the same key is a 422; a retry while the first still runs is a 409.",
+      example: "7c4a8d09-ca37-4a52-9f5e-1b3c2d3e4f50",
+    }),
+});
+
+const error = (description: string) => ({ description, content: { "application/json": { schema: ErrorEnvelope } } });
+
+/**
+ * Adds the Idempotency-Key header and its 409/422 answers to every documented POST the
+ * middleware covers. Call once, after every route is registered. Documentation only: the
+ * middleware does the checking.
+ */
+export function documentIdempotencyKey(app: App) {
+  for (const definition of app.openAPIRegistry.definitions) {
+    if (definition.type !== "route") continue;
+    const route = definition.route;
+    if (route.method !== "post" || !/^\/(api\/v1|comms)\//.test(route.path)) continue;
+    const request = (route.request ??= {});
+    const headers = request.headers;
+    if (headers === undefined) request.headers = IdempotencyHeader;
+    else if (Array.isArray(headers)) headers.push(IdempotencyHeader);
+    else request.headers = (headers as typeof IdempotencyHeader).extend(IdempotencyHeader.shape);
+    route.responses[409] ??= error("A request with this Idempotency-Key is still running");
+    route.responses[422] ??= error("This Idempotency-Key was used with a different request");
+  }
+}
