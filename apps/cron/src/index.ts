@@ -1,6 +1,7 @@
 /** What the cron needs from the API worker (its `Internal` entrypoint). */
 export interface InternalApi {
   releaseDueCalls(now: number): Promise<{ released: number }>;
+  reconcileCalls(now: number): Promise<{ checked: number; moved: number }>;
 }
 
 export interface Env {
@@ -8,14 +9,20 @@ export interface Env {
 }
 
 /**
- * Every minute: release scheduled calls that are due. The work itself lives in the API worker,
- * next to the call objects; this worker only owns the schedule.
+ * Every minute: release scheduled calls that are due, and ask vendors about live calls whose
+ * webhooks went quiet. The work itself lives in the API worker, next to the call objects; this
+ * worker only owns the schedule.
  */
 export default {
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(
       env.API.releaseDueCalls(controller.scheduledTime).then((r) => {
         console.log(JSON.stringify({ msg: "cron release", cron: controller.cron, released: r.released }));
+      }),
+    );
+    ctx.waitUntil(
+      env.API.reconcileCalls(controller.scheduledTime).then((r) => {
+        console.log(JSON.stringify({ msg: "cron reconcile", cron: controller.cron, checked: r.checked, moved: r.moved }));
       }),
     );
   },

@@ -9,6 +9,8 @@ import { registerAgentRoutes } from "./routes/agents";
 import { registerCallRoutes } from "./routes/calls";
 import { registerDocs } from "./routes/docs";
 import { registerPatientRoutes } from "./routes/patients";
+import { registerProviderRoutes } from "./routes/providers";
+import { registerWebhookRoutes } from "./routes/webhooks";
 import type { App, AppEnv } from "./types";
 import { defaultHook } from "./validation";
 
@@ -36,6 +38,8 @@ export function createApp(): App {
   registerPatientRoutes(app);
   registerAgentRoutes(app);
   registerCallRoutes(app);
+  registerProviderRoutes(app);
+  registerWebhookRoutes(app);
   registerDocs(app);
 
   app.get("/", (c) => c.json({ name: "switchboard", docs: "/docs", openapi: "/openapi.json" }));

@@ -1,4 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { reconcileQuietCalls } from "./calls/reconcile";
 import { releaseDueCalls } from "./calls/release";
 import type { Env } from "./env";
 
@@ -6,5 +7,10 @@ import type { Env } from "./env";
 export class Internal extends WorkerEntrypoint<Env> {
   async releaseDueCalls(now: number) {
     return releaseDueCalls(this.env, now);
+  }
+
+  /** Asks vendors about live calls whose webhooks went quiet. */
+  async reconcileCalls(now: number) {
+    return reconcileQuietCalls(this.env, now);
   }
 }

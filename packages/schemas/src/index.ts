@@ -5,3 +5,4 @@ export * from "./wire/patient";
 export * from "./wire/agent";
 export * from "./wire/call";
 export * from "./wire/admin";
+export * from "./wire/provider";
