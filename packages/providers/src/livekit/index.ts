@@ -65,8 +65,8 @@ export function createLiveKitProvider(config: LiveKitConfig, http: VendorHttp): 
         participantAttributes: { "switchboard.callId": request.callId },
         ...(config.ringingTimeoutSeconds ? { ringingTimeout: `${config.ringingTimeoutSeconds}s` } : {}),
         ...(config.krispEnabled !== undefined ? { krispEnabled: config.krispEnabled } : {}),
-        // Return once dialing starts; the answer (or not) arrives as webhooks.
-        waitUntilAnswered: false,
+        // waitUntilAnswered stays at its default (false): the request returns once dialing starts and the
+        // answer, or its absence, arrives as webhooks.
       };
       try {
         // The SDK mints this token with an empty video grant and the SIP call grant.
