@@ -338,7 +338,7 @@ export class CallObject extends DurableObject<Env> {
       },
     );
     if (!result.placed) {
-      if (state.status === "initiating") this.end("failed", result.outcome, "provider.failed", { reason: result.reason });
+      if (state.status === "initiating") this.end("failed", result.outcome, "provider.failed", { provider: state.provider, reason: result.reason });
       return;
     }
     state.providerCallId = result.placed.providerCallId;
