@@ -1,8 +1,10 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createProvider, RETELL_CALL_STATUSES, RETELL_DISCONNECTION_REASONS } from "@switchboard/providers";
 import Retell from "retell-sdk";
 import { beforeEach, describe, expect, it } from "vitest";
 import { reconcileQuietCalls } from "../src/calls/reconcile";
+import { Internal } from "../src/internal";
 import { fakeRetell, retellAnalyzed, retellEnded, retellStarted } from "./fakes/retell";
 import { api, getCall, getEvents, hangup, json, placeCall } from "./helpers";
 import { eventsOf, fakeNetwork, postWebhook, statusWalk, vendorSetup, waitForCall } from "./providers-helpers";
@@ -202,6 +204,15 @@ describe("retell: reconciliation", () => {
     const reconciled = eventsOf(await getEvents(key, callId), "provider.reconciled");
     expect(reconciled.map((e) => e.to_status)).toEqual(["dialing", "in-progress", "summarizing", "completed"]);
     expect(reconciled.at(-1).detail).toMatchObject({ via: "reconciliation" });
+  });
+
+  it("is what the cron's Internal.reconcileCalls runs", async () => {
+    const { key, callId, vendorCall } = await retellCall();
+    retellEnded(retellStarted(vendorCall), "dial_busy");
+    const internal = new Internal(createExecutionContext(), env);
+    const report = await internal.reconcileCalls(Date.now() + 3 * 60_000);
+    expect(report.checked).toBeGreaterThanOrEqual(1);
+    expect(await waitForCall(key, callId, (c) => c.status === "failed")).toMatchObject({ outcome: "busy" });
   });
 
   it("leaves an ongoing call as it is", async () => {
