@@ -6,7 +6,7 @@ const PROBE = "/api/v1/patients";
 describe("API key authentication", () => {
   it("accepts the key as X-API-Key, API-KEY and Authorization: Bearer", async () => {
     const t = await createTenant();
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { "X-API-Key": t.apiKey },
       { "x-api-key": t.apiKey },
       { "API-KEY": t.apiKey },
@@ -47,7 +47,7 @@ describe("API key authentication", () => {
   });
 
   it("answers 401 for a missing key", async () => {
-    for (const headers of [{}, { "X-API-Key": "" }, { Authorization: "Bearer" }, { Authorization: "Basic Zm9vOmJhcg==" }, { Authorization: "test-admin-token" }]) {
+    for (const headers of <Record<string, string>[]>[{}, { "X-API-Key": "" }, { Authorization: "Bearer" }, { Authorization: "Basic Zm9vOmJhcg==" }, { Authorization: "test-admin-token" }]) {
       const res = await call(PROBE, { headers });
       expect(res.status, JSON.stringify(headers)).toBe(401);
       expectEnvelope(res.body, 401, PROBE, "GET");
@@ -58,7 +58,7 @@ describe("API key authentication", () => {
 
   it("answers 401 for an unknown key, in every header, and for the admin token", async () => {
     const t = await createTenant();
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { "X-API-Key": "sb_not-a-real-key" },
       { "API-KEY": `${t.apiKey}x` },
       { Authorization: `Bearer ${t.apiKey.slice(0, -1)}` },
@@ -76,7 +76,7 @@ describe("API key authentication", () => {
     expect((await api(PROBE, { key: t.apiKey })).status).toBe(200);
     const revoke = await call(`/admin/tenants/${t.id}/keys/${t.apiKeyId}`, { method: "DELETE", headers: ADMIN });
     expect(revoke.status).toBe(200);
-    for (const headers of [{ "X-API-Key": t.apiKey }, { "API-KEY": t.apiKey, TENANT: t.id }, { Authorization: `Bearer ${t.apiKey}` }]) {
+    for (const headers of <Record<string, string>[]>[{ "X-API-Key": t.apiKey }, { "API-KEY": t.apiKey, TENANT: t.id }, { Authorization: `Bearer ${t.apiKey}` }]) {
       const res = await call(PROBE, { headers });
       expect(res.status).toBe(401);
       expectEnvelope(res.body, 401, PROBE, "GET", "Invalid API key");

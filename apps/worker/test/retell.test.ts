@@ -62,6 +62,15 @@ describe("retell: placing and hanging up", () => {
     });
   });
 
+  it("keeps the credentials while a call is live on them (409)", async () => {
+    const { key, callId } = await retellCall();
+    const refused = await api("/api/v1/providers/retell", { method: "DELETE", key });
+    expect(refused.status).toBe(409);
+    expect((await json(refused)).error.message).toBe("1 calls are live on retell; hang them up or wait for them to end");
+    await hangup(key, callId);
+    expect((await api("/api/v1/providers/retell", { method: "DELETE", key })).status).toBe(200);
+  });
+
   it("hangs up through stop-call", async () => {
     const { key, callId, vendorCall } = await retellCall();
     const res = await hangup(key, callId);

@@ -81,7 +81,7 @@ describe("voipbin", () => {
       voipbin.send(url, "call_progressing", progressing, { secret: "not-the-customer-secret" }),
       voipbin.send(url, "call_progressing", progressing, { signature: null }),
       voipbin.send(url, "call_progressing", progressing, { signature: "sha256=deadbeef" }),
-      voipbin.send(url, "call_progressing", progressing, { signature: voipbin.sign(voipbin.body("call_progressing", progressing)).replace("sha256=", "") }),
+      voipbin.send(url, "call_progressing", progressing, { signature: (await voipbin.sign(voipbin.body("call_progressing", progressing))).replace("sha256=", "") }),
     ]);
     expect(results.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
     expect((await getCall(key, callId)).status).toBe("initiating");

@@ -15,9 +15,12 @@ import {
   WebhookEvent,
 } from "@livekit/protocol";
 import { AccessToken, TokenVerifier, WebhookReceiver } from "livekit-server-sdk";
-import { http, HttpResponse } from "msw";
+import { http, HttpResponse, type DefaultBodyType, type StrictRequest } from "msw";
 import { postWebhook } from "../providers-helpers";
 import type { Recorded } from "./retell";
+
+/** A request as MSW hands it to a handler. */
+type VendorRequest = StrictRequest<DefaultBodyType>;
 
 type Grants = Awaited<ReturnType<TokenVerifier["verify"]>>;
 
@@ -44,7 +47,7 @@ export function fakeLiveKit(apiKey: string, apiSecret: string, base: string) {
   const deletedRooms: string[] = [];
   let nextSip: (() => Response) | null = null;
 
-  async function authorize(request: Request, allowed: (grants: Grants, body: any) => boolean, body: any): Promise<Response | null> {
+  async function authorize(request: VendorRequest, allowed: (grants: Grants, body: any) => boolean, body: any): Promise<Response | null> {
     const auth = request.headers.get("authorization") ?? "";
     if (!auth.startsWith("Bearer ")) return twirpError(401, "unauthenticated", "authorization header missing");
     let grants: Grants;
@@ -57,7 +60,7 @@ export function fakeLiveKit(apiKey: string, apiSecret: string, base: string) {
   }
 
   /** Records the call and parses it as the protocol message; unknown or mistyped fields are a 400, as in Twirp. */
-  async function read<T>(request: Request, parse: (json: any) => T): Promise<{ message: T; json: any } | Response> {
+  async function read<T>(request: VendorRequest, parse: (json: any) => T): Promise<{ message: T; json: any } | Response> {
     const entry = { method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body: await request.json() as any };
     requests.push(entry);
     if (!/^application\/json/.test(request.headers.get("content-type") ?? "")) return twirpError(400, "malformed", "content-type must be application/json");

@@ -1,7 +1,10 @@
 import Retell from "retell-sdk";
 import { symmetric } from "retell-sdk/lib/webhook_auth";
-import { http, HttpResponse } from "msw";
+import { http, HttpResponse, type DefaultBodyType, type StrictRequest } from "msw";
 import { postWebhook } from "../providers-helpers";
+
+/** A request as MSW hands it to a handler. */
+type VendorRequest = StrictRequest<DefaultBodyType>;
 
 /** A call object as Retell's get-call returns it (API reference: Get Call). */
 export interface RetellCallObject {
@@ -30,15 +33,15 @@ export interface Recorded {
   body: any;
 }
 
-async function record(request: Request, into: Recorded[]) {
+async function record(request: VendorRequest, into: Recorded[]) {
   const text = await request.clone().text();
-  let body: unknown = text;
+  let body: any = text;
   try {
     body = text ? JSON.parse(text) : null;
   } catch {
     // keep text
   }
-  const entry = { method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body };
+  const entry: Recorded = { method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body };
   into.push(entry);
   return entry;
 }
@@ -52,7 +55,7 @@ export function fakeRetell(apiKey: string, base = "https://api.retellai.com") {
   const calls = new Map<string, RetellCallObject>();
   const requests: Recorded[] = [];
   let nextCreate: (() => Response | Promise<Response>) | null = null;
-  const unauthorized = (request: Request) => request.headers.get("authorization") !== `Bearer ${apiKey}`;
+  const unauthorized = (request: VendorRequest) => request.headers.get("authorization") !== `Bearer ${apiKey}`;
 
   const handlers = [
     http.post(`${base}/v2/create-phone-call`, async ({ request }) => {

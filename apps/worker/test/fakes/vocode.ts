@@ -1,6 +1,9 @@
-import { http, HttpResponse } from "msw";
+import { http, HttpResponse, type DefaultBodyType, type StrictRequest } from "msw";
 import { postWebhook } from "../providers-helpers";
 import type { Recorded } from "./retell";
+
+/** A request as MSW hands it to a handler. */
+type VendorRequest = StrictRequest<DefaultBodyType>;
 
 /** The call object of Vocode's API reference (Create Call response). */
 export interface VocodeCallObject {
@@ -38,8 +41,8 @@ export function fakeVocode(apiKey: string, base = "https://api.vocode.dev") {
   const calls = new Map<string, VocodeCallObject>();
   const requests: Recorded[] = [];
   let nextCreate: (() => Response | Promise<Response>) | null = null;
-  const auth = (request: Request) => request.headers.get("authorization") === `Bearer ${apiKey}`;
-  const record = async (request: Request) => {
+  const auth = (request: VendorRequest) => request.headers.get("authorization") === `Bearer ${apiKey}`;
+  const record = async (request: VendorRequest) => {
     const text = await request.clone().text();
     requests.push({ method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body: text ? JSON.parse(text) : null });
   };

@@ -1,7 +1,9 @@
-import { createHmac } from "node:crypto";
-import { http, HttpResponse } from "msw";
+import { http, HttpResponse, type DefaultBodyType, type StrictRequest } from "msw";
 import { postWebhook } from "../providers-helpers";
 import type { Recorded } from "./retell";
+
+/** A request as MSW hands it to a handler. */
+type VendorRequest = StrictRequest<DefaultBodyType>;
 
 const NOT_YET = "9999-01-01 00:00:00.000000";
 
@@ -40,12 +42,12 @@ export function fakeVoipbin(accessKey: string, webhookSecret: string, base = "ht
   const calls = new Map<string, VoipbinCallObject>();
   const requests: Recorded[] = [];
   let nextCreate: (() => Response) | null = null;
-  const record = async (request: Request) => {
+  const record = async (request: VendorRequest) => {
     const text = await request.clone().text();
     requests.push({ method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body: text ? JSON.parse(text) : null });
     return requests.at(-1)!;
   };
-  const authorized = (request: Request) => new URL(request.url).searchParams.get("accesskey") === accessKey;
+  const authorized = (request: VendorRequest) => new URL(request.url).searchParams.get("accesskey") === accessKey;
   const error = (status: number, reason: string) => HttpResponse.json({ error: { status, reason, message: reason.toLowerCase() } }, { status });
 
   const handlers = [
@@ -104,7 +106,12 @@ export function fakeVoipbin(accessKey: string, webhookSecret: string, base = "ht
     }),
   ];
 
-  const sign = (body: string, secret = webhookSecret) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+  /** VoIPbin's webhook-manager: "sha256=" + hex(HMAC-SHA256(secret, body)). */
+  const sign = async (body: string, secret = webhookSecret) => {
+    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
+    return `sha256=${Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  };
 
   return {
     handlers,
@@ -124,7 +131,7 @@ export function fakeVoipbin(accessKey: string, webhookSecret: string, base = "ht
     async send(url: string, type: string, data: unknown, opts: { secret?: string; tamper?: (b: string) => string; signature?: string | null } = {}) {
       const body = JSON.stringify({ type, data });
       const headers: Record<string, string> = { "content-type": "application/json" };
-      const signature = opts.signature === undefined ? sign(body, opts.secret) : opts.signature;
+      const signature = opts.signature === undefined ? await sign(body, opts.secret) : opts.signature;
       if (signature !== null) headers["X-VoIPBIN-Signature"] = signature;
       return postWebhook(url, opts.tamper ? opts.tamper(body) : body, headers);
     },

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq } from "drizzle-orm";
-import { ProviderCredentials, ProviderCredentialsInput, ProviderCredentialsList, tables, UnmatchedWebhook, VENDOR_PROVIDERS, VendorName } from "@switchboard/schemas";
+import { and, count, desc, eq, inArray } from "drizzle-orm";
+import { LIVE_STATUSES, ProviderCredentials, ProviderCredentialsInput, ProviderCredentialsList, tables, UnmatchedWebhook, VENDOR_PROVIDERS, VendorName } from "@switchboard/schemas";
 import { ApiError } from "../../errors";
 import { iso } from "../../lib/time";
 import { credentialsToWire, deleteCredentials, getCredentialRow, putCredentials } from "../../providers/credentials";
@@ -64,15 +64,23 @@ export function registerProviderRoutes(app: App) {
   app.openapi(
     createRoute({
       method: "delete", path: "/api/v1/providers/{provider}", tags, security,
-      summary: "Remove the tenant's credentials for a vendor (agents naming it can no longer place calls there)",
+      summary: "Remove the tenant's credentials for a vendor (refused with 409 while calls are live there)",
+      description: "Calls waiting to be placed skip the vendor from then on; agents naming it can no longer create calls.",
       request: { params: Params },
       responses: {
         200: jsonResponse(z.object({ provider: VendorName, deleted: z.literal(true) }), "Removed"),
-        ...errorResponses(400, 401, 403, 404),
+        ...errorResponses(400, 401, 403, 404, 409),
       },
     }),
     async (c) => {
       const { provider } = c.req.valid("param");
+      const calls = tables.calls;
+      // Their hangups and reconciliation need the credentials until they end.
+      const [live] = await c.var.db
+        .select({ n: count() })
+        .from(calls)
+        .where(and(eq(calls.tenantId, c.var.tenantId), eq(calls.provider, provider), inArray(calls.status, [...LIVE_STATUSES])));
+      if ((live?.n ?? 0) > 0) throw new ApiError(409, `${live!.n} calls are live on ${provider}; hang them up or wait for them to end`);
       if (!(await deleteCredentials(c.var.db, c.var.tenantId, provider))) throw notConfigured(provider);
       return c.json({ provider, deleted: true as const }, 200);
     },
