@@ -1,6 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createProvider, RETELL_CALL_STATUSES, RETELL_DISCONNECTION_REASONS } from "@switchboard/providers";
+import { HttpResponse } from "msw";
 import Retell from "retell-sdk";
 import { beforeEach, describe, expect, it } from "vitest";
 import { reconcileQuietCalls } from "../src/calls/reconcile";
@@ -121,6 +122,27 @@ describe("retell: webhooks drive the call", () => {
     expect(await getCall(key, callId)).toMatchObject({ status: "failed", outcome: "no_answer" });
     const last = (await getEvents(key, callId)).at(-1);
     expect(last.detail).toMatchObject({ outcome: "no_answer", disconnection_reason: "dial_no_answer" });
+  });
+
+  it("takes a webhook that beats the create-phone-call response", async () => {
+    const setup = await vendorSetup([{ provider: "retell", agent: "agent_abc" }], { retell: { apiKey: KEY, fromNumber: "+14157774444" } });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let created: any = null;
+    retell.failNextCreate(async () => {
+      created = { call_id: "call_fast", call_type: "phone_call", agent_id: "agent_abc", call_status: "registered", from_number: "+14157774444", to_number: setup.patient.phone_number, direction: "outbound" };
+      await gate;
+      return HttpResponse.json(created, { status: 201 });
+    });
+    const creating = api("/api/v1/calls", { method: "POST", key: setup.key, json: { patients: [{ patientId: setup.patient.patient_id }], agentId: setup.agent.id } });
+    while (!created) await new Promise((r) => setTimeout(r, 10));
+    const callId = (await json(await api("/api/v1/calls", { key: setup.key }))).data[0].id;
+    const early = await retell.send(setup.webhooks.retell!, "call_started", { ...created, call_status: "ongoing", metadata: { switchboard_call_id: callId } });
+    expect(early.body).toMatchObject({ applied: 1 });
+    release();
+    expect((await creating).status).toBe(201);
+    const row = await env.DB.prepare("SELECT status, provider_call_id FROM calls WHERE id = ?").bind(callId).first<any>();
+    expect(row).toEqual({ status: "in-progress", provider_call_id: "call_fast" });
   });
 
   it("ignores duplicates and events that arrive after newer ones", async () => {
