@@ -2,6 +2,7 @@
 export interface InternalApi {
   releaseDueCalls(now: number): Promise<{ released: number }>;
   sweepWebhooks(now: number): Promise<{ woken: number }>;
+  reconcileCalls(now: number): Promise<{ checked: number; moved: number }>;
 }
 
 export interface Env {
@@ -9,8 +10,9 @@ export interface Env {
 }
 
 /**
- * Every minute: release scheduled calls that are due, and wake webhook senders with overdue work.
- * The work itself lives in the API worker, next to the call objects; this worker only owns the schedule.
+ * Every minute: release scheduled calls that are due, ask vendors about live calls whose webhooks
+ * went quiet, and wake webhook senders with overdue work. The work itself lives in the API worker,
+ * next to the call objects; this worker only owns the schedule.
  */
 export default {
   async scheduled(controller, env, ctx) {
@@ -22,6 +24,11 @@ export default {
     ctx.waitUntil(
       env.API.sweepWebhooks(controller.scheduledTime).then((r) => {
         if (r.woken) console.log(JSON.stringify({ msg: "cron webhook sweep", woken: r.woken }));
+      }),
+    );
+    ctx.waitUntil(
+      env.API.reconcileCalls(controller.scheduledTime).then((r) => {
+        console.log(JSON.stringify({ msg: "cron reconcile", cron: controller.cron, checked: r.checked, moved: r.moved }));
       }),
     );
   },

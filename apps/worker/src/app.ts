@@ -23,7 +23,9 @@ import { SURFACES, surfaceFor } from "./surfaces";
 import { voipbinAuth } from "./surfaces/voipbin/auth";
 import { registerUserRoutes } from "./routes/users";
 import { registerTwilioWebhooks } from "./routes/webhooks/twilio";
-import { registerWebhookRoutes } from "./routes/webhooks";
+import { registerProviderRoutes } from "./routes/providers";
+import { registerCustomerWebhookRoutes } from "./routes/webhook-endpoints";
+import { registerVoiceWebhookRoutes } from "./routes/webhooks/voice";
 import type { App, AppEnv } from "./types";
 import { defaultHook } from "./validation";
 
@@ -62,9 +64,11 @@ export function createApp(): App {
   registerConsentRoutes(app);
   registerMessagingSettingsRoutes(app);
   registerCommsRoutes(app);
+  registerProviderRoutes(app);
+  registerVoiceWebhookRoutes(app);
   registerTwilioWebhooks(app);
   registerFileRoutes(app);
-  registerWebhookRoutes(app);
+  registerCustomerWebhookRoutes(app);
   registerAuditRoutes(app);
   registerDocs(app);
   // Last, so it sees every POST route.

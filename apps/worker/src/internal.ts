@@ -1,4 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { reconcileQuietCalls } from "./calls/reconcile";
 import { releaseDueCalls } from "./calls/release";
 import type { Env } from "./env";
 import { sweepWebhooks } from "./webhooks/sweep";
@@ -11,5 +12,10 @@ export class Internal extends WorkerEntrypoint<Env> {
 
   async sweepWebhooks(now: number) {
     return sweepWebhooks(this.env, now);
+  }
+
+  /** Asks vendors about live calls whose webhooks went quiet. */
+  async reconcileCalls(now: number) {
+    return reconcileQuietCalls(this.env, now);
   }
 }

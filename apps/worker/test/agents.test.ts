@@ -12,6 +12,7 @@ describe("agents", () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       name: "Reminder",
       provider: "simulator",
+      providers: [{ provider: "simulator", agent: null }],
       prompt: null,
       greeting: null,
       assistantType: null,

@@ -70,7 +70,7 @@ describe("POST /api/v1/calls", () => {
     })();
     expect(await callStub(callId).status()).toBe("initiating");
     const events = await getEvents(key, callId);
-    expect(events.map((e) => e.type)).toEqual(["created", "provider.placed"]);
+    expect(events.map((e) => e.type)).toEqual(["created", "provider.attempt", "provider.placed"]);
   });
 
   it("rejects a bad patientId in the documented validation shape", async () => {

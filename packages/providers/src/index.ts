@@ -1,3 +1,14 @@
 export * from "./types";
 export { createSimulatorProvider, DEFAULT_SIMULATOR_OPTIONS } from "./simulator";
-export { createProvider } from "./registry";
+export { createProvider, type ProviderConfig, type VendorCredentials } from "./registry";
+export { DEFAULT_TIMEOUT_MS, type VendorHttp } from "./http";
+export { dynamicVariables } from "./variables";
+export { createRetellProvider, RETELL_BASE_URL } from "./retell";
+export { RETELL_DISCONNECTION_REASONS, RETELL_CALL_STATUSES } from "./retell/status";
+export { createLiveKitProvider, sipIdentity } from "./livekit";
+export { LIVEKIT_DISCONNECT_REASONS, LIVEKIT_SIP_CALL_STATUSES } from "./livekit/status";
+export { signAccessToken, verifyAccessToken } from "./livekit/token";
+export { createVocodeProvider, VOCODE_BASE_URL } from "./vocode";
+export { VOCODE_STAGES, VOCODE_STAGE_OUTCOMES, VOCODE_STATUSES } from "./vocode/status";
+export { createVoipbinProvider, VOIPBIN_BASE_URL } from "./voipbin";
+export { VOIPBIN_AICALL_EVENTS, VOIPBIN_CALL_STATUSES, VOIPBIN_HANGUP_REASONS } from "./voipbin/status";

@@ -10,3 +10,4 @@ export * from "./wire/chats";
 export * from "./wire/webhooks";
 export * from "./wire/audit";
 export * from "./wire/webhook-events";
+export * from "./wire/provider";

@@ -1,12 +1,13 @@
 import { and, eq } from "drizzle-orm";
-import { tables, type Agent, type AgentCreate, type AgentSettings, type ProviderName } from "@switchboard/schemas";
+import { tables, type Agent, type AgentCreate, type AgentProviderRef, type AgentSettings, type ProviderName } from "@switchboard/schemas";
 import type { Db } from "../lib/db";
 import { iso } from "../lib/time";
 
 export type AgentRow = typeof tables.agents.$inferSelect;
 
-export function settingsOf(input: Omit<AgentCreate, "name" | "provider">): AgentSettings {
+export function settingsOf(input: Omit<AgentCreate, "name" | "provider" | "providers">, providers?: AgentProviderRef[]): AgentSettings {
   return {
+    ...(providers ? { providers } : {}),
     prompt: input.prompt ?? null,
     greeting: input.greeting ?? null,
     assistantType: input.assistantType ?? null,
@@ -26,6 +27,7 @@ export function agentToWire(row: AgentRow): Agent {
     id: row.id,
     name: row.name,
     provider: row.provider as ProviderName,
+    providers: (s.providers ?? [{ provider: row.provider as ProviderName, agent: null }]).map((p) => ({ provider: p.provider, agent: p.agent ?? null })),
     prompt: s.prompt ?? null,
     greeting: s.greeting ?? null,
     assistantType: s.assistantType ?? null,

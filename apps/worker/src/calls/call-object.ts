@@ -1,12 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
-import { createProvider, ProviderError, type CallProvider, type ProviderEvent } from "@switchboard/providers";
+import type { CallProvider, ProviderEvent } from "@switchboard/providers";
 import { canTransition, HANGUP_STATUSES, isTerminal, pathTo, type CallOutcome, type CallStatus } from "@switchboard/schemas";
 import type { Env } from "../env";
+import { createDb } from "../lib/db";
+import { agentProviderRefs, loadAdapter, planProviders } from "../providers/resolve";
 import { runCallEffects } from "./effects";
 import { withoutFreeText } from "./redaction";
+import { placeWithFailover } from "./placement";
 import { writeThrough, type CallSnapshot, type OutboxEntry } from "./write-through";
 
 interface CallState extends CallSnapshot {
+  /** The provider that holds the call (or is being asked to place it). */
   provider: string;
   /** Last history sequence number used; the create request wrote seq 0. */
   seq: number;
@@ -23,6 +27,15 @@ export type HangupResult = "hung-up" | "not-hangable";
 /** Why a call was hung up: by the API, or because the provider reported voicemail and the client asked to hang up then. */
 export type HangupOutcome = Extract<CallOutcome, "hung_up_by_api" | "voicemail">;
 
+/** Which vendor call a webhook event is about; events of an abandoned attempt are not this call's. */
+export interface EventSource {
+  provider: string;
+  providerCallId?: string;
+}
+
+/** A summarizing call whose vendor sends no report is completed without one after this long. */
+const REPORT_GRACE_MS = 15 * 60_000;
+
 /** The call row and agent the object needs to place a call, read from D1 once at start. */
 interface CallRecord {
   id: string;
@@ -35,6 +48,7 @@ interface CallRecord {
   client_metadata: string | null;
   agent_id: string;
   agent_name: string;
+  agent_provider: string;
   agent_settings: string;
   hipaa_compliant: number | null;
 }
@@ -81,7 +95,7 @@ export class CallObject extends DurableObject<Env> {
     if (this.state) return this.state.status;
     const record = await this.env.DB.prepare(
       `SELECT c.id, c.tenant_id, c.status, c.provider, c.phone_number, c.reason, c.recording, c.client_metadata,
-              a.id AS agent_id, a.name AS agent_name, a.settings AS agent_settings, o.hipaa_compliant
+              a.id AS agent_id, a.name AS agent_name, a.provider AS agent_provider, a.settings AS agent_settings, o.hipaa_compliant
          FROM calls c JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id
          LEFT JOIN call_options o ON o.call_id = c.id AND o.tenant_id = c.tenant_id
         WHERE c.id = ?`,
@@ -103,37 +117,14 @@ export class CallObject extends DurableObject<Env> {
       endedAt: null,
       finalReport: null,
       transcript: null,
+      recordingUrl: null,
       seq: 0,
       redactContent: record.hipaa_compliant === 1,
     };
     if (record.status !== "initiating") this.move("initiating", "dispatched");
     await this.persist();
 
-    const provider = this.provider();
-    try {
-      const placed = await provider.placeCall({
-        callId: record.id,
-        toNumber: record.phone_number,
-        agent: { id: record.agent_id, name: record.agent_name, settings: JSON.parse(record.agent_settings) },
-        metadata: record.client_metadata ? JSON.parse(record.client_metadata) : {},
-        reason: record.reason,
-        recording: record.recording === 1,
-      });
-      const state = this.state;
-      state.providerCallId = placed.providerCallId;
-      this.note("provider.placed", { provider: provider.name, providerCallId: placed.providerCallId });
-      if (state.status !== "initiating") {
-        // Hung up while the provider was placing the call: drop the line it just opened.
-        await this.safeHangup(provider, placed.providerCallId);
-      } else {
-        const now = Date.now();
-        this.script = (placed.script ?? []).map((s) => ({ dueAt: now + s.afterMs, event: s.event }));
-      }
-    } catch (error) {
-      const message = error instanceof ProviderError ? error.message : "provider unavailable";
-      this.note("provider.failed", { provider: provider.name, message });
-      if (this.state.status === "initiating") this.end("failed", "provider_error", "provider.failed");
-    }
+    await this.place(record);
     await this.commit();
     return this.state.status;
   }
@@ -150,7 +141,7 @@ export class CallObject extends DurableObject<Env> {
     this.script = [];
     const providerCallId = state.providerCallId;
     await this.commit();
-    if (providerCallId) await this.safeHangup(this.provider(), providerCallId);
+    if (providerCallId) await this.hangupAtProvider(providerCallId);
     return "hung-up";
   }
 
@@ -158,10 +149,43 @@ export class CallObject extends DurableObject<Env> {
    * Applies a provider's report. Duplicates and reports that would move the call backwards
    * change nothing (delivery is at-least-once and unordered). Returns whether anything moved.
    */
-  async applyProviderEvent(event: ProviderEvent): Promise<boolean> {
+  async applyProviderEvent(event: ProviderEvent, source?: EventSource): Promise<boolean> {
+    const state = this.state;
+    if (source && state && (source.provider !== state.provider || (source.providerCallId && state.providerCallId && source.providerCallId !== state.providerCallId))) {
+      return false;
+    }
     const moved = this.apply(event);
     if (moved) await this.commit();
     return moved;
+  }
+
+  /**
+   * Asks the vendor where the call is and applies the answer like any event: for calls whose
+   * webhooks went quiet, and for vendors whose webhooks are unsigned (their word is checked here).
+   */
+  async reconcile(trigger: "quiet" | "webhook"): Promise<"moved" | "unchanged" | "skipped"> {
+    const state = this.state;
+    if (!state || isTerminal(state.status) || !state.providerCallId || state.provider === "simulator") return "skipped";
+    const providerCallId = state.providerCallId;
+    const adapter = await this.adapter();
+    if (!adapter?.getCall) return "skipped";
+    let event: ProviderEvent | null;
+    try {
+      event = await adapter.getCall(providerCallId);
+    } catch (error) {
+      console.error(JSON.stringify({ level: "warn", msg: "reconcile failed", callId: state.callId, provider: state.provider, error: error instanceof Error ? error.message : "unknown" }));
+      return "unchanged";
+    }
+    // The vendor may have moved on (a failover, a hangup) while we asked.
+    if (this.state !== state || state.providerCallId !== providerCallId || isTerminal(state.status)) return "unchanged";
+    let moved = event ? this.apply(event, { via: trigger === "quiet" ? "reconciliation" : "webhook_confirmed" }) : false;
+    if (!moved && state.status === "summarizing" && state.endedAt !== null && Date.now() - state.endedAt > REPORT_GRACE_MS) {
+      // The vendor ended the call but never sent its report: complete it with what we know.
+      const outcome = state.outcome ?? "human";
+      moved = this.apply({ status: "completed", outcome, finalReport: { outcome, report: "none received from the provider" } }, { via: "reconciliation" });
+    }
+    if (moved) await this.commit();
+    return moved ? "moved" : "unchanged";
   }
 
   override async alarm(): Promise<void> {
@@ -175,20 +199,57 @@ export class CallObject extends DurableObject<Env> {
 
   // --- state machine -------------------------------------------------------
 
-  private apply(event: ProviderEvent): boolean {
+  /**
+   * Moves the call to where the event says, walking the lifecycle table, and takes the event's data.
+   * An event that cannot move the call (a duplicate, an older one, one after the end) only fills in
+   * data the call does not have yet, so a late report or transcript is kept but never overwrites.
+   */
+  private apply(incoming: ProviderEvent, options: { via?: string } = {}): boolean {
     const state = this.state;
-    if (!state || isTerminal(state.status)) return false;
-    const path = pathTo(state.status, event.status);
-    if (!path) return false;
-    for (const step of path.slice(0, -1)) this.move(step, "provider.status");
+    if (!state) return false;
+    const answered = state.status === "in-progress" || state.status === "summarizing" || state.status === "completed";
+    const event = !answered && incoming.ifUnanswered ? incoming.ifUnanswered : incoming;
+    const path = event.status && !isTerminal(state.status) ? pathTo(state.status, event.status) : null;
+    if (!path || !event.status) return this.fill(event);
+    const type = options.via === "reconciliation" ? "provider.reconciled" : "provider.status";
+    const detail = options.via ? { ...event.detail, via: options.via } : event.detail;
+    for (const step of path.slice(0, -1)) this.move(step, type);
+    // HIPAA mode keeps no transcript, recording or free text (call_options.hipaa_compliant).
     if (event.transcript && !state.redactContent) state.transcript = event.transcript;
-    if (event.finalReport) state.finalReport = state.redactContent ? withoutFreeText(event.finalReport) : event.finalReport;
+    if (event.recordingUrl && !state.redactContent) state.recordingUrl = event.recordingUrl;
+    if (event.finalReport) {
+      const report = state.redactContent ? withoutFreeText(event.finalReport) : event.finalReport;
+      state.finalReport = { ...state.finalReport, ...report };
+    }
     if (event.outcome) state.outcome = event.outcome;
     if (isTerminal(event.status)) {
-      this.end(event.status, event.outcome ?? state.outcome ?? "provider_error", "provider.status", event.detail);
+      this.end(event.status, event.outcome ?? state.outcome ?? "provider_error", type, detail);
     } else {
-      this.move(event.status, "provider.status", event.detail);
+      this.move(event.status, type, detail);
     }
+    return true;
+  }
+
+  /** Takes the data the call lacks; returns whether anything was new. */
+  private fill(event: ProviderEvent): boolean {
+    const state = this.state!;
+    const fields: string[] = [];
+    if (event.transcript?.length && !state.transcript && !state.redactContent) {
+      state.transcript = event.transcript;
+      fields.push("transcript");
+    }
+    if (event.recordingUrl && !state.recordingUrl && !state.redactContent) {
+      state.recordingUrl = event.recordingUrl;
+      fields.push("recording_url");
+    }
+    const report = event.finalReport && state.redactContent ? withoutFreeText(event.finalReport) : event.finalReport;
+    const newKeys = Object.keys(report ?? {}).filter((k) => !(state.finalReport && k in state.finalReport));
+    if (newKeys.length) {
+      state.finalReport = { ...Object.fromEntries(newKeys.map((k) => [k, report![k]])), ...state.finalReport };
+      fields.push("final_report");
+    }
+    if (!fields.length) return false;
+    this.note("provider.data", { fields });
     return true;
   }
 
@@ -268,9 +329,59 @@ export class CallObject extends DurableObject<Env> {
 
   // --- provider ------------------------------------------------------------
 
-  private provider(): CallProvider {
-    const duration = Number(this.env.SIMULATOR_DURATION_MS);
-    return createProvider(this.state!.provider, Number.isFinite(duration) && duration >= 0 ? { simulatorDurationMs: duration } : {});
+  /** Places the call on the agent's providers in order, failing over as placement.ts decides. */
+  private async place(record: CallRecord) {
+    const state = this.state!;
+    const settings = JSON.parse(record.agent_settings) as Record<string, unknown>;
+    const db = createDb(this.env.DB);
+    const { plan, skipped } = await planProviders(this.env, db, record.tenant_id, agentProviderRefs(record.agent_provider, settings));
+    for (const provider of skipped) this.note("provider.skipped", { provider, reason: "not configured for this tenant" });
+    const result = await placeWithFailover(
+      plan,
+      {
+        callId: record.id,
+        toNumber: record.phone_number,
+        agent: { id: record.agent_id, name: record.agent_name, settings },
+        metadata: record.client_metadata ? JSON.parse(record.client_metadata) : {},
+        reason: record.reason,
+        recording: record.recording === 1,
+      },
+      {
+        note: (type, detail) => this.note(type, detail),
+        attempting: (provider) => {
+          state.provider = provider;
+        },
+        stillWanted: () => state.status === "initiating",
+      },
+    );
+    if (!result.placed) {
+      if (state.status === "initiating") this.end("failed", result.outcome, "provider.failed", { provider: state.provider, reason: result.reason });
+      return;
+    }
+    state.providerCallId = result.placed.providerCallId;
+    this.note("provider.placed", { provider: result.provider, providerCallId: result.placed.providerCallId });
+    if (state.status === "failed" && state.outcome === "hung_up_by_api") {
+      // Hung up while the provider was placing the call: drop the line it just opened.
+      await this.hangupAtProvider(result.placed.providerCallId);
+    } else if (state.status === "initiating") {
+      const now = Date.now();
+      this.script = (result.placed.script ?? []).map((s) => ({ dueAt: now + s.afterMs, event: s.event }));
+    }
+  }
+
+  /** The adapter of the provider holding the call; null when its credentials are gone. */
+  private async adapter(): Promise<CallProvider | null> {
+    const state = this.state!;
+    return loadAdapter(this.env, createDb(this.env.DB), state.tenantId, state.provider);
+  }
+
+  private async hangupAtProvider(providerCallId: string) {
+    const adapter = await this.adapter();
+    if (adapter) await this.safeHangup(adapter, providerCallId);
+    else {
+      this.note("provider.hangup_failed", { provider: this.state!.provider, message: "the provider's credentials were removed" });
+      await this.commit();
+    }
   }
 
   private async safeHangup(provider: CallProvider, providerCallId: string) {

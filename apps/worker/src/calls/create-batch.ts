@@ -6,6 +6,7 @@ import { optedOutAmong } from "../consent/opt-outs";
 import { ApiError } from "../errors";
 import { chunk, rowsPerStatement, type Db } from "../lib/db";
 import { getPatientsByIds } from "../patients/store";
+import { agentProviderRefs, providerProblems } from "../providers/resolve";
 import type { PatientError, PatientValidationBody } from "./patient-errors";
 
 export interface CreatedBatch {
@@ -43,6 +44,9 @@ export async function createBatch(
   }
   const agent = await getAgent(db, tenantId, body.agentId);
   if (!agent) throw new ApiError(404, "Agent not found");
+  // A vendor the tenant has not configured is refused now, not discovered as a failed call later.
+  const providerProblem = await providerProblems(db, tenantId, agentProviderRefs(agent.provider, agent.settings));
+  if (providerProblem) throw new ApiError(400, providerProblem);
 
   const patients = await getPatientsByIds(db, tenantId, body.patients.map((p) => p.patientId));
   const optedOut = await optedOutAmong(db, tenantId, [...patients.values()].flatMap((p) => (p.phoneNumber ? [p.phoneNumber] : [])));

@@ -19,6 +19,7 @@ export function callToWire(call: CallRow, patient: PatientRow | null): Call {
     started_at: iso(call.startedAt),
     ended_at: iso(call.endedAt),
     final_report: call.finalReport ?? null,
+    recording_url: call.recordingUrl ?? null,
     batch_id: call.campaignId,
     agent_id: call.agentId,
     duration,

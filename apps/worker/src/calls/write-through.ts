@@ -21,6 +21,9 @@ export interface CallSnapshot {
   endedAt: number | null;
   finalReport: Record<string, unknown> | null;
   transcript: unknown[] | null;
+  recordingUrl?: string | null;
+  /** The provider holding the call; it changes when a call fails over. */
+  provider?: string;
 }
 
 /**
@@ -33,7 +36,8 @@ export async function writeThrough(db: D1Database, call: CallSnapshot, entries: 
     db
       .prepare(
         `UPDATE calls SET status = ?, outcome = ?, provider_call_id = ?, started_at = ?, ended_at = ?,
-           final_report = ?, transcript = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
+           final_report = ?, transcript = ?, recording_url = ?, provider = COALESCE(?, provider), updated_at = ?
+         WHERE id = ? AND tenant_id = ?`,
       )
       .bind(
         call.status,
@@ -43,6 +47,8 @@ export async function writeThrough(db: D1Database, call: CallSnapshot, entries: 
         call.endedAt,
         call.finalReport ? JSON.stringify(call.finalReport) : null,
         call.transcript ? JSON.stringify(call.transcript) : null,
+        call.recordingUrl ?? null,
+        call.provider ?? null,
         now,
         call.callId,
         call.tenantId,

@@ -5,3 +5,4 @@ export * from "./comms";
 export * from "./webhooks";
 export * from "./idempotency";
 export * from "./audit";
+export * from "./providers";

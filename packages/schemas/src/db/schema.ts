@@ -117,6 +117,8 @@ export const calls = sqliteTable(
     clientMetadata: text("client_metadata", { mode: "json" }).$type<Record<string, unknown>>(),
     finalReport: text("final_report", { mode: "json" }).$type<Record<string, unknown>>(),
     transcript: text("transcript", { mode: "json" }).$type<unknown[]>(),
+    /** The vendor's recording of the call, when it keeps one. */
+    recordingUrl: text("recording_url"),
     scheduledAt: integer("scheduled_at"),
     createdAt: integer("created_at").notNull(),
     startedAt: integer("started_at"),
@@ -133,6 +135,10 @@ export const calls = sqliteTable(
     index("calls_agent_status_idx").on(t.agentId, t.status),
     // the cron's scan for scheduled calls that are due
     index("calls_status_scheduled_idx").on(t.status, t.scheduledAt),
+    // webhooks that name only the vendor's call id
+    index("calls_provider_call_idx").on(t.providerCallId),
+    // the reconciler's scan for live calls that went quiet
+    index("calls_status_updated_idx").on(t.status, t.updatedAt),
   ],
 );
 

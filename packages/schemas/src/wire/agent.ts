@@ -1,9 +1,51 @@
 import { z } from "@hono/zod-openapi";
 
-/** Providers an agent can run on. Only the simulator is wired so far. */
-export const PROVIDERS = ["simulator"] as const;
+/** Providers an agent can run on: the built-in simulator and the voice vendors. */
+export const PROVIDERS = ["simulator", "retell", "livekit", "vocode", "voipbin"] as const;
 export const ProviderName = z.enum(PROVIDERS);
 export type ProviderName = z.infer<typeof ProviderName>;
+
+/** Providers that place real calls, with credentials the tenant stores (`PUT /api/v1/providers/{provider}`). */
+export const VENDOR_PROVIDERS = ["retell", "livekit", "vocode", "voipbin"] as const;
+export const VendorName = z.enum(VENDOR_PROVIDERS);
+export type VendorName = z.infer<typeof VendorName>;
+
+export function isVendor(provider: string): provider is VendorName {
+  return (VENDOR_PROVIDERS as readonly string[]).includes(provider);
+}
+
+/** LiveKit may take its agent name from the tenant's LiveKit options; the others need the remote id here. */
+const REMOTE_AGENT_REQUIRED: readonly ProviderName[] = ["retell", "vocode", "voipbin"];
+
+export const AgentProviderRef = z
+  .object({
+    provider: ProviderName,
+    agent: z
+      .string()
+      .trim()
+      .min(1, "agent must not be empty")
+      .max(200)
+      .nullish()
+      .openapi({ description: "The agent's id (or LiveKit agent name) on that vendor", example: "agent_abc" }),
+  })
+  .openapi("AgentProviderRef");
+export type AgentProviderRef = z.infer<typeof AgentProviderRef>;
+
+/** Where the agent runs, in order of preference: the first is primary, the rest are fallbacks. */
+export const AgentProviders = z
+  .array(AgentProviderRef, "providers must be an array")
+  .min(1, "providers must name at least one provider")
+  .max(PROVIDERS.length)
+  .superRefine((refs, ctx) => {
+    const seen = new Set<string>();
+    refs.forEach((ref, i) => {
+      if (seen.has(ref.provider)) ctx.addIssue({ code: "custom", path: [i, "provider"], message: `${ref.provider} is listed twice` });
+      seen.add(ref.provider);
+      if (REMOTE_AGENT_REQUIRED.includes(ref.provider) && !ref.agent) {
+        ctx.addIssue({ code: "custom", path: [i, "agent"], message: `agent (the ${ref.provider} agent id) is required` });
+      }
+    });
+  });
 
 export const ASSISTANT_TYPES = ["BILLER", "CALL_REMINDER", "CALL_FOLLOW_UP", "CALL_LAB_TECHNICIAN"] as const;
 
@@ -20,7 +62,9 @@ export const SimulatorSettings = z
 
 const agentFields = {
   name: z.string().trim().min(1, "name is required").max(200),
-  provider: ProviderName,
+  /** The primary provider; kept for agents with one provider (the simulator). */
+  provider: ProviderName.optional(),
+  providers: AgentProviders.optional(),
   prompt: z.string().max(20_000).nullish(),
   greeting: z.string().max(2_000).nullish(),
   assistantType: z.enum(ASSISTANT_TYPES).nullish(),
@@ -37,13 +81,32 @@ const agentFields = {
   simulator: SimulatorSettings.optional(),
 };
 
-export const AgentCreate = z.object(agentFields).openapi("AgentCreate");
+/** `provider` alone, `providers` alone, or both when `provider` names the first of `providers`. */
+function providerChoice(value: { provider?: ProviderName | undefined; providers?: AgentProviderRef[] | undefined }, ctx: z.RefinementCtx, required: boolean) {
+  const { provider, providers } = value;
+  if (!provider && !providers) {
+    if (required) ctx.addIssue({ code: "custom", path: ["provider"], message: "provider or providers is required" });
+    return;
+  }
+  if (provider && providers && providers[0]?.provider !== provider) {
+    ctx.addIssue({ code: "custom", path: ["provider"], message: "provider must be the first of providers" });
+  }
+  if (provider && !providers && REMOTE_AGENT_REQUIRED.includes(provider)) {
+    ctx.addIssue({ code: "custom", path: ["providers"], message: `providers (with the ${provider} agent id) is required for ${provider}` });
+  }
+}
+
+export const AgentCreate = z
+  .object(agentFields)
+  .superRefine((value, ctx) => providerChoice(value, ctx, true))
+  .openapi("AgentCreate");
 export type AgentCreate = z.infer<typeof AgentCreate>;
 
 export const AgentUpdate = z
   .object({
     name: agentFields.name.optional(),
     provider: ProviderName.optional(),
+    providers: AgentProviders.optional(),
     prompt: agentFields.prompt,
     greeting: agentFields.greeting,
     assistantType: agentFields.assistantType,
@@ -55,17 +118,27 @@ export const AgentUpdate = z
     maxDurationSeconds: z.number().int().min(30).max(7_200).optional(),
     simulator: SimulatorSettings.optional(),
   })
+  .superRefine((value, ctx) => providerChoice(value, ctx, false))
   .openapi("AgentUpdate");
 export type AgentUpdate = z.infer<typeof AgentUpdate>;
 
-/** What is kept in `agents.settings`. */
-export type AgentSettings = Omit<AgentCreate, "name" | "provider">;
+/** What is kept in `agents.settings` (the ordered provider list included). */
+export type AgentSettings = Omit<AgentCreate, "name" | "provider" | "providers"> & { providers?: AgentProviderRef[] };
+
+/** The ordered provider list of an agent as created or updated: `providers`, or `provider` alone. */
+export function providerList(input: { provider?: ProviderName | undefined; providers?: AgentProviderRef[] | undefined }): AgentProviderRef[] | undefined {
+  if (input.providers) return input.providers.map((p) => ({ provider: p.provider, agent: p.agent ?? null }));
+  if (input.provider) return [{ provider: input.provider, agent: null }];
+  return undefined;
+}
 
 export const Agent = z
   .object({
     id: z.string(),
     name: z.string(),
+    /** The primary provider: the first of `providers`. */
     provider: ProviderName,
+    providers: z.array(AgentProviderRef),
     prompt: z.string().nullable(),
     greeting: z.string().nullable(),
     assistantType: z.enum(ASSISTANT_TYPES).nullable(),

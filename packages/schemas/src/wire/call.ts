@@ -86,6 +86,7 @@ export const Call = z
     started_at: z.string().nullable(),
     ended_at: z.string().nullable(),
     final_report: z.record(z.string(), z.unknown()).nullable(),
+    recording_url: z.string().nullable().openapi({ description: "The vendor's recording, when it keeps one" }),
     batch_id: z.string().nullable(),
     agent_id: z.string(),
     duration: z.number().int().nullable(),

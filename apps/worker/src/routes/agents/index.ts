@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, inArray } from "drizzle-orm";
-import { Agent, AgentCreate, AgentUpdate, LIVE_STATUSES, PageQuery, Pagination, pathId, tables } from "@switchboard/schemas";
+import { Agent, AgentCreate, AgentUpdate, LIVE_STATUSES, PageQuery, Pagination, pathId, providerList, tables } from "@switchboard/schemas";
 import { agentToWire, getAgent, settingsOf } from "../../agents/store";
 import { changedFields, recordAudit } from "../../audit/record";
 import { ApiError } from "../../errors";
@@ -23,11 +23,12 @@ export function registerAgentRoutes(app: App) {
       responses: { 201: jsonResponse(Agent, "The agent"), ...errorResponses(400, 401, 403, 413) },
     }),
     async (c) => {
-      const { name, provider, ...rest } = c.req.valid("json");
+      const { name, provider, providers, ...rest } = c.req.valid("json");
+      const list = providerList({ provider, providers })!;
       const now = Date.now();
       const row = await c.var.db
         .insert(tables.agents)
-        .values({ id: crypto.randomUUID(), tenantId: c.var.tenantId, name, provider, settings: settingsOf(rest), createdAt: now, updatedAt: now })
+        .values({ id: crypto.randomUUID(), tenantId: c.var.tenantId, name, provider: list[0]!.provider, settings: settingsOf(rest, list), createdAt: now, updatedAt: now })
         .returning()
         .get();
       await recordAudit(c, "agent.created", row.id);
@@ -76,16 +77,18 @@ export function registerAgentRoutes(app: App) {
     }),
     async (c) => {
       const { agentId } = c.req.valid("param");
-      const { name, provider, ...changes } = c.req.valid("json");
+      const { name, provider, providers, ...changes } = c.req.valid("json");
       const current = await getAgent(c.var.db, c.var.tenantId, agentId);
       if (!current) throw notFound();
-      const merged = { ...agentToWire(current), ...stripUndefined(changes) };
+      const currentWire = agentToWire(current);
+      const merged = { ...currentWire, ...stripUndefined(changes) };
+      const list = providerList({ provider, providers }) ?? currentWire.providers;
       const row = await c.var.db
         .update(tables.agents)
         .set({
           name: name ?? current.name,
-          provider: provider ?? current.provider,
-          settings: settingsOf({ ...merged, simulator: merged.simulator ?? undefined }),
+          provider: list[0]!.provider,
+          settings: settingsOf({ ...merged, simulator: merged.simulator ?? undefined }, list),
           updatedAt: Date.now(),
         })
         .where(and(eq(tables.agents.id, agentId), eq(tables.agents.tenantId, c.var.tenantId)))

@@ -3,7 +3,7 @@ import { documentWebhookEvents } from "../../webhooks/openapi";
 import { registerWebhookDeliveryRoutes } from "./deliveries";
 import { registerWebhookEndpointRoutes } from "./endpoints";
 
-export function registerWebhookRoutes(app: App) {
+export function registerCustomerWebhookRoutes(app: App) {
   registerWebhookEndpointRoutes(app);
   registerWebhookDeliveryRoutes(app);
   documentWebhookEvents(app);

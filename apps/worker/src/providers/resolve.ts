@@ -1,0 +1,67 @@
+import { inArray, and, eq } from "drizzle-orm";
+import { createProvider, type CallProvider } from "@switchboard/providers";
+import { isVendor, tables, type AgentProviderRef, type ProviderName } from "@switchboard/schemas";
+import type { Env } from "../env";
+import type { Db } from "../lib/db";
+import { getCredentialRow, openCredentials, type CredentialRow } from "./credentials";
+
+/** An agent's providers in order of preference; agents from before the list have only `provider`. */
+export function agentProviderRefs(agentProvider: string, settings: Record<string, unknown>): AgentProviderRef[] {
+  const list = settings.providers as AgentProviderRef[] | undefined;
+  return list?.length ? list : [{ provider: agentProvider as ProviderName, agent: null }];
+}
+
+function simulatorDuration(env: Env): { simulatorDurationMs?: number } {
+  const duration = Number(env.SIMULATOR_DURATION_MS);
+  return Number.isFinite(duration) && duration >= 0 && env.SIMULATOR_DURATION_MS !== undefined ? { simulatorDurationMs: duration } : {};
+}
+
+export async function adapterFromRow(env: Env, row: CredentialRow): Promise<CallProvider> {
+  return createProvider(row.provider, { credentials: await openCredentials(env, row) });
+}
+
+/** The adapter for one of a tenant's providers; null when the tenant has no credentials for that vendor. */
+export async function loadAdapter(env: Env, db: Db, tenantId: string, provider: string): Promise<CallProvider | null> {
+  if (!isVendor(provider)) return createProvider(provider, simulatorDuration(env));
+  const row = await getCredentialRow(db, tenantId, provider);
+  return row ? adapterFromRow(env, row) : null;
+}
+
+export interface PlannedProvider {
+  name: string;
+  remoteAgent: string | null;
+  adapter: CallProvider;
+}
+
+/** The adapters to try, in the agent's order; vendors the tenant has (since) unconfigured are skipped. */
+export async function planProviders(env: Env, db: Db, tenantId: string, refs: AgentProviderRef[]) {
+  const plan: PlannedProvider[] = [];
+  const skipped: string[] = [];
+  for (const ref of refs) {
+    const adapter = await loadAdapter(env, db, tenantId, ref.provider);
+    if (adapter) plan.push({ name: ref.provider, remoteAgent: ref.agent ?? null, adapter });
+    else skipped.push(ref.provider);
+  }
+  return { plan, skipped };
+}
+
+/**
+ * Why an agent's calls cannot be placed for this tenant, or null when they can: every vendor it
+ * names must be configured, and LiveKit needs an agent name from the agent or the tenant's options.
+ */
+export async function providerProblems(db: Db, tenantId: string, refs: AgentProviderRef[]): Promise<string | null> {
+  const vendors = refs.filter((r) => isVendor(r.provider)).map((r) => r.provider);
+  if (!vendors.length) return null;
+  const t = tables.providerCredentials;
+  const rows = await db.select({ provider: t.provider, options: t.options }).from(t).where(and(eq(t.tenantId, tenantId), inArray(t.provider, vendors)));
+  const configured = new Map(rows.map((r) => [r.provider, r.options]));
+  const missing = vendors.filter((v) => !configured.has(v));
+  if (missing.length) {
+    return `The agent runs on ${missing.join(", ")}, which this tenant has not configured: PUT /api/v1/providers/${missing[0]} first`;
+  }
+  const livekit = refs.find((r) => r.provider === "livekit");
+  if (livekit && !livekit.agent && !configured.get("livekit")?.agentName) {
+    return "The agent's livekit entry names no agent, and the tenant's LiveKit options have no agentName";
+  }
+  return null;
+}
