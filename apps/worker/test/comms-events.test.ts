@@ -20,14 +20,17 @@ afterAll(async () => {
   customers.server.close();
 });
 
+/** The events these tests receive: each has an object schema. */
+type TestedEvent = Exclude<WebhookEventType, "campaign.completed">;
+
 /** An endpoint of the tenant's for `events`; returns what it received, verified as standardwebhooks does. */
-async function subscribe(key: string, events: WebhookEventType[]) {
+async function subscribe(key: string, events: TestedEvent[]) {
   const target = customers.endpoint();
   const endpoint = await registerEndpoint(key, { url: target.url, events });
   const verifier = new Webhook(endpoint.secret);
   const received = () =>
     customers.to(target.name).map((r) => {
-      const payload = verifier.verify(r.body, r.headers) as { type: WebhookEventType; timestamp: string; data: Record<string, unknown> };
+      const payload = verifier.verify(r.body, r.headers) as { type: TestedEvent; timestamp: string; data: Record<string, unknown> };
       // Exactly what /openapi.json documents under `webhooks`, nothing more.
       expect(WEBHOOK_EVENT_DATA[payload.type].strict().parse(payload.data)).toEqual(payload.data);
       return { ...payload, id: r.headers["webhook-id"], raw: r.body };
