@@ -16,8 +16,6 @@ export default defineConfig(async () => {
             ENVIRONMENT: "test",
             SECRETS_KEY: "a3klKYiIWsWZCz1S4Bw41Xeu6NfnjVomoniwRUcpEh4=",
             FILES_SIGNING_KEY: "test-files-signing-key-0123456789abcdef",
-            // No vendor accounts in tests: /comms calls on these vendors are played by the simulator.
-            SIMULATED_CALL_PROVIDERS: "livekit,retell",
             // Short, so a test's dead customer endpoint is given up on quickly.
             WEBHOOK_ATTEMPT_TIMEOUT_MS: "1500",
           },

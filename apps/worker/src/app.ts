@@ -12,7 +12,6 @@ import { registerAgentRoutes } from "./routes/agents";
 import { registerAuditRoutes } from "./routes/audit";
 import { registerCallRoutes } from "./routes/calls";
 import { registerChatRoutes } from "./routes/chats";
-import { registerCommsRoutes } from "./routes/comms";
 import { SEND_MESSAGE_PATH } from "./routes/comms/send-message";
 import { registerConsentRoutes } from "./routes/consent";
 import { registerDocs } from "./routes/docs";
@@ -63,7 +62,6 @@ export function createApp(): App {
   registerChatRoutes(app);
   registerConsentRoutes(app);
   registerMessagingSettingsRoutes(app);
-  registerCommsRoutes(app);
   registerProviderRoutes(app);
   registerVoiceWebhookRoutes(app);
   registerTwilioWebhooks(app);

@@ -15,11 +15,6 @@ export interface Env {
   SECRETS_KEY?: string;
   /** Simulator end-to-end duration when an agent sets none (ms). */
   SIMULATOR_DURATION_MS?: string;
-  /**
-   * Call providers this deployment plays on the simulator instead (comma-separated, e.g.
-   * `livekit,retell`): local stacks and tests, which have no vendor accounts. Unset in production.
-   */
-  SIMULATED_CALL_PROVIDERS?: string;
   /** Message attachments (R2). */
   FILES: R2Bucket;
   /** Signs expiring links to attachments (messages/file-links.ts). At least 32 characters; a secret in production. */

@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { commsErrorResponse, isCommsPath } from "./comms/errors";
 import type { AppEnv } from "./types";
 
 /** The one error type handlers throw; `app.onError` turns it into the wire envelope. */
@@ -31,8 +30,6 @@ export function errorEnvelope(c: Context<AppEnv>, status: number, message: strin
 }
 
 export function onError(err: Error, c: Context<AppEnv>): Response {
-  // The /comms surface answers errors in its own (FastAPI) shape.
-  if (isCommsPath(c.req.path)) return commsErrorResponse(err, c);
   if (err instanceof ApiError) {
     return c.json(err.body ?? errorEnvelope(c, err.status, err.message), err.status);
   }
@@ -48,6 +45,5 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
 }
 
 export function notFound(c: Context<AppEnv>): Response {
-  if (isCommsPath(c.req.path)) return c.json({ detail: "Not Found" }, 404);
   return c.json(errorEnvelope(c, 404, `No route for ${c.req.method} ${c.req.path}`), 404);
 }

@@ -1,30 +1,55 @@
+import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { DisconnectReason } from "@livekit/protocol";
+import { HttpResponse } from "msw";
+import { beforeEach, describe, expect, it } from "vitest";
 import { ASSISTANT_TYPES, CALL_OUTCOMES, CALL_STATUSES, COMMS_CALL_STATUSES, type CallOutcome, type CallStatus } from "@switchboard/schemas";
-import { agentForAssistant, agentProviders } from "../src/comms/agent-for-assistant";
+import { providersOf } from "../src/agents/store";
+import { agentForAssistant } from "../src/comms/agent-for-assistant";
 import { COMMS_CALL_STATUS, commsCallStatus } from "../src/comms/call-status";
-import { callProviderFor, placeAiCall } from "../src/comms/ai-call";
-import { createBatch } from "../src/calls/create-batch";
-import { createDb } from "../src/lib/db";
 import { optOut } from "../src/consent/opt-outs";
-import { call, createPatient, createTenant, poll } from "./helpers";
-import { chatFor, comms, insertAgent, ISO, UUID } from "./comms-helpers";
+import { createDb } from "../src/lib/db";
+import { fakeLiveKit } from "./fakes/livekit";
+import { fakeRetell, retellAnalyzed, retellEnded, retellStarted } from "./fakes/retell";
+import { call, createPatient, createTenant, getEvents } from "./helpers";
+import { chatFor, comms, createAssistantAgent, ISO, LIVEKIT, RETELL_KEY, UUID, VENDOR_CREDENTIALS, type CommsVendor } from "./comms-helpers";
+import { configureProvider, eventsOf, fakeNetwork } from "./providers-helpers";
 
-// The test bindings set SIMULATED_CALL_PROVIDERS=livekit,retell: no vendor accounts here, so the
-// simulator plays the calls /comms places on those vendors (vitest.config.ts).
+// /comms AI calls run on the tenant's own vendor accounts, here the fake Retell and LiveKit servers
+// of test/fakes; their signed webhooks (signed by the vendors' SDKs) move the calls.
+const network = fakeNetwork();
+const retell = fakeRetell(RETELL_KEY);
+const livekit = fakeLiveKit(LIVEKIT.apiKey, LIVEKIT.apiSecret, LIVEKIT.base);
+beforeEach(() => network.use(...retell.handlers, ...livekit.handlers));
 
-async function setup(agent: { provider?: string; assistantType?: string; providers?: unknown; durationMs?: number } = {}) {
+/** A tenant with the given vendors configured and a patient; no agents yet. */
+async function tenantWith(vendors: CommsVendor[]) {
   const tenant = await createTenant();
+  const webhooks: Partial<Record<CommsVendor, string>> = {};
+  for (const vendor of vendors) webhooks[vendor] = (await configureProvider(tenant.apiKey, vendor, VENDOR_CREDENTIALS[vendor])).webhookUrl;
   const patient = await createPatient(tenant.apiKey);
-  const agentId = await insertAgent(tenant.id, { provider: agent.provider ?? "livekit", assistantType: agent.assistantType ?? "CALL_REMINDER", providers: agent.providers });
-  if (agent.durationMs !== undefined) {
-    await env.DB.prepare("UPDATE agents SET settings = json_set(settings, '$.simulator.durationMs', ?) WHERE id = ?").bind(agent.durationMs, agentId).run();
-  }
-  return { tenant, key: tenant.apiKey, tenantId: tenant.id, patient, agentId };
+  return { tenant, key: tenant.apiKey, tenantId: tenant.id, patient, webhooks };
+}
+
+/** A tenant on LiveKit (and Retell) with an agent for the assistant type on `agentOn`. */
+async function setup(options: { vendors?: CommsVendor[]; agentOn?: CommsVendor[]; assistantType?: string } = {}) {
+  const t = await tenantWith(options.vendors ?? ["livekit", "retell"]);
+  const agent = await createAssistantAgent(t.key, options.assistantType ?? "CALL_REMINDER", options.agentOn ?? ["livekit"]);
+  return { ...t, agent, agentId: agent.id as string };
 }
 
 function aiCall(key: string, tenant: string | null, body: unknown) {
   return comms("/comms/call/ai", { method: "POST", key, tenant, json: body });
+}
+
+async function commsCall(key: string, tenantId: string, id: string) {
+  const res = await comms(`/comms/call/${id}`, { key, tenant: tenantId });
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+async function callRow(id: string) {
+  return env.DB.prepare("SELECT provider, provider_call_id, status, outcome, reason, agent_id, patient_id FROM calls WHERE id = ?").bind(id).first<any>();
 }
 
 const CALL_KEYS = [
@@ -32,8 +57,8 @@ const CALL_KEYS = [
   "pathToAudio", "summary", "context", "createdDate", "toolCalls", "tags", "invoiceId", "type", "locationId",
 ];
 
-describe("POST /comms/call/ai", () => {
-  it("places the call and answers the documented Call object, field by field", async () => {
+describe("POST /comms/call/ai on the tenant's vendor", () => {
+  it("places the call on the tenant's LiveKit and answers the documented Call object, field by field", async () => {
     const { key, tenantId, patient, agentId } = await setup();
     const res = await aiCall(key, tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "Appointment tomorrow at 10", patientId: patient.patient_id, eventId: "evt-42" });
     expect(res.status).toBe(200);
@@ -59,107 +84,210 @@ describe("POST /comms/call/ai", () => {
       type: "AI",
       locationId: null,
     });
-    // The same core as POST /api/v1/calls: the call is there, on the requested provider, with the reason.
-    const row = await env.DB.prepare("SELECT provider, reason, agent_id, patient_id FROM calls WHERE id = ?").bind(res.body.id).first();
-    // (livekit is simulated in tests: the call runs on the simulator; the request's provider stays in context)
-    expect(row).toEqual({ provider: "simulator", reason: "Appointment tomorrow at 10", agent_id: agentId, patient_id: patient.patient_id });
-    const viaCallsApi = await call(`/api/v1/calls/${res.body.id}`, { key });
-    expect(viaCallsApi.status).toBe(200);
-    expect(viaCallsApi.body.client_metadata).toEqual(res.body.context);
-    // ... and it lives in the patient's chat
-    const chatCalls = await call(`/api/v1/chats/${chat.id}/calls`, { key });
-    expect(chatCalls.body.data.map((c: any) => c.id)).toEqual([res.body.id]);
-  });
-
-  it("GET /comms/call/{id} follows the call to FINISHED with its summary", async () => {
-    const { key, tenantId, patient } = await setup({ durationMs: 300 });
-    const placed = await aiCall(key, tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "Reminder", patientId: patient.patient_id });
-    expect(placed.status).toBe(200);
-    const seen = new Set<string>();
-    const done = await poll(
-      async () => {
-        const res = await comms(`/comms/call/${placed.body.id}`, { key, tenant: tenantId });
-        expect(res.status).toBe(200);
-        seen.add(res.body.status);
-        return res.body;
-      },
-      (c) => c.status === "FINISHED",
-      10_000,
-      10,
-    );
-    expect(done).toMatchObject({ status: "FINISHED", disconnectionReason: "human", completedDate: expect.stringMatching(ISO), chatId: placed.body.chatId });
-    expect(done.summary).toMatch(/The patient answered/);
-    expect(Object.keys(done)).toEqual(CALL_KEYS);
-    expect([...seen].every((s) => ["CREATED", "ONGOING", "FINISHED"].includes(s))).toBe(true);
-  });
-
-  it("provider defaults to livekit; retell picks the tenant's Retell agent", async () => {
-    const t = await setup({ provider: "retell", assistantType: "BILLER" });
-    // Only a Retell agent exists: the default (livekit) names what to configure.
-    const byDefault = await aiCall(t.key, t.tenantId, { assistantType: "BILLER", reasonForCall: "Balance", patientId: t.patient.patient_id });
-    expect(byDefault.status).toBe(400);
-    expect(byDefault.body).toEqual({
-      detail: 'No agent for assistantType BILLER on provider livekit: create one with POST /api/v1/agents (assistantType "BILLER", provider "livekit")',
+    const id = res.body.id;
+    expect(await callRow(id)).toEqual({
+      provider: "livekit", provider_call_id: `outbound-${id}`, status: "initiating", outcome: null,
+      reason: "Appointment tomorrow at 10", agent_id: agentId, patient_id: patient.patient_id,
     });
-    const retell = await aiCall(t.key, t.tenantId, { assistantType: "BILLER", reasonForCall: "Balance", patientId: t.patient.patient_id, provider: "retell" });
-    expect(retell.status).toBe(200);
-    expect(retell.body.sender.id).toBe(t.agentId);
-    expect(retell.body.context.provider).toBe("retell");
-    // A simulated call is not Retell's: it has no Retell call id.
-    expect(retell.body.retellCallId).toBeNull();
+    // LiveKit was asked to dispatch the agent and dial the patient, with the request as variables.
+    const dispatch = livekit.requests.find((r) => r.url.endsWith("/CreateDispatch") && r.body.room === `outbound-${id}`)!;
+    expect(dispatch.body.agentName).toBe("reminder-agent");
+    expect(JSON.parse(dispatch.body.metadata).variables).toEqual({
+      assistantType: "CALL_REMINDER", reasonForCall: "Appointment tomorrow at 10", eventId: "evt-42", provider: "livekit", reason: "Appointment tomorrow at 10",
+    });
+    const sip = livekit.requests.find((r) => r.url.endsWith("/CreateSIPParticipant") && r.body.roomName === `outbound-${id}`)!;
+    expect(sip.body).toMatchObject({ sipTrunkId: "ST_comms", sipCallTo: patient.phone_number, sipNumber: "+15555550100" });
+    expect(retell.requests.some((r) => r.body?.metadata?.switchboard_call_id === id)).toBe(false);
+    // The same core as POST /api/v1/calls, and the call lives in the patient's chat.
+    const viaCallsApi = await call(`/api/v1/calls/${id}`, { key });
+    expect(viaCallsApi.body).toMatchObject({ status: "initiating", client_metadata: res.body.context });
+    const chatCalls = await call(`/api/v1/chats/${chat.id}/calls`, { key });
+    expect(chatCalls.body.data.map((c: any) => c.id)).toEqual([id]);
   });
 
-  it("fills retellCallId for calls Retell placed", async () => {
-    const t = await setup({ provider: "retell", assistantType: "BILLER" });
-    const placed = await aiCall(t.key, t.tenantId, { assistantType: "BILLER", reasonForCall: "Balance", patientId: t.patient.patient_id, provider: "retell" });
-    await env.DB.prepare("UPDATE calls SET provider = 'retell', provider_call_id = 'call_7f3a' WHERE id = ?").bind(placed.body.id).run();
-    const res = await comms(`/comms/call/${placed.body.id}`, { key: t.key, tenant: t.tenantId });
-    expect(res.body.retellCallId).toBe("call_7f3a");
+  it("follows LiveKit's signed webhooks from CREATED through ONGOING to FINISHED, with the agent's summary", async () => {
+    const { key, tenantId, patient, webhooks } = await setup();
+    const placed = await aiCall(key, tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "Reminder", patientId: patient.patient_id });
+    const sip = livekit.calls.get(`outbound-${placed.body.id}`)!;
+    const url = webhooks.livekit!;
+    const read = () => commsCall(key, tenantId, placed.body.id);
+
+    await livekit.send(url, livekit.events.joined(sip));
+    expect(await read()).toMatchObject({ status: "CREATED", completedDate: null });
+    await livekit.send(url, livekit.events.answered(sip));
+    expect(await read()).toMatchObject({ status: "ONGOING", completedDate: null, disconnectionReason: null });
+    await livekit.send(url, livekit.events.left(sip, DisconnectReason.CLIENT_INITIATED));
+    // The patient hung up; the report is still to come.
+    expect(await read()).toMatchObject({ status: "ONGOING", summary: null });
+    await livekit.send(url, livekit.events.agentLeft(sip, { summary: "Confirmed for Tuesday", patient_confirmed: true }));
+    await livekit.send(url, livekit.events.finished(sip));
+    const done = await read();
+    expect(Object.keys(done)).toEqual(CALL_KEYS);
+    expect(done).toMatchObject({
+      status: "FINISHED", disconnectionReason: "human", completedDate: expect.stringMatching(ISO), summary: "Confirmed for Tuesday",
+      retellCallId: null, chatId: placed.body.chatId,
+    });
+  });
+
+  it("fills retellCallId with Retell's call id, and follows Retell's webhooks to FINISHED with its analysis", async () => {
+    const { key, tenantId, patient, agentId, webhooks } = await setup({ agentOn: ["retell"], assistantType: "BILLER" });
+    const placed = await aiCall(key, tenantId, { assistantType: "BILLER", reasonForCall: "Balance due", patientId: patient.patient_id, provider: "retell" });
+    expect(placed.status).toBe(200);
+    const vendorCall = retell.callFor(placed.body.id);
+    expect(vendorCall.call_id).toMatch(/^call_[0-9a-f]{32}$/);
+    expect(placed.body).toMatchObject({ status: "CREATED", retellCallId: vendorCall.call_id, sender: { id: agentId }, context: { provider: "retell" } });
+    const created = retell.requests.find((r) => r.body?.metadata?.switchboard_call_id === placed.body.id)!;
+    expect(created.body).toMatchObject({ from_number: "+14155550123", to_number: patient.phone_number, override_agent_id: "agent_comms" });
+    expect(created.headers.authorization).toBe(`Bearer ${RETELL_KEY}`);
+
+    const url = webhooks.retell!;
+    const read = () => commsCall(key, tenantId, placed.body.id);
+    await retell.send(url, "call_started", retellStarted(vendorCall));
+    expect(await read()).toMatchObject({ status: "ONGOING", retellCallId: vendorCall.call_id });
+    await retell.send(url, "call_ended", retellEnded(vendorCall));
+    expect(await read()).toMatchObject({ status: "ONGOING", summary: null, pathToAudio: vendorCall.recording_url });
+    await retell.send(url, "call_analyzed", retellAnalyzed(vendorCall));
+    expect(await read()).toMatchObject({
+      status: "FINISHED",
+      retellCallId: vendorCall.call_id,
+      disconnectionReason: "human",
+      completedDate: expect.stringMatching(ISO),
+      summary: "The patient confirmed the appointment.",
+      pathToAudio: `https://dxc03zgurdly9.cloudfront.net/${vendorCall.call_id}/recording.wav`,
+    });
+  });
+
+  it("reaches every /comms status through the vendors' own events", async () => {
+    const { key, tenantId, patient, webhooks } = await setup({ agentOn: ["livekit", "retell"] });
+    type Step = (id: string) => Promise<unknown>;
+    const lk = (event: (sip: ReturnType<typeof livekit.calls.get> & {}) => string): Step => (id) => livekit.send(webhooks.livekit!, event(livekit.calls.get(`outbound-${id}`)!));
+    const rt = (event: string, move: (c: ReturnType<typeof retell.callFor>) => unknown = (c) => c): Step => (id) => {
+      const vendorCall = retell.callFor(id);
+      move(vendorCall);
+      return retell.send(webhooks.retell!, event, vendorCall);
+    };
+    const scenarios: { provider: CommsVendor; steps: [Step, string][]; outcome: CallOutcome }[] = [
+      { provider: "retell", outcome: "voicemail", steps: [[rt("call_started", retellStarted), "ONGOING"], [rt("call_ended", (c) => retellEnded(c, "voicemail_reached")), "VOICEMAIL"], [rt("call_analyzed", retellAnalyzed), "VOICEMAIL"]] },
+      { provider: "retell", outcome: "transferred", steps: [[rt("call_started", retellStarted), "ONGOING"], [rt("call_ended", (c) => retellEnded(c, "call_transfer")), "TRANSFERRED"], [rt("call_analyzed", retellAnalyzed), "TRANSFERRED"]] },
+      { provider: "retell", outcome: "no_answer", steps: [[rt("call_ended", (c) => retellEnded(c, "dial_no_answer")), "FAILED"]] },
+      // Someone removed the patient from the room mid-call (our hangup, or the LiveKit console).
+      { provider: "livekit", outcome: "hung_up_by_api", steps: [[lk(livekit.events.joined), "CREATED"], [lk(livekit.events.answered), "ONGOING"], [lk((s) => livekit.events.left(s, DisconnectReason.PARTICIPANT_REMOVED)), "DISCONNECTED"]] },
+      { provider: "livekit", outcome: "busy", steps: [[lk(livekit.events.joined), "CREATED"], [lk((s) => livekit.events.left(s, DisconnectReason.USER_REJECTED)), "FAILED"]] },
+      { provider: "livekit", outcome: "human", steps: [[lk(livekit.events.answered), "ONGOING"], [lk((s) => livekit.events.left(s, DisconnectReason.CLIENT_INITIATED)), "ONGOING"], [lk(livekit.events.finished), "FINISHED"]] },
+    ];
+    const seen = new Set<string>();
+    for (const scenario of scenarios) {
+      const placed = await aiCall(key, tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: patient.patient_id, provider: scenario.provider });
+      expect(placed.body.status).toBe("CREATED");
+      seen.add(placed.body.status);
+      for (const [step, expected] of scenario.steps) {
+        await step(placed.body.id);
+        const now = await commsCall(key, tenantId, placed.body.id);
+        expect(now.status, `${scenario.provider}/${scenario.outcome} → ${expected}`).toBe(expected);
+        seen.add(now.status);
+      }
+      const row = await callRow(placed.body.id);
+      expect(row).toMatchObject({ provider: scenario.provider, outcome: scenario.outcome });
+      // Every move came from the vendor, none from anywhere else.
+      const moves = (await getEvents(key, placed.body.id)).filter((e: any) => e.to_status && e.type !== "created" && e.to_status !== "initiating");
+      expect(moves.every((e: any) => e.type === "provider.status"), JSON.stringify(moves.map((e: any) => e.type))).toBe(true);
+    }
+    expect([...seen].sort()).toEqual([...COMMS_CALL_STATUSES].sort());
+  });
+
+  it("places the call on the provider asked for first, failing over to the agent's next like any call", async () => {
+    const { key, tenantId, patient } = await setup({ agentOn: ["livekit", "retell"] });
+    const onRetell = await aiCall(key, tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: patient.patient_id, provider: "retell" });
+    expect(onRetell.body.retellCallId).toBe(retell.callFor(onRetell.body.id).call_id);
+    expect(await callRow(onRetell.body.id)).toMatchObject({ provider: "retell", provider_call_id: onRetell.body.retellCallId });
+    expect(livekit.calls.has(`outbound-${onRetell.body.id}`)).toBe(false);
+
+    // Retell is down: the call moves to the agent's next provider, as POST /api/v1/calls' calls do.
+    retell.failNextCreate(() => HttpResponse.json({ error_message: "Service unavailable" }, { status: 503 }));
+    const failedOver = await aiCall(key, tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: patient.patient_id, provider: "retell" });
+    expect(failedOver.status).toBe(200);
+    expect(failedOver.body).toMatchObject({ status: "CREATED", retellCallId: null, context: { provider: "retell" } });
+    expect(await callRow(failedOver.body.id)).toMatchObject({ provider: "livekit", provider_call_id: `outbound-${failedOver.body.id}` });
+    const events = await getEvents(key, failedOver.body.id);
+    expect(eventsOf(events, "provider.failover").map((e: any) => e.detail)).toEqual([expect.objectContaining({ from: "retell", to: "livekit" })]);
   });
 
   it("accepts every assistantType and picks that type's agent", async () => {
-    const tenant = await createTenant();
-    const patient = await createPatient(tenant.apiKey);
+    const t = await tenantWith(["livekit"]);
     const agents = new Map<string, string>();
-    for (const type of ASSISTANT_TYPES) agents.set(type, await insertAgent(tenant.id, { provider: "livekit", assistantType: type }));
+    for (const type of ASSISTANT_TYPES) agents.set(type, (await createAssistantAgent(t.key, type)).id);
     for (const type of ASSISTANT_TYPES) {
-      const res = await aiCall(tenant.apiKey, tenant.id, { assistantType: type, reasonForCall: "r", patientId: patient.patient_id });
+      const res = await aiCall(t.key, t.tenantId, { assistantType: type, reasonForCall: "r", patientId: t.patient.patient_id });
       expect(res.status, type).toBe(200);
       expect(res.body.sender.id, type).toBe(agents.get(type));
     }
   });
+});
 
-  it("finds an agent through its ordered providers list", async () => {
-    const t = await setup({ provider: "simulator", providers: [{ provider: "simulator", agent: "a" }, { provider: "retell", agent: "b" }] });
-    const res = await aiCall(t.key, t.tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: t.patient.patient_id, provider: "retell" });
-    expect(res.status).toBe(200);
-    expect(res.body.sender.id).toBe(t.agentId);
-    const livekit = await aiCall(t.key, t.tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: t.patient.patient_id });
-    expect(livekit.status).toBe(400);
-  });
+describe("POST /comms/call/ai names what to configure", () => {
+  const body = (patientId: string, extra: Record<string, unknown> = {}) => ({ assistantType: "BILLER", reasonForCall: "r", patientId, ...extra });
+  const agentStep = (vendor: string, name: string) =>
+    `POST /api/v1/agents ({"assistantType": "BILLER", "providers": [{"provider": "${vendor}", "agent": "<the ${name} agent>"}]})`;
+  const callCount = async (tenantId: string) => (await env.DB.prepare("SELECT count(*) AS n FROM calls WHERE tenant_id = ?").bind(tenantId).first<{ n: number }>())!.n;
 
-  it("places the call on the provider asked for, not the agent's first", async () => {
-    const t = await setup({ provider: "simulator", providers: [{ provider: "simulator" }, { provider: "retell" }] });
-    const db = createDb(env.DB);
-    const batch = await createBatch(db, t.tenantId, { patients: [{ patientId: t.patient.patient_id }], agentId: t.agentId, recording: true }, Date.now(), { provider: "retell" });
-    const row = await env.DB.prepare("SELECT provider FROM calls WHERE id = ?").bind(batch.calls[0]!.callId).first<{ provider: string }>();
-    expect(row?.provider).toBe("retell");
-    expect(callProviderFor({ SIMULATED_CALL_PROVIDERS: "livekit, retell" }, "retell")).toBe("simulator");
-    expect(callProviderFor({}, "simulator")).toBe("simulator");
-  });
-
-  it("names the provider to configure when this deployment cannot place calls on it", async () => {
-    const t = await setup();
-    const noStandIns = { ...env, SIMULATED_CALL_PROVIDERS: "" };
-    expect(callProviderFor(noStandIns, "livekit")).toBeNull();
-    await expect(
-      placeAiCall(noStandIns, createDb(env.DB), t.tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: t.patient.patient_id, provider: "livekit" }),
-    ).rejects.toMatchObject({
+  it("provider defaults to livekit; retell picks the tenant's Retell agent", async () => {
+    const t = await setup({ vendors: ["retell"], agentOn: ["retell"], assistantType: "BILLER" });
+    const byDefault = await aiCall(t.key, t.tenantId, body(t.patient.patient_id));
+    expect(byDefault).toMatchObject({
       status: 400,
-      body: { detail: "Provider livekit is not available on this deployment: configure its adapter and credentials, or send another provider" },
+      body: {
+        detail:
+          "Provider livekit is not configured for this tenant and no agent for assistantType BILLER runs on it: " +
+          `store the tenant's LiveKit credentials with PUT /api/v1/providers/livekit, then create one with ${agentStep("livekit", "LiveKit")}`,
+      },
     });
+    const onRetell = await aiCall(t.key, t.tenantId, body(t.patient.patient_id, { provider: "retell" }));
+    expect(onRetell.status).toBe(200);
+    expect(onRetell.body.sender.id).toBe(t.agentId);
+    expect(onRetell.body.retellCallId).toBe(retell.callFor(onRetell.body.id).call_id);
   });
 
+  it("the vendor's credentials, the agent, or both, and places nothing until they exist", async () => {
+    const t = await tenantWith([]);
+    const neither = await aiCall(t.key, t.tenantId, body(t.patient.patient_id, { provider: "retell" }));
+    expect(neither.status).toBe(400);
+    expect(neither.body.detail).toBe(
+      "Provider retell is not configured for this tenant and no agent for assistantType BILLER runs on it: " +
+        `store the tenant's Retell credentials with PUT /api/v1/providers/retell, then create one with ${agentStep("retell", "Retell")}`,
+    );
+
+    // An agent on a vendor the tenant has not configured (or has since removed).
+    const agent = await createAssistantAgent(t.key, "BILLER", ["retell"]);
+    const noCredentials = await aiCall(t.key, t.tenantId, body(t.patient.patient_id, { provider: "retell" }));
+    expect(noCredentials).toMatchObject({
+      status: 400,
+      body: { detail: "Provider retell is not configured for this tenant: store the tenant's Retell credentials with PUT /api/v1/providers/retell" },
+    });
+
+    await configureProvider(t.key, "livekit", VENDOR_CREDENTIALS.livekit);
+    const noAgent = await aiCall(t.key, t.tenantId, body(t.patient.patient_id));
+    expect(noAgent).toMatchObject({
+      status: 400,
+      body: { detail: `No agent for assistantType BILLER on provider livekit: create one with ${agentStep("livekit", "LiveKit")}` },
+    });
+
+    // As POST /api/v1/calls: an agent whose fallback vendor is not configured is refused too.
+    await call(`/api/v1/agents/${agent.id}`, { method: "PATCH", key: t.key, json: { providers: [{ provider: "livekit", agent: "billing-agent" }, { provider: "retell", agent: "agent_b" }] } });
+    const fallbackMissing = await aiCall(t.key, t.tenantId, body(t.patient.patient_id));
+    expect(fallbackMissing).toMatchObject({ status: 400, body: { detail: "The agent runs on retell, which this tenant has not configured: PUT /api/v1/providers/retell first" } });
+    expect(await callCount(t.tenantId)).toBe(0);
+
+    await configureProvider(t.key, "retell", VENDOR_CREDENTIALS.retell);
+    const placed = await aiCall(t.key, t.tenantId, body(t.patient.patient_id));
+    expect(placed.status).toBe(200);
+    expect(await callRow(placed.body.id)).toMatchObject({ provider: "livekit", agent_id: agent.id });
+    const dispatch = livekit.requests.find((r) => r.url.endsWith("/CreateDispatch") && r.body.room === `outbound-${placed.body.id}`)!;
+    expect(dispatch.body.agentName).toBe("billing-agent");
+    expect(await callCount(t.tenantId)).toBe(1);
+  });
+});
+
+describe("POST /comms/call/ai refusals", () => {
   it("refuses opted-out patients, patients without a phone, and unknown or foreign patients", async () => {
     const t = await setup();
     await optOut(createDb(env.DB), { tenantId: t.tenantId, phoneNumber: t.patient.phone_number, source: "sms_keyword", keyword: "STOP" });
@@ -180,6 +308,7 @@ describe("POST /comms/call/ai", () => {
     }
     const count = await env.DB.prepare("SELECT count(*) AS n FROM calls WHERE tenant_id = ?").bind(t.tenantId).first<{ n: number }>();
     expect(count?.n).toBe(0);
+    expect(livekit.requests.some((r) => r.body?.sipCallTo === t.patient.phone_number)).toBe(false);
   });
 
   it("answers 422 in FastAPI's shape for every invalid field", async () => {
@@ -203,7 +332,7 @@ describe("POST /comms/call/ai", () => {
       expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(422);
       expect(res.body, JSON.stringify(body).slice(0, 80)).toEqual({ detail });
     }
-    const broken = await (await import("cloudflare:test")).SELF.fetch("https://switchboard.test/comms/call/ai", {
+    const broken = await SELF.fetch("https://switchboard.test/comms/call/ai", {
       method: "POST",
       headers: { "API-KEY": t.key, TENANT: t.tenantId, "Content-Type": "application/json" },
       body: "{not json",
@@ -235,6 +364,7 @@ describe("POST /comms/call/ai", () => {
     const a = await setup();
     const b = await setup();
     const theirs = await aiCall(b.key, b.tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: b.patient.patient_id });
+    expect(theirs.status).toBe(200);
     for (const id of [theirs.body.id, "99999999-9999-4999-8999-999999999999"]) {
       const res = await comms(`/comms/call/${id}`, { key: a.key, tenant: a.tenantId });
       expect(res).toMatchObject({ status: 404, body: { detail: "Call not found" } });
@@ -278,47 +408,29 @@ describe("the status mapping", () => {
     expect(new Set(cases.map((c) => c[2]))).toEqual(new Set(COMMS_CALL_STATUSES));
     expect(Object.keys(COMMS_CALL_STATUS).sort()).toEqual([...CALL_STATUSES].sort());
   });
-
-  it("shows each status on GET /comms/call/{id} as the call moves", async () => {
-    const t = await setup();
-    const placed = await aiCall(t.key, t.tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: t.patient.patient_id });
-    const rows: [CallStatus, CallOutcome | null, string][] = [
-      ["dialing", null, "CREATED"],
-      ["in-progress", "human", "ONGOING"],
-      ["failed", "hung_up_by_api", "DISCONNECTED"],
-      ["completed", "voicemail", "VOICEMAIL"],
-      ["completed", "transferred", "TRANSFERRED"],
-      ["failed", "busy", "FAILED"],
-      ["completed", "human", "FINISHED"],
-    ];
-    for (const [status, outcome, expected] of rows) {
-      await env.DB.prepare("UPDATE calls SET status = ?, outcome = ?, ended_at = ? WHERE id = ?").bind(status, outcome, status === "completed" || status === "failed" ? Date.now() : null, placed.body.id).run();
-      const res = await comms(`/comms/call/${placed.body.id}`, { key: t.key, tenant: t.tenantId });
-      expect(res.body.status, `${status}/${outcome}`).toBe(expected);
-      const ended = status === "completed" || status === "failed";
-      expect(res.body.completedDate === null, status).toBe(!ended);
-      expect(res.body.disconnectionReason).toBe(ended ? outcome : null);
-    }
-  });
 });
 
 describe("agentForAssistant", () => {
-  it("matches assistant type and provider, newest agent first, across providers lists", async () => {
+  it("matches assistant type and a provider of the agent's providers list, newest agent first", async () => {
     const tenant = await createTenant();
+    const key = tenant.apiKey;
     const db = createDb(env.DB);
-    const older = await insertAgent(tenant.id, { provider: "livekit", assistantType: "BILLER", updatedAt: Date.now() - 10_000 });
-    const newer = await insertAgent(tenant.id, { provider: "livekit", assistantType: "BILLER" });
-    const listed = await insertAgent(tenant.id, { provider: "vocode", assistantType: "CALL_FOLLOW_UP", providers: [{ provider: "vocode" }, { provider: "retell" }] });
-    await insertAgent(tenant.id, { provider: "retell", assistantType: "CALL_REMINDER" });
+    const older = (await createAssistantAgent(key, "BILLER")).id;
+    const newer = (await createAssistantAgent(key, "BILLER")).id;
+    await env.DB.prepare("UPDATE agents SET updated_at = updated_at - 10000 WHERE id = ?").bind(older).run();
+    const listed = (await createAssistantAgent(key, "CALL_FOLLOW_UP", ["livekit", "retell"])).id;
+    await createAssistantAgent(key, "CALL_REMINDER", ["retell"]);
     expect((await agentForAssistant(db, tenant.id, "BILLER", "livekit"))?.id).toBe(newer);
-    expect(older).not.toBe(newer);
     expect(await agentForAssistant(db, tenant.id, "BILLER", "retell")).toBeNull();
+    // A fallback provider counts as much as the primary.
     expect((await agentForAssistant(db, tenant.id, "CALL_FOLLOW_UP", "retell"))?.id).toBe(listed);
+    expect((await agentForAssistant(db, tenant.id, "CALL_FOLLOW_UP", "livekit"))?.id).toBe(listed);
+    expect(await agentForAssistant(db, tenant.id, "CALL_REMINDER", "livekit")).toBeNull();
     expect(await agentForAssistant(db, tenant.id, "CALL_LAB_TECHNICIAN", "livekit")).toBeNull();
     // another tenant's agents are never candidates
     const other = await createTenant();
     expect(await agentForAssistant(db, other.id, "BILLER", "livekit")).toBeNull();
-    const row = await db.query.agents.findFirst({ where: (a, { eq }) => eq(a.id, listed) });
-    expect(agentProviders(row!)).toEqual(["vocode", "retell"]);
+    const row = await agentForAssistant(db, tenant.id, "CALL_FOLLOW_UP", "retell");
+    expect(providersOf(row!)).toEqual([{ provider: "livekit", agent: "reminder-agent" }, { provider: "retell", agent: "agent_comms" }]);
   });
 });

@@ -1,5 +1,4 @@
 import { SELF } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { createPatient, createTenant, json } from "./helpers";
 
@@ -88,16 +87,27 @@ export async function listMessages(key: string, chatId: string, query = "") {
   return json(res);
 }
 
-/** Inserts an agent straight into D1 (providers other than the simulator do not validate through the API yet). */
-export async function insertAgent(tenantId: string, agent: { provider: string; assistantType: string; providers?: unknown; name?: string; updatedAt?: number }) {
-  const id = crypto.randomUUID();
-  const now = agent.updatedAt ?? Date.now();
-  const settings: Record<string, unknown> = { assistantType: agent.assistantType, greeting: "Hi!", language: "en-US", maxDurationSeconds: 900, simulator: { durationMs: 600_000 } };
-  if (agent.providers !== undefined) settings.providers = agent.providers;
-  await env.DB.prepare("INSERT INTO agents (id, tenant_id, name, provider, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-    .bind(id, tenantId, agent.name ?? `${agent.assistantType} agent`, agent.provider, JSON.stringify(settings), now, now)
-    .run();
-  return id;
+/** Test accounts on the fake vendors (test/fakes): what a tenant stores with PUT /api/v1/providers/{provider}. */
+export const RETELL_KEY = "key_comms0a1b2c3d4e5f60718293a4b5c6d7";
+export const LIVEKIT = { apiKey: "APIcomms7Hk2mNw", apiSecret: "c0mmsL1v3K1tS3cr3tF0rT3st1ngOnly4242", base: "https://comms-test.livekit.cloud" };
+export const VENDOR_CREDENTIALS = {
+  retell: { apiKey: RETELL_KEY, fromNumber: "+14155550123" },
+  livekit: { apiKey: LIVEKIT.apiKey, apiSecret: LIVEKIT.apiSecret, baseUrl: LIVEKIT.base, fromNumber: "+15555550100", options: { sipTrunkId: "ST_comms" } },
+} as const;
+export type CommsVendor = keyof typeof VENDOR_CREDENTIALS;
+
+/** The vendor's agent each test agent names on it. */
+export const REMOTE_AGENTS: Record<CommsVendor, string> = { livekit: "reminder-agent", retell: "agent_comms" };
+
+/** An agent for an assistant type, created through the agents API on the given vendors (in order). */
+export async function createAssistantAgent(key: string, assistantType: string, vendors: CommsVendor[] = ["livekit"]) {
+  const res = await SELF.fetch(`${BASE}/api/v1/agents`, {
+    method: "POST",
+    headers: { "X-API-Key": key, "Content-Type": "application/json" },
+    body: JSON.stringify({ name: `${assistantType} agent`, assistantType, greeting: "Hi!", providers: vendors.map((provider) => ({ provider, agent: REMOTE_AGENTS[provider] })) }),
+  });
+  expect(res.status).toBe(201);
+  return json(res);
 }
 
 /** Tiny files whose first bytes are what they claim. */

@@ -6,7 +6,11 @@ import twilio from "twilio";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { twilioSignature, verifyTwilioSignature } from "../src/messaging/twilio-signature";
 import { call, createPatient, createTenant } from "./helpers";
-import { BASE, chatFor, comms, commsSetup, insertAgent, listMessages, PNG, sendMessage, setMessaging } from "./comms-helpers";
+import {
+  BASE, chatFor, comms, commsSetup, createAssistantAgent, LIVEKIT, listMessages, PNG, sendMessage, setMessaging, VENDOR_CREDENTIALS,
+} from "./comms-helpers";
+import { fakeLiveKit } from "./fakes/livekit";
+import { configureProvider } from "./providers-helpers";
 import {
   ACCOUNT_SID, AUTH_TOKEN, fakeTwilioMessages, inboundParams, MESSAGES_URL, messageSid, postSigned, SERVICE_SID, statusCallbackPath, statusParams,
   twilioError, useTwilio,
@@ -377,7 +381,10 @@ describe("STOP and START", () => {
   it("STOP opts the patient out of texts and calls until START; the consent record keeps both", async () => {
     const t = await twilioSetup();
     const sent = fakeTwilioMessages(server);
-    await insertAgent(t.tenantId, { provider: "livekit", assistantType: "CALL_REMINDER" });
+    // AI calls go to the tenant's LiveKit (the fake one).
+    server.use(...fakeLiveKit(LIVEKIT.apiKey, LIVEKIT.apiSecret, LIVEKIT.base).handlers);
+    await configureProvider(t.key, "livekit", VENDOR_CREDENTIALS.livekit);
+    await createAssistantAgent(t.key, "CALL_REMINDER", ["livekit"]);
     const simulatorAgent = (await call("/api/v1/agents", { method: "POST", key: t.key, json: { name: "A", provider: "simulator", simulator: { durationMs: 600_000 } } })).body;
 
     expect((await postSigned(inbound(t.tenantId), inboundParams(t.patient.phone_number, "  Stop "))).status).toBe(200);
@@ -412,6 +419,7 @@ describe("STOP and START", () => {
     expect(sent).toHaveLength(1);
     const aiAgain = await comms("/comms/call/ai", { key: t.key, tenant: t.tenantId, json: { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: t.patient.patient_id } });
     expect(aiAgain.status).toBe(200);
+    expect(aiAgain.body).toMatchObject({ status: "CREATED", context: { provider: "livekit" } });
     // the keyword texts are in the chat too
     const contents = (await listMessages(t.key, t.chat.id)).data.map((m: any) => m.content);
     expect(contents).toEqual(["Welcome back", "START", "Reminder", "  Stop "]);

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { tables, type Agent, type AgentCreate, type AgentProviderRef, type AgentSettings, type ProviderName } from "@switchboard/schemas";
 import type { Db } from "../lib/db";
 import { iso } from "../lib/time";
+import { agentProviderRefs } from "../providers/resolve";
 
 export type AgentRow = typeof tables.agents.$inferSelect;
 
@@ -21,13 +22,18 @@ export function settingsOf(input: Omit<AgentCreate, "name" | "provider" | "provi
   };
 }
 
+/** Where the agent runs, in order of preference: its `providers` list (the first is primary). */
+export function providersOf(row: AgentRow): AgentProviderRef[] {
+  return agentProviderRefs(row.provider, row.settings);
+}
+
 export function agentToWire(row: AgentRow): Agent {
   const s = row.settings as Partial<AgentSettings>;
   return {
     id: row.id,
     name: row.name,
     provider: row.provider as ProviderName,
-    providers: (s.providers ?? [{ provider: row.provider as ProviderName, agent: null }]).map((p) => ({ provider: p.provider, agent: p.agent ?? null })),
+    providers: providersOf(row).map((p) => ({ provider: p.provider, agent: p.agent ?? null })),
     prompt: s.prompt ?? null,
     greeting: s.greeting ?? null,
     assistantType: s.assistantType ?? null,

@@ -4,7 +4,7 @@ import type { AppEnv } from "../types";
 
 /**
  * Actions the audit trail knows. The object type is the part before the dot. Add new ones here
- * (e.g. `campaign.canceled`, `provider_credentials.updated`, `message.sent`).
+ * (e.g. `campaign.canceled`).
  */
 export type AuditAction =
   | "tenant.created"
@@ -24,7 +24,14 @@ export type AuditAction =
   | "webhook_endpoint.deleted"
   | "webhook_endpoint.secret_rotated"
   | "webhook_endpoint.disabled"
-  | "webhook_delivery.replayed";
+  | "webhook_delivery.replayed"
+  | "provider_credentials.updated"
+  | "provider_credentials.deleted"
+  | "messaging_settings.updated"
+  | "user.created"
+  | "user.updated"
+  | "user.deleted"
+  | "message.sent";
 
 interface AuditRecord {
   tenantId: string;

@@ -3,7 +3,7 @@ import type { CallProvider, ProviderEvent } from "@switchboard/providers";
 import { canTransition, HANGUP_STATUSES, isTerminal, pathTo, type CallOutcome, type CallStatus } from "@switchboard/schemas";
 import type { Env } from "../env";
 import { createDb } from "../lib/db";
-import { agentProviderRefs, loadAdapter, planProviders } from "../providers/resolve";
+import { agentProviderRefs, loadAdapter, planProviders, startingWith } from "../providers/resolve";
 import { runCallEffects } from "./effects";
 import { withoutFreeText } from "./redaction";
 import { placeWithFailover } from "./placement";
@@ -329,12 +329,13 @@ export class CallObject extends DurableObject<Env> {
 
   // --- provider ------------------------------------------------------------
 
-  /** Places the call on the agent's providers in order, failing over as placement.ts decides. */
+  /** Places the call on the agent's providers, its own first, failing over as placement.ts decides. */
   private async place(record: CallRecord) {
     const state = this.state!;
     const settings = JSON.parse(record.agent_settings) as Record<string, unknown>;
     const db = createDb(this.env.DB);
-    const { plan, skipped } = await planProviders(this.env, db, record.tenant_id, agentProviderRefs(record.agent_provider, settings));
+    const refs = startingWith(agentProviderRefs(record.agent_provider, settings), record.provider);
+    const { plan, skipped } = await planProviders(this.env, db, record.tenant_id, refs);
     for (const provider of skipped) this.note("provider.skipped", { provider, reason: "not configured for this tenant" });
     const result = await placeWithFailover(
       plan,

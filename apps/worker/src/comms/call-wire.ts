@@ -35,8 +35,10 @@ export function callToComms(call: CallRow, chatId: string, patient: PatientRow |
     // The field is named for Retell; it carries the vendor's id only for calls Retell placed.
     retellCallId: call.provider === "retell" ? call.providerCallId : null,
     disconnectionReason: ended ? (call.outcome ?? null) : null,
-    pathToAudio: text(report.recording_url),
-    summary: text(report.summary),
+    // The vendor's recording (Retell's recording_url), or one a report names.
+    pathToAudio: text(call.recordingUrl) ?? text(report.recording_url),
+    // LiveKit agents report a `summary`; Retell's call analysis calls it `call_summary`.
+    summary: text(report.summary) ?? text(report.call_summary),
     context: call.clientMetadata ?? {},
     createdDate: iso(call.createdAt),
     toolCalls: [],

@@ -15,10 +15,6 @@ export interface ValidationIssue {
   type: string;
 }
 
-export function isCommsPath(path: string): boolean {
-  return path === "/comms" || path.startsWith("/comms/");
-}
-
 /** An error answered as `{ detail }` on /comms. */
 export function commsError(status: ContentfulStatusCode, detail: string): ApiError {
   return new ApiError(status, detail, { detail });
@@ -80,7 +76,7 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-/** The /comms branch of `app.onError`. */
+/** `app.onError` for /comms (its entry in the SURFACES registry). */
 export function commsErrorResponse(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof ApiError) {
     const body = hasDetail(err.body) ? err.body : { detail: err.message };

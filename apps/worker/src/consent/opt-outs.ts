@@ -29,11 +29,15 @@ export interface OptOutInput {
   at?: number;
 }
 
-/** Records an opt-out unless one is already active for the number. Returns whether a new one was recorded. */
-export async function optOut(db: Db, input: OptOutInput): Promise<boolean> {
-  if (await isOptedOut(db, input.tenantId, input.phoneNumber)) return false;
+/**
+ * Records an opt-out unless one is already active for the number. Returns the new opt-out's id, or
+ * null when the number was already opted out. To tell the tenant's webhooks, use optOutAndAnnounce.
+ */
+export async function optOut(db: Db, input: OptOutInput): Promise<string | null> {
+  if (await isOptedOut(db, input.tenantId, input.phoneNumber)) return null;
+  const id = crypto.randomUUID();
   await db.insert(optOuts).values({
-    id: crypto.randomUUID(),
+    id,
     tenantId: input.tenantId,
     phoneNumber: input.phoneNumber,
     patientId: input.patientId ?? null,
@@ -43,7 +47,7 @@ export async function optOut(db: Db, input: OptOutInput): Promise<boolean> {
     optedInAt: null,
     optInSource: null,
   });
-  return true;
+  return id;
 }
 
 /** Ends any active opt-out for the number (the row stays, as consent history). */

@@ -2,10 +2,13 @@ import { and, desc, eq, inArray } from "drizzle-orm";
 import { tables } from "@switchboard/schemas";
 import { chatForPatient } from "../chats/store";
 import { keywordAction } from "../consent/keywords";
-import { optIn, optOut } from "../consent/opt-outs";
+import { optOutAndAnnounce } from "../consent/opt-out-events";
+import { optIn } from "../consent/opt-outs";
+import type { Env } from "../env";
 import type { Db } from "../lib/db";
 import { toE164 } from "../lib/phone";
 import { deleteFiles, storeFiles, type AcceptedFile } from "./attachments";
+import { announceMessageReceived } from "./events";
 import { MESSAGE_STATUS_RANK } from "./status";
 
 export interface InboundText {
@@ -27,16 +30,18 @@ export interface InboundResult {
 }
 
 /**
- * Stores a patient's text in their chat and applies opt-out keywords to the tenant's consent
- * record. Idempotent: a retried webhook (same MessageSid) stores nothing twice. A text from a
- * number no patient has is not stored, but its STOP or START still counts.
+ * Stores a patient's text in their chat (`message.received`) and applies opt-out keywords to the
+ * tenant's consent record (`patient.opted_out`). Idempotent: a retried webhook (same MessageSid)
+ * stores and announces nothing twice. A text from a number no patient has is not stored, but its
+ * STOP or START still counts.
  */
-export async function receiveText(db: Db, bucket: R2Bucket, text: InboundText): Promise<InboundResult> {
+export async function receiveText(env: Pick<Env, "DB" | "WEBHOOKS" | "FILES">, db: Db, text: InboundText): Promise<InboundResult> {
+  const bucket = env.FILES;
   const from = toE164(text.from) ?? text.from;
   const patient = await patientForNumber(db, text.tenantId, from);
   const { action, keyword } = keywordAction(text.body, text.optOutType);
   if (action === "opt-out") {
-    await optOut(db, { tenantId: text.tenantId, phoneNumber: from, patientId: patient?.id ?? null, source: "sms_keyword", keyword });
+    await optOutAndAnnounce(env, db, { tenantId: text.tenantId, phoneNumber: from, patientId: patient?.id ?? null, source: "sms_keyword", keyword });
   } else if (action === "opt-in") {
     await optIn(db, text.tenantId, from, `sms_keyword:${keyword}`);
   }
@@ -73,9 +78,10 @@ export async function receiveText(db: Db, bucket: R2Bucket, text: InboundText): 
       updatedAt: now,
     })
     .onConflictDoNothing({ target: [messages.tenantId, messages.providerMessageId] })
-    .returning({ id: messages.id });
+    .returning();
   // A retried webhook: the first delivery's row (and its files) stand.
   if (!row) await deleteFiles(bucket, files);
+  else await announceMessageReceived(env, text.tenantId, row, patient.id);
   return { messageId: row?.id ?? null, action };
 }
 

@@ -1,7 +1,8 @@
 import { tables, type MessageStatus, type MessageType } from "@switchboard/schemas";
 import { getChat } from "../chats/store";
 import { commsError, commsValidationError } from "../comms/errors";
-import { isOptedOut, optOut } from "../consent/opt-outs";
+import { optOutAndAnnounce } from "../consent/opt-out-events";
+import { isOptedOut } from "../consent/opt-outs";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
 import { getMessagingSettings, simulatorOptions, twilioConfig, type MessagingSettingsRow } from "../messaging/settings";
@@ -12,7 +13,8 @@ import { getPatient } from "../patients/store";
 import { getStaffUser } from "../users/store";
 import { acceptFiles, deleteFiles, storeFiles } from "./attachments";
 import { hasSigningKey, signedFileUrl, signingKey } from "./file-links";
-import { advanceMessageStatus, MESSAGE_STATUS_RANK } from "./status";
+import { announceMessageStatus, changeMessageStatus } from "./events";
+import { MESSAGE_STATUS_RANK } from "./status";
 import { getMessage, messageByUid, type MessageRow } from "./store";
 
 export interface SendContext {
@@ -35,12 +37,19 @@ export interface SendInput {
   files: File[];
 }
 
+export interface SentMessage {
+  message: MessageRow;
+  /** False when `messageUid` named a message sent before: nothing new happened. */
+  created: boolean;
+}
+
 /**
  * Stores a staff member's message in the patient's chat and texts it to the patient. Idempotent
  * by `messageUid` within a chat: a repeat returns the first message and sends nothing. A patient
- * who opted out gets nothing; the message is kept as OPTED_OUT.
+ * who opted out gets nothing; the message is kept as OPTED_OUT. Each status it takes after
+ * CREATED is sent to the tenant's webhooks (`message.status_changed`).
  */
-export async function sendMessage(ctx: SendContext, input: SendInput): Promise<MessageRow> {
+export async function sendMessage(ctx: SendContext, input: SendInput): Promise<SentMessage> {
   const { db, env, tenantId } = ctx;
   const chat = await getChat(db, tenantId, input.chatId);
   if (!chat) throw commsError(404, "Chat not found");
@@ -48,7 +57,7 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<M
   if (!sender) throw commsError(404, "Sender not found: sender_id must be a staff user of this tenant (POST /api/v1/users)");
   if (input.messageUid) {
     const first = await messageByUid(db, chat.id, input.messageUid);
-    if (first) return first;
+    if (first) return { message: first, created: false };
   }
   if (!input.content && input.files.length === 0) {
     throw commsValidationError([{ loc: ["body", "content"], msg: "Value error, a message needs content or files", type: "value_error" }]);
@@ -102,12 +111,15 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<M
     await deleteFiles(env.FILES, files);
     const first = await messageByUid(db, chat.id, input.messageUid!);
     if (!first) throw new Error("message_uid conflict without a message");
-    return first;
+    return { message: first, created: false };
   }
-  if (optedOut) return inserted;
+  if (optedOut) {
+    await announceMessageStatus(env, tenantId, inserted);
+    return { message: inserted, created: true };
+  }
 
   const report = async (next: MessageStatus, errorMessage?: string) => {
-    await advanceMessageStatus(db, tenantId, messageId, next, { errorMessage: errorMessage ?? null });
+    await changeMessageStatus(env, db, tenantId, messageId, next, { errorMessage: errorMessage ?? null });
   };
   const provider = await providerFor(ctx, settings, report);
   if ("unavailable" in provider) {
@@ -121,15 +133,15 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<M
       statusCallbackUrl: `${ctx.baseUrl}/webhooks/twilio/${tenantId}/messages/${messageId}/status`,
     });
     if (result.accepted) {
-      await advanceMessageStatus(db, tenantId, messageId, result.status, { providerMessageId: result.providerMessageId });
+      await changeMessageStatus(env, db, tenantId, messageId, result.status, { providerMessageId: result.providerMessageId });
     } else {
       await report(result.status, result.errorMessage);
       if (result.status === "OPTED_OUT") {
-        await optOut(db, { tenantId, phoneNumber: patient.phoneNumber, patientId: patient.id, source: "provider_21610" });
+        await optOutAndAnnounce(env, db, { tenantId, phoneNumber: patient.phoneNumber, patientId: patient.id, source: "provider_21610" });
       }
     }
   }
-  return (await getMessage(db, tenantId, messageId))!;
+  return { message: (await getMessage(db, tenantId, messageId))!, created: true };
 }
 
 async function providerFor(

@@ -57,9 +57,10 @@ export interface StatusUpdate {
 
 /**
  * Moves a message to `status` if that is forward of where it is, in one conditional UPDATE (so
- * concurrent callbacks cannot race each other backwards). Returns whether it moved.
+ * concurrent callbacks cannot race each other backwards). Returns the moved message, or null when
+ * it did not move. Callers announce the change: use changeMessageStatus (messages/events.ts).
  */
-export async function advanceMessageStatus(db: Db, tenantId: string, messageId: string, status: MessageStatus, update: StatusUpdate = {}): Promise<boolean> {
+export async function advanceMessageStatus(db: Db, tenantId: string, messageId: string, status: MessageStatus, update: StatusUpdate = {}) {
   const { messages } = tables;
   const rank = MESSAGE_STATUS_RANK[status];
   const rows = await db
@@ -72,6 +73,13 @@ export async function advanceMessageStatus(db: Db, tenantId: string, messageId: 
       updatedAt: Date.now(),
     })
     .where(and(eq(messages.id, messageId), eq(messages.tenantId, tenantId), lt(messages.statusRank, rank)))
-    .returning({ id: messages.id });
-  return rows.length > 0;
+    .returning({
+      id: messages.id,
+      chatId: messages.chatId,
+      status: messages.status,
+      messageUid: messages.messageUid,
+      errorMessage: messages.errorMessage,
+      updatedAt: messages.updatedAt,
+    });
+  return rows[0] ?? null;
 }

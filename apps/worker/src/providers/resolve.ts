@@ -11,6 +11,16 @@ export function agentProviderRefs(agentProvider: string, settings: Record<string
   return list?.length ? list : [{ provider: agentProvider as ProviderName, agent: null }];
 }
 
+/**
+ * The agent's providers with `first` moved to the front: a call is tried first on the provider it
+ * was created for (the agent's primary then, or the one a /comms client asked for), then on the
+ * agent's others in order. A provider the agent no longer lists changes nothing.
+ */
+export function startingWith(refs: AgentProviderRef[], first: string): AgentProviderRef[] {
+  const chosen = refs.filter((r) => r.provider === first);
+  return chosen.length ? [...chosen, ...refs.filter((r) => r.provider !== first)] : refs;
+}
+
 function simulatorDuration(env: Env): { simulatorDurationMs?: number } {
   const duration = Number(env.SIMULATOR_DURATION_MS);
   return Number.isFinite(duration) && duration >= 0 && env.SIMULATOR_DURATION_MS !== undefined ? { simulatorDurationMs: duration } : {};

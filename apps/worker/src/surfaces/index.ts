@@ -1,11 +1,12 @@
 import type { Context } from "hono";
+import { commsSurface } from "../routes/comms";
 import type { App, AppEnv } from "../types";
 import { vocodeSurface } from "./vocode";
 import { voipbinSurface } from "./voipbin";
 
 /**
- * Vendor-compatible surfaces: each serves a vendor's API shape on the normalized core, and answers
- * errors (including the shared middleware's) in that vendor's shape.
+ * APIs served in someone else's published shape on the normalized core (the /comms platform API,
+ * Vocode's and VoIPbin's): each answers errors, including the shared middleware's, in its own shape.
  */
 interface Surface {
   prefix: string;
@@ -14,7 +15,7 @@ interface Surface {
   notFound(c: Context<AppEnv>): Response;
 }
 
-export const SURFACES: readonly Surface[] = [vocodeSurface, voipbinSurface];
+export const SURFACES: readonly Surface[] = [vocodeSurface, voipbinSurface, commsSurface];
 
 export function surfaceFor(path: string): Surface | undefined {
   return SURFACES.find((s) => path === s.prefix || path.startsWith(`${s.prefix}/`));

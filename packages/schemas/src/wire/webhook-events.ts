@@ -1,10 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import { CALL_OUTCOMES, CALL_STATUSES } from "../lifecycle";
+import { MESSAGE_STATUSES } from "./comms";
 
 /** `data` of each event we send. Types owned by other areas are documented loosely until they land. */
 const status = z.enum(CALL_STATUSES);
 const outcome = z.enum(CALL_OUTCOMES).nullable();
 const time = z.string().nullable();
+
+/** How a number came to be opted out: the patient texted an opt-out word, or Twilio reported it unsubscribed (error 21610). */
+export const OPT_OUT_SOURCES = ["sms_keyword", "provider_21610"] as const;
+export type OptOutSource = (typeof OPT_OUT_SOURCES)[number];
 
 export const WEBHOOK_EVENT_DATA = {
   "call.created": z.object({
@@ -27,7 +32,28 @@ export const WEBHOOK_EVENT_DATA = {
   }),
   "call.failed": z.object({ call_id: z.string(), status: z.literal("failed"), outcome, started_at: time, ended_at: time }),
   "campaign.completed": z.record(z.string(), z.unknown()).openapi({ description: "The campaign's id and totals" }),
-  "message.status_changed": z.record(z.string(), z.unknown()).openapi({ description: "The message's id and statuses" }),
-  "message.received": z.record(z.string(), z.unknown()).openapi({ description: "The inbound message, with its body" }),
-  "patient.opted_out": z.record(z.string(), z.unknown()).openapi({ description: "The patient's id, number and how they opted out" }),
+  "message.status_changed": z.object({
+    message_id: z.string(),
+    chat_id: z.string(),
+    message_uid: z.string().nullable().openapi({ description: "The sender's `message_uid`, when it gave one" }),
+    status: z.enum(MESSAGE_STATUSES).openapi({ description: "The status the message just took; statuses only move forward" }),
+    error_message: z.string().nullable(),
+    changed_at: z.string(),
+  }),
+  "message.received": z.object({
+    message_id: z.string(),
+    chat_id: z.string(),
+    patient_id: z.string(),
+    content: z.string().nullable().openapi({ description: "The patient's text" }),
+    attachments: z.number().int().openapi({ description: "Files kept with the message (read them with the chat's messages)" }),
+    received_at: z.string(),
+  }),
+  "patient.opted_out": z
+    .object({
+      patient_id: z.string(),
+      source: z.enum(OPT_OUT_SOURCES).openapi({ description: "`sms_keyword`: the patient texted STOP (or another opt-out word); `provider_21610`: Twilio reported the number unsubscribed" }),
+      keyword: z.string().nullable().openapi({ description: "The word texted, for `sms_keyword`" }),
+      opted_out_at: z.string(),
+    })
+    .openapi({ description: "Sent for each patient on the number: an opt-out covers the number, which family members may share" }),
 } as const;

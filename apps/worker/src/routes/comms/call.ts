@@ -1,9 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AiCallRequest, CommsCall } from "@switchboard/schemas";
-import { placeAiCall } from "../../comms/ai-call";
+import { recordAudit } from "../../audit/record";
+import { startCalls } from "../../calls/dispatch";
+import { createAiCall } from "../../comms/ai-call";
 import { getCommsCall } from "../../comms/call-wire";
 import { commsError, commsHook } from "../../comms/errors";
 import type { App } from "../../types";
+import { emitCallsCreated } from "../../webhooks/call-events";
 import { jsonBody, jsonResponse } from "../openapi";
 import { commsErrorResponses, commsSecurity as security } from "./openapi";
 
@@ -15,12 +18,18 @@ export function registerCommsCallRoutes(app: App) {
       method: "post", path: "/comms/call/ai", tags, security,
       summary: "Ai Call",
       description:
-        "Calls the patient with the tenant's agent for `assistantType` on `provider` (an agent whose assistantType matches and whose provider, or providers list, includes it). The call belongs to the patient's chat.",
+        "Calls the patient with the tenant's agent for `assistantType` on `provider` (an agent whose assistantType matches and whose `providers` list names it), " +
+        "placed on that vendor with the tenant's credentials (PUT /api/v1/providers/{provider}). The call belongs to the patient's chat. " +
+        "400 names what to configure when the tenant has no such agent or has not configured the vendor.",
       request: { body: jsonBody(AiCallRequest) },
       responses: { 200: jsonResponse(CommsCall, "Successful Response"), ...commsErrorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const callId = await placeAiCall(c.env, c.var.db, c.var.tenantId, c.req.valid("json"));
+      // As POST /api/v1/calls does: create, record, announce, then dial.
+      const { callId, batch, create } = await createAiCall(c.var.db, c.var.tenantId, c.req.valid("json"));
+      await recordAudit(c, "call.created", callId, { detail: { batchId: batch.batchId } });
+      await emitCallsCreated(c.env, c.var.tenantId, batch, create);
+      await startCalls(c.env, batch.calls);
       const call = await getCommsCall(c.var.db, c.var.tenantId, callId);
       if (!call) throw new Error("placed call not found");
       return c.json(call, 200);

@@ -1,11 +1,18 @@
-import type { App } from "../../types";
+import type { Context } from "hono";
+import { commsErrorResponse } from "../../comms/errors";
+import type { App, AppEnv } from "../../types";
 import { registerCommsCallRoutes } from "./call";
 import { registerCommsSecurity } from "./openapi";
 import { registerSendMessageRoute } from "./send-message";
 
-/** The /comms surface: a healthcare platform's published API, served as its clients expect. */
-export function registerCommsRoutes(app: App) {
-  registerCommsSecurity(app);
-  registerCommsCallRoutes(app);
-  registerSendMessageRoute(app);
-}
+/** The /comms surface: a healthcare platform's published API, served as its clients expect (FastAPI's error shapes included). */
+export const commsSurface = {
+  prefix: "/comms",
+  register(app: App) {
+    registerCommsSecurity(app);
+    registerCommsCallRoutes(app);
+    registerSendMessageRoute(app);
+  },
+  onError: commsErrorResponse,
+  notFound: (c: Context<AppEnv>) => c.json({ detail: "Not Found" }, 404),
+};

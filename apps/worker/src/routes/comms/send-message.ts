@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { CommsMessage, SendMessageForm } from "@switchboard/schemas";
+import { recordAudit } from "../../audit/record";
 import { commsError, commsHook, commsValidationError, type ValidationIssue } from "../../comms/errors";
 import { publicBaseUrl } from "../../lib/base-url";
 import { ATTACHMENT_LIMITS } from "../../messages/attachments";
@@ -57,7 +58,7 @@ export function registerSendMessageRoute(app: App) {
     async (c) => {
       const form = c.req.valid("form");
       const baseUrl = publicBaseUrl(c.env, c.req.url);
-      const row = await sendMessage(
+      const { message: row, created } = await sendMessage(
         { env: c.env, db: c.var.db, tenantId: c.var.tenantId, baseUrl, waitUntil: (p) => c.executionCtx.waitUntil(p) },
         {
           senderId: form.sender_id,
@@ -70,6 +71,7 @@ export function registerSendMessageRoute(app: App) {
           files: fileParts(form),
         },
       );
+      if (created) await recordAudit(c, "message.sent", row.id, { detail: { chatId: row.chatId, senderId: row.senderId, status: row.status } });
       const signer = hasSigningKey(c.env) ? { baseUrl, secret: c.env.FILES_SIGNING_KEY! } : null;
       const [message] = await messagesToWire(c.var.db, c.var.tenantId, [row], signer);
       return c.json(message!, 200);

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { MessagingSettings, MessagingSettingsUpdate } from "@switchboard/schemas";
+import { changedFields, recordAudit } from "../../audit/record";
 import { ApiError } from "../../errors";
 import { publicBaseUrl } from "../../lib/base-url";
 import { toE164 } from "../../lib/phone";
@@ -85,6 +86,9 @@ export function registerMessagingSettingsRoutes(app: App) {
         simulator: body.simulator ?? current?.simulator ?? null,
         updatedAt: Date.now(),
       });
+      // The settings are the tenant's own object; field names only (`twilio.authToken`, never its value).
+      const fields = [...changedFields(body), ...changedFields(body.twilio ?? {}).map((f) => `twilio.${f}`)];
+      await recordAudit(c, "messaging_settings.updated", tenantId, { detail: { provider: body.provider, fields } });
       return c.json(toWire(row, tenantId, publicBaseUrl(c.env, c.req.url)), 200);
     },
   );

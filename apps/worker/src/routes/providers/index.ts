@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, inArray } from "drizzle-orm";
 import { LIVE_STATUSES, ProviderCredentials, ProviderCredentialsInput, ProviderCredentialsList, tables, UnmatchedWebhook, VENDOR_PROVIDERS, VendorName } from "@switchboard/schemas";
+import { changedFields, recordAudit } from "../../audit/record";
 import { ApiError } from "../../errors";
 import { iso } from "../../lib/time";
 import { credentialsToWire, deleteCredentials, getCredentialRow, putCredentials } from "../../providers/credentials";
@@ -42,7 +43,10 @@ export function registerProviderRoutes(app: App) {
     }),
     async (c) => {
       const { provider } = c.req.valid("param");
-      const row = await putCredentials(c.env, c.var.db, c.var.tenantId, provider, c.req.valid("json"));
+      const body = c.req.valid("json");
+      const row = await putCredentials(c.env, c.var.db, c.var.tenantId, provider, body);
+      // The vendor names the credentials in the API; field names only, never the secrets.
+      await recordAudit(c, "provider_credentials.updated", provider, { detail: { fields: changedFields(body) } });
       return c.json(await credentialsToWire(c.env, row, new URL(c.req.url).origin), 200);
     },
   );
@@ -82,6 +86,7 @@ export function registerProviderRoutes(app: App) {
         .where(and(eq(calls.tenantId, c.var.tenantId), eq(calls.provider, provider), inArray(calls.status, [...LIVE_STATUSES])));
       if ((live?.n ?? 0) > 0) throw new ApiError(409, `${live!.n} calls are live on ${provider}; hang them up or wait for them to end`);
       if (!(await deleteCredentials(c.var.db, c.var.tenantId, provider))) throw notConfigured(provider);
+      await recordAudit(c, "provider_credentials.deleted", provider);
       return c.json({ provider, deleted: true as const }, 200);
     },
   );

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, isNull } from "drizzle-orm";
 import { PageQuery, pathId, tables, UserCreate, UserList, UserTiny, UserUpdate } from "@switchboard/schemas";
+import { changedFields, recordAudit } from "../../audit/record";
 import { ApiError } from "../../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { toE164 } from "../../lib/phone";
@@ -48,6 +49,7 @@ export function registerUserRoutes(app: App) {
         })
         .returning()
         .get();
+      await recordAudit(c, "user.created", row.id);
       return c.json(staffUserToWire(row), 201);
     },
   );
@@ -99,6 +101,7 @@ export function registerUserRoutes(app: App) {
       const where = and(eq(staffUsers.id, userId), eq(staffUsers.tenantId, c.var.tenantId), isNull(staffUsers.deletedAt));
       const row = await c.var.db.update(staffUsers).set({ ...changes, updatedAt: Date.now() }).where(where).returning().get();
       if (!row) throw notFound();
+      await recordAudit(c, "user.updated", row.id, { detail: { fields: changedFields(body) } });
       return c.json(staffUserToWire(row), 200);
     },
   );
@@ -120,6 +123,7 @@ export function registerUserRoutes(app: App) {
         .returning({ id: staffUsers.id })
         .get();
       if (!row) throw notFound();
+      await recordAudit(c, "user.deleted", row.id);
       return c.json({ id: row.id, deleted: true as const }, 200);
     },
   );

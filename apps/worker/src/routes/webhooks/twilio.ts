@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { optOut } from "../../consent/opt-outs";
+import { optOutAndAnnounce } from "../../consent/opt-out-events";
 import { ApiError } from "../../errors";
 import { receiveText } from "../../messages/inbound";
-import { advanceMessageStatus, fromTwilioStatus } from "../../messages/status";
+import { changeMessageStatus } from "../../messages/events";
+import { fromTwilioStatus } from "../../messages/status";
 import { getMessage, messageByProviderId } from "../../messages/store";
 import { fetchInboundMedia } from "../../messaging/inbound-media";
 import { getMessagingSettings, twilioConfig } from "../../messaging/settings";
@@ -57,12 +58,12 @@ export function registerTwilioWebhooks(app: App) {
       const errorCode = params.get("ErrorCode") || null;
       const status = fromTwilioStatus(reported, errorCode);
       if (status) {
-        const moved = await advanceMessageStatus(c.var.db, tenantId, messageId, status, {
+        const moved = await changeMessageStatus(c.env, c.var.db, tenantId, messageId, status, {
           errorMessage: errorCode ? `Twilio error ${errorCode} (see https://www.twilio.com/docs/errors/${errorCode})` : null,
           providerMessageId: params.get("MessageSid") ?? null,
         });
         if (moved && status === "OPTED_OUT" && message.toNumber) {
-          await optOut(c.var.db, { tenantId, phoneNumber: message.toNumber, source: "provider_21610" });
+          await optOutAndAnnounce(c.env, c.var.db, { tenantId, phoneNumber: message.toNumber, source: "provider_21610" });
         }
       }
       return c.body(null, 204);
@@ -85,7 +86,7 @@ export function registerTwilioWebhooks(app: App) {
       // Twilio retries a webhook it got no answer to: the first delivery was stored, keywords and all.
       if (await messageByProviderId(c.var.db, tenantId, messageSid)) return c.body(TWIML_EMPTY, 200, { "Content-Type": "text/xml; charset=utf-8" });
       const media = await fetchInboundMedia(config, params);
-      const result = await receiveText(c.var.db, c.env.FILES, {
+      const result = await receiveText(c.env, c.var.db, {
         tenantId,
         providerMessageId: messageSid,
         from,
