@@ -19,6 +19,7 @@ describe("agents", () => {
       language: "en-US",
       maxDurationSeconds: 900,
       simulator: null,
+      retry: { maxAttempts: 1, spacingMinutes: 60, on: ["no_answer", "busy", "voicemail"] },
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

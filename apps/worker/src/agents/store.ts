@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { tables, type Agent, type AgentCreate, type AgentSettings, type ProviderName } from "@switchboard/schemas";
+import { DEFAULT_RETRY_SETTINGS, tables, type Agent, type AgentCreate, type AgentSettings, type ProviderName } from "@switchboard/schemas";
 import type { Db } from "../lib/db";
 import { iso } from "../lib/time";
 
@@ -14,6 +14,7 @@ export function settingsOf(input: Omit<AgentCreate, "name" | "provider">): Agent
     language: input.language,
     maxDurationSeconds: input.maxDurationSeconds,
     ...(input.simulator ? { simulator: input.simulator } : {}),
+    ...(input.retry ? { retry: input.retry } : {}),
   };
 }
 
@@ -30,6 +31,7 @@ export function agentToWire(row: AgentRow): Agent {
     language: s.language ?? "en-US",
     maxDurationSeconds: s.maxDurationSeconds ?? 900,
     simulator: s.simulator ?? null,
+    retry: s.retry ?? DEFAULT_RETRY_SETTINGS,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };

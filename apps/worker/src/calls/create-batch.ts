@@ -9,7 +9,8 @@ import type { PatientError, PatientValidationBody } from "./patient-errors";
 
 export interface CreatedBatch {
   batchId: string;
-  calls: { callId: string; status: CallStatus }[];
+  /** `timezone` is the patient's (null: the tenant's applies), for the calling window. */
+  calls: { callId: string; status: CallStatus; timezone: string | null }[];
   scheduledAt: number | null;
 }
 
@@ -48,7 +49,8 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
   if (doNotCall.length) throw validationFailure("One or more patients have opted out of contact", doNotCall);
 
   const batchId = crypto.randomUUID();
-  const status: CallStatus = scheduledAt === null ? "initiating" : "scheduled";
+  // Calls placed for now wait in the tenant's queue until the dispatcher gives them a line.
+  const status: CallStatus = scheduledAt === null ? "queued" : "scheduled";
   const callRows: (typeof tables.calls.$inferInsert)[] = body.patients.map((p, i) => ({
     id: crypto.randomUUID(),
     tenantId,
@@ -93,7 +95,8 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
       reason: body.reason ?? null,
       recording: body.recording,
       scheduledAt,
-      status: scheduledAt === null ? "released" : "scheduled",
+      // `releasing` until the dispatcher has taken its calls (the cron retries a hand-over that failed).
+      status: scheduledAt === null ? "releasing" : "scheduled",
       createdAt: now,
     }),
     ...chunk(callRows, rowsPerStatement(Object.keys(callRows[0]!).length)).map((rows) => db.insert(tables.calls).values(rows)),
@@ -102,7 +105,11 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
   // D1 applies a batch atomically: the campaign and all its calls exist, or none do.
   await db.batch(statements as unknown as Parameters<Db["batch"]>[0]);
 
-  return { batchId, calls: callRows.map((c) => ({ callId: c.id!, status })), scheduledAt };
+  return {
+    batchId,
+    calls: callRows.map((c) => ({ callId: c.id!, status, timezone: patients.get(c.patientId!)?.timezone ?? null })),
+    scheduledAt,
+  };
 }
 
 function patientError(

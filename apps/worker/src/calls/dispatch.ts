@@ -1,29 +1,32 @@
 import type { CallStatus } from "@switchboard/schemas";
 import type { Env } from "../env";
-
-const START_CONCURRENCY = 20;
-
-/**
- * Hands calls to their Durable Objects to be dialed. The status reported back is the one the call
- * was created in: what happens next is visible through GET.
- */
-export async function startCalls(env: Env, calls: { callId: string; status: CallStatus }[]) {
-  let next = 0;
-  const worker = async () => {
-    while (next < calls.length) {
-      const call = calls[next++]!;
-      try {
-        await env.CALLS.get(env.CALLS.idFromName(call.callId)).start(call.callId);
-      } catch (error) {
-        // The call stays `initiating` in D1 and is ended by the watchdog; log only its id.
-        console.error(JSON.stringify({ level: "error", msg: "call start failed", callId: call.callId, error: String(error) }));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, calls.length) }, worker));
-  return calls;
-}
+import type { CreatedBatch } from "./create-batch";
+import { markReleased } from "./release";
 
 export function callStub(env: Env, callId: string) {
   return env.CALLS.get(env.CALLS.idFromName(callId));
+}
+
+/** The tenant's dispatcher: its queue of calls and its lines. */
+export function dispatcherFor(env: Env, tenantId: string) {
+  return env.DISPATCHERS.get(env.DISPATCHERS.idFromName(tenantId));
+}
+
+/**
+ * Hands a batch placed for now to the tenant's dispatcher, which starts as many calls as free lines
+ * allow. Returns the status of each call (`queued` for those still waiting). If the dispatcher cannot
+ * be reached, the calls stay queued and the campaign `releasing`: the next cron run hands it over.
+ */
+export async function dispatchBatch(env: Env, tenantId: string, batch: CreatedBatch): Promise<{ callId: string; status: CallStatus }[]> {
+  let started: Record<string, CallStatus | null> = {};
+  try {
+    started = await dispatcherFor(env, tenantId).enqueue(
+      tenantId,
+      batch.calls.map((c) => ({ callId: c.callId, campaignId: batch.batchId, timezone: c.timezone })),
+    );
+    await markReleased(env.DB, [batch.batchId]);
+  } catch (error) {
+    console.error(JSON.stringify({ level: "error", msg: "dispatch failed; the cron will hand the batch over", batchId: batch.batchId, error: String(error) }));
+  }
+  return batch.calls.map((c) => ({ callId: c.callId, status: started[c.callId] ?? c.status }));
 }

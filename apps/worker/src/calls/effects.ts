@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { giveBackLine } from "./line-effect";
 import type { CallSnapshot, OutboxEntry } from "./write-through";
 
 /**
@@ -10,7 +11,9 @@ import type { CallSnapshot, OutboxEntry } from "./write-through";
 export type CallEffect = (env: Env, call: CallSnapshot & { provider: string }, written: readonly OutboxEntry[]) => Promise<void>;
 
 /** Register effects here, one line each. */
-export const CALL_EFFECTS: CallEffect[] = [];
+export const CALL_EFFECTS: CallEffect[] = [
+  giveBackLine,
+];
 
 export async function runCallEffects(env: Env, call: CallSnapshot & { provider: string }, written: readonly OutboxEntry[]) {
   for (const effect of CALL_EFFECTS) {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { RETRYABLE_OUTCOMES } from "../lifecycle";
 
 /** Providers an agent can run on. Only the simulator is wired so far. */
 export const PROVIDERS = ["simulator"] as const;
@@ -18,6 +19,21 @@ export const SimulatorSettings = z
   })
   .openapi("SimulatorSettings");
 
+/** How unanswered calls are tried again. One attempt (the default) means never. */
+export const RetrySettings = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(10).default(1).openapi({ description: "Attempts in all, the first included" }),
+    spacingMinutes: z.number().int().min(1).max(10_080).default(60).openapi({ description: "Least time from one attempt's end to the next attempt" }),
+    on: z
+      .array(z.enum(RETRYABLE_OUTCOMES))
+      .min(1)
+      .default([...RETRYABLE_OUTCOMES])
+      .openapi({ description: "Outcomes that are tried again; hangups and answered calls never are" }),
+  })
+  .openapi("RetrySettings");
+export type RetrySettings = z.infer<typeof RetrySettings>;
+export const DEFAULT_RETRY_SETTINGS: RetrySettings = { maxAttempts: 1, spacingMinutes: 60, on: [...RETRYABLE_OUTCOMES] };
+
 const agentFields = {
   name: z.string().trim().min(1, "name is required").max(200),
   provider: ProviderName,
@@ -29,6 +45,7 @@ const agentFields = {
   /** A call live longer than this is ended by the watchdog. */
   maxDurationSeconds: z.number().int().min(30).max(7_200).default(900),
   simulator: SimulatorSettings.optional(),
+  retry: RetrySettings.optional(),
 };
 
 export const AgentCreate = z.object(agentFields).openapi("AgentCreate");
@@ -45,6 +62,7 @@ export const AgentUpdate = z
     language: z.string().max(35).optional(),
     maxDurationSeconds: z.number().int().min(30).max(7_200).optional(),
     simulator: SimulatorSettings.optional(),
+    retry: RetrySettings.optional(),
   })
   .openapi("AgentUpdate");
 export type AgentUpdate = z.infer<typeof AgentUpdate>;
@@ -64,6 +82,7 @@ export const Agent = z
     language: z.string(),
     maxDurationSeconds: z.number().int(),
     simulator: SimulatorSettings.nullable(),
+    retry: RetrySettings,
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, inArray } from "drizzle-orm";
-import { Agent, AgentCreate, AgentUpdate, LIVE_STATUSES, PageQuery, Pagination, pathId, tables } from "@switchboard/schemas";
+import { Agent, AgentCreate, AgentUpdate, LIVE_STATUSES, PageQuery, Pagination, pathId, tables, WAITING_STATUSES } from "@switchboard/schemas";
 import { agentToWire, getAgent, settingsOf } from "../../agents/store";
 import { ApiError } from "../../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
@@ -12,7 +12,7 @@ const Params = z.object({ agentId: pathId("agentId") });
 const AgentList = z.object({ data: z.array(Agent), pagination: Pagination }).openapi("AgentList");
 const notFound = () => new ApiError(404, "Agent not found");
 /** Calls that still need their agent: live, or waiting to be dialed. */
-const BLOCKING_STATUSES = [...LIVE_STATUSES, "queued", "scheduled"] as const;
+const BLOCKING_STATUSES = [...LIVE_STATUSES, ...WAITING_STATUSES];
 
 export function registerAgentRoutes(app: App) {
   app.openapi(
@@ -83,7 +83,7 @@ export function registerAgentRoutes(app: App) {
         .set({
           name: name ?? current.name,
           provider: provider ?? current.provider,
-          settings: settingsOf({ ...merged, simulator: merged.simulator ?? undefined }),
+          settings: settingsOf({ ...merged, simulator: merged.simulator ?? undefined, retry: merged.retry }),
           updatedAt: Date.now(),
         })
         .where(and(eq(tables.agents.id, agentId), eq(tables.agents.tenantId, c.var.tenantId)))
