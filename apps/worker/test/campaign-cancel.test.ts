@@ -11,6 +11,7 @@ import {
   patchTenant,
   tickDispatcher,
   waitForProgress,
+  waitForWaiting,
 } from "./dispatch-helpers";
 import { call, createAgent, createPatient, createTenant, getCall, hangup, poll, waitForStatus } from "./helpers";
 
@@ -69,9 +70,9 @@ describe("canceling a campaign", () => {
   });
 
   it("cancels calls waiting for a retry", async () => {
-    const { key, agent, patients } = await clinic(2, { simulator: { outcome: "no_answer", durationMs: 100 }, retry: { maxAttempts: 3, spacingMinutes: 30 } });
+    const { tenant, key, agent, patients } = await clinic(2, { simulator: { outcome: "no_answer", durationMs: 100 }, retry: { maxAttempts: 3, spacingMinutes: 30 } });
     const batch = await createBatch(key, { agentId: agent.id, patients });
-    for (const c of batch.calls) await waitForStatus(key, c.callId, "awaiting-retry");
+    for (const c of batch.calls) await waitForWaiting(tenant.id, c.callId, 2);
 
     const res = await cancel(key, batch.batchId);
     expect(res.body).toMatchObject({ canceled: 2, live: 0 });
@@ -79,6 +80,18 @@ describe("canceling a campaign", () => {
     const ids = batch.calls.map((c) => c.callId);
     expect([...(await dialsPerCall(ids)).values()]).toEqual([1, 1]);
     expect((await historyOf(ids[0]!)).at(-1)).toMatchObject({ from_status: "awaiting-retry", to_status: "canceled", detail: { reason: "campaign_canceled" } });
+  });
+
+  it("cancels a live call's retry when its attempt ends after the cancel", async () => {
+    const { key, agent, patients } = await clinic(1, { simulator: { outcome: "no_answer", durationMs: 1500 }, retry: { maxAttempts: 3, spacingMinutes: 30 } });
+    const batch = await createBatch(key, { agentId: agent.id, patients });
+    const callId = batch.calls[0]!.callId;
+    expect((await cancel(key, batch.batchId)).body).toMatchObject({ canceled: 0, live: 1 });
+    const ended = await waitForStatus(key, callId, "canceled");
+    expect(ended.outcome).toBe("canceled");
+    const history = await historyOf(callId);
+    expect(history.filter((e) => e.type === "provider.placed")).toHaveLength(1);
+    expect(history.map((e) => e.to_status).filter(Boolean).slice(-2)).toEqual(["awaiting-retry", "canceled"]);
   });
 
   it("cancels while a large release is under way: nothing more is dialed, nothing is left waiting", async () => {

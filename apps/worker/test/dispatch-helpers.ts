@@ -2,6 +2,7 @@ import { createExecutionContext, createScheduledController, runInDurableObject, 
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import cron from "../../cron/src/index";
+import type { CallStatus } from "@switchboard/schemas";
 import type { CallObject } from "../src/calls/call-object";
 import type { TenantDispatcher } from "../src/dispatch/tenant-dispatcher";
 import { ADMIN, api, callStub, createCalls, json, poll } from "./helpers";
@@ -18,6 +19,17 @@ export async function patchTenant(tenantId: string, body: Record<string, unknown
   const res = await api(`/admin/tenants/${tenantId}`, { method: "PATCH", headers: ADMIN, json: body });
   expect(res.status).toBe(200);
   return json(res);
+}
+
+/**
+ * Waits until the dispatcher holds the call as waiting for `attempt`: the call's own status is
+ * written first, and the line comes back right after (a call effect).
+ */
+export async function waitForWaiting(tenantId: string, callId: string, attempt: number) {
+  const state = await poll(() => inspect(tenantId), (s) => s.waiting.some((e) => e.call_id === callId && e.attempt === attempt));
+  const entry = state.waiting.find((e) => e.call_id === callId && e.attempt === attempt);
+  expect(entry, `${callId} waiting for attempt ${attempt}`).toBeDefined();
+  return entry!;
 }
 
 /** Runs the dispatcher's alarm work as if the clock read `now`. */
@@ -37,7 +49,9 @@ export async function tickCall(callId: string, now: number) {
 export async function fireCron(scheduledTime: number) {
   const controller = createScheduledController({ scheduledTime, cron: "* * * * *" });
   const ctx = createExecutionContext();
-  await cron.scheduled(controller, { API: exports.Internal as never }, ctx);
+  // `exports` holds loopback bindings to this worker's entrypoints (ctx.exports).
+  const api = (exports as unknown as Record<string, unknown>).Internal;
+  await cron.scheduled(controller, { API: api as never }, ctx);
   await waitOnExecutionContext(ctx);
 }
 
@@ -52,11 +66,11 @@ export async function createBatch(key: string, body: Record<string, unknown>) {
 export async function campaign(key: string, batchId: string) {
   const res = await api(`/api/v1/calls/campaigns/${batchId}`, { key });
   expect(res.status).toBe(200);
-  return (await json(res)).campaign as { status: string; scheduledAt: string | null; progress: { total: number; byStatus: Record<string, number> } };
+  return (await json(res)).campaign as { status: string; scheduledAt: string | null; progress: { total: number; byStatus: Record<CallStatus, number> } };
 }
 
 /** Polls the campaign until `done` holds for its per-status counts. */
-export async function waitForProgress(key: string, batchId: string, done: (byStatus: Record<string, number>) => boolean, timeoutMs = 15_000) {
+export async function waitForProgress(key: string, batchId: string, done: (byStatus: Record<CallStatus, number>) => boolean, timeoutMs = 15_000) {
   const result = await poll(() => campaign(key, batchId), (c) => done(c.progress.byStatus), timeoutMs);
   expect(done(result.progress.byStatus), JSON.stringify(result.progress.byStatus)).toBe(true);
   return result;

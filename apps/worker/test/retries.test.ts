@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { optOut } from "../src/consent/opt-outs";
 import { createDb } from "../src/lib/db";
-import { createBatch, historyOf, inspect, tickDispatcher } from "./dispatch-helpers";
+import { createBatch, historyOf, inspect, tickDispatcher, waitForWaiting } from "./dispatch-helpers";
 import { createAgent, createPatient, createTenant, getCall, hangup, waitForStatus } from "./helpers";
 
 const MINUTE = 60_000;
@@ -36,7 +36,8 @@ describe("retries", () => {
       expect(scheduled.detail).toMatchObject({ outcome: "no_answer", attempt, nextAttempt: attempt + 1 });
       const due = await nextAttemptAt(callId);
       expect(due - scheduled.at).toBe(5 * MINUTE);
-      expect((await inspect(tenant.id)).waiting).toMatchObject([{ call_id: callId, attempt: attempt + 1, not_before: due }]);
+      expect((await waitForWaiting(tenant.id, callId, attempt + 1)).not_before).toBe(due);
+      expect((await inspect(tenant.id)).live).toEqual([]);
 
       // Not a moment before the spacing has passed.
       await tickDispatcher(tenant.id, due - 1000);
@@ -60,6 +61,7 @@ describe("retries", () => {
       retry: { maxAttempts: 2, spacingMinutes: 1 },
     });
     await waitForStatus(key, callId, "awaiting-retry");
+    await waitForWaiting(tenant.id, callId, 2);
     await tickDispatcher(tenant.id, await nextAttemptAt(callId));
     const ended = await waitForStatus(key, callId, "completed");
     expect(ended.outcome).toBe("voicemail");
@@ -95,6 +97,7 @@ describe("retries", () => {
       phone,
     );
     await waitForStatus(key, callId, "awaiting-retry");
+    await waitForWaiting(tenant.id, callId, 2);
     await optOut(createDb(env.DB), { tenantId: tenant.id, phoneNumber: phone, source: "api" });
     await tickDispatcher(tenant.id, await nextAttemptAt(callId));
     const ended = await waitForStatus(key, callId, "canceled");
@@ -111,6 +114,7 @@ describe("retries", () => {
       retry: { maxAttempts: 2, spacingMinutes: 1 },
     });
     await waitForStatus(key, callId, "awaiting-retry");
+    await waitForWaiting(tenant.id, callId, 2);
     const stub = env.CALLS.get(env.CALLS.idFromName(callId));
     expect(await stub.applyProviderEvent({ status: "dialing" })).toBe(false);
     expect(await stub.applyProviderEvent({ status: "completed", outcome: "human" })).toBe(false);

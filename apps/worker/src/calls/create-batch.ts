@@ -3,7 +3,8 @@ import { tables } from "@switchboard/schemas";
 import { getAgent } from "../agents/store";
 import { optedOutAmong } from "../consent/opt-outs";
 import { ApiError } from "../errors";
-import { chunk, rowsPerStatement, type Db } from "../lib/db";
+import type { Db } from "../lib/db";
+import { jsonInserts } from "../lib/json-insert";
 import { getPatientsByIds } from "../patients/store";
 import type { PatientError, PatientValidationBody } from "./patient-errors";
 
@@ -16,7 +17,8 @@ export interface CreatedBatch {
 
 /**
  * Validates a create request against the tenant's agents and patients, then writes the campaign,
- * its calls and their first history rows in atomic, chunked D1 batches. Dialing is the caller's job.
+ * its calls and their first history rows in one atomic D1 batch of a few statements (json_each).
+ * Dialing is the caller's job.
  */
 export async function createBatch(db: Db, tenantId: string, body: CallCreate, now = Date.now()): Promise<CreatedBatch> {
   const scheduledAt = body.scheduledAt === undefined ? null : Date.parse(body.scheduledAt);
@@ -85,25 +87,25 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
     at: now,
   }));
 
-  const statements = [
-    db.insert(tables.campaigns).values({
-      id: batchId,
-      tenantId,
-      agentId: agent.id,
-      name: body.name ?? null,
-      description: body.description ?? null,
-      reason: body.reason ?? null,
-      recording: body.recording,
-      scheduledAt,
-      // `releasing` until the dispatcher has taken its calls (the cron retries a hand-over that failed).
-      status: scheduledAt === null ? "releasing" : "scheduled",
-      createdAt: now,
-    }),
-    ...chunk(callRows, rowsPerStatement(Object.keys(callRows[0]!).length)).map((rows) => db.insert(tables.calls).values(rows)),
-    ...chunk(eventRows, rowsPerStatement(8)).map((rows) => db.insert(tables.callEvents).values(rows)),
-  ] as const;
+  const campaignRow: typeof tables.campaigns.$inferInsert = {
+    id: batchId,
+    tenantId,
+    agentId: agent.id,
+    name: body.name ?? null,
+    description: body.description ?? null,
+    reason: body.reason ?? null,
+    recording: body.recording,
+    scheduledAt,
+    // `releasing` until the dispatcher has taken its calls (the cron retries a hand-over that failed).
+    status: scheduledAt === null ? "releasing" : "scheduled",
+    createdAt: now,
+  };
   // D1 applies a batch atomically: the campaign and all its calls exist, or none do.
-  await db.batch(statements as unknown as Parameters<Db["batch"]>[0]);
+  await db.$client.batch([
+    ...jsonInserts(db.$client, tables.campaigns, [campaignRow]),
+    ...jsonInserts(db.$client, tables.calls, callRows),
+    ...jsonInserts(db.$client, tables.callEvents, eventRows),
+  ]);
 
   return {
     batchId,

@@ -42,7 +42,8 @@ export async function releaseDueCalls(env: Env, now: number): Promise<{ campaign
 export async function markReleased(db: D1Database, campaignIds: string[]) {
   if (campaignIds.length === 0) return;
   await db
-    .prepare(`UPDATE campaigns SET status = 'released' WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('scheduled', 'releasing')`)
+    // `+status`: look campaigns up by id, not by scanning every scheduled one.
+    .prepare(`UPDATE campaigns SET status = 'released' WHERE id IN (SELECT value FROM json_each(?)) AND +status IN ('scheduled', 'releasing')`)
     .bind(JSON.stringify(campaignIds))
     .run();
 }

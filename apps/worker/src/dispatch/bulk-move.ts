@@ -5,7 +5,9 @@ import { canTransition, type CallOutcome, type CallStatus } from "@switchboard/s
  * history row each, then the status. Run them in one `batch()` (atomic, in order): both select by
  * `status = from`, so a call moves once however often or concurrently this runs, and a call that
  * moved meanwhile (dialed, canceled) is left alone. The lifecycle table is checked here as the call
- * object checks it. `where` is a condition on `calls` with `?` placeholders bound from `binds`.
+ * object checks it. `where` is a condition on `calls` with `?` placeholders bound from `binds`; it
+ * should pick the calls by key (ids, campaign): the status test is kept off the status index
+ * (`+calls.status`), which would otherwise scan every scheduled call of every tenant.
  */
 export function bulkMove(
   db: D1Database,
@@ -29,7 +31,7 @@ export function bulkMove(
        SELECT calls.id, calls.tenant_id,
               (SELECT coalesce(max(e.seq), 0) + 1 FROM call_events e WHERE e.call_id = calls.id),
               ?, ?, ?, ?, ?
-         FROM calls WHERE calls.status = ? AND (${move.where})
+         FROM calls WHERE +calls.status = ? AND (${move.where})
        ON CONFLICT (call_id, seq) DO NOTHING`,
     )
     .bind(move.type, move.from, move.to, detail, move.now, move.from, ...move.binds);
@@ -37,7 +39,7 @@ export function bulkMove(
   const status = db
     .prepare(
       `UPDATE calls SET status = ?, updated_at = ?${ends ? ", outcome = ?, ended_at = ?" : ""}
-        WHERE calls.status = ? AND (${move.where})`,
+        WHERE +calls.status = ? AND (${move.where})`,
     )
     .bind(move.to, move.now, ...(ends ? [move.outcome, move.now] : []), move.from, ...move.binds);
   return [history, status];

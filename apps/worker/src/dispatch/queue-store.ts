@@ -6,6 +6,7 @@
  * before `eligible_at`, which folds in retry spacing and the calling window) or `live` (holding a
  * line). A row is deleted when its call leaves the line for good.
  * `releases` holds one row per scheduled campaign being moved into the queue page by page.
+ * `canceled_campaigns` remembers cancellations, for calls of theirs that come back for a retry.
  */
 export function migrate(sql: SqlStorage) {
   sql.exec(`
@@ -37,6 +38,7 @@ export function migrate(sql: SqlStorage) {
       started_at INTEGER NOT NULL,
       finished_at INTEGER
     );
+    CREATE TABLE IF NOT EXISTS canceled_campaigns (campaign_id TEXT PRIMARY KEY, canceled_at INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `);
 }
@@ -113,6 +115,23 @@ export function addWaiting(sql: SqlStorage, call: { callId: string; campaignId: 
   return true;
 }
 
+/** Adds first attempts in the given order, skipping calls the dispatcher already knows; one statement for any number. */
+export function addManyWaiting(sql: SqlStorage, calls: readonly { callId: string; campaignId: string | null; timezone: string | null }[], notBefore: number) {
+  if (calls.length === 0) return;
+  const base = Number(getMeta(sql, "seq") ?? "0");
+  sql.exec(
+    `INSERT INTO entries (call_id, seq, campaign_id, attempt, timezone, state, not_before, eligible_at)
+     SELECT json_extract(value, '$.callId'), ?1 + key + 1, json_extract(value, '$.campaignId'), 1, json_extract(value, '$.timezone'),
+            'waiting', ?2, ?2
+       FROM json_each(?3) WHERE true
+     ON CONFLICT (call_id) DO NOTHING`,
+    base,
+    notBefore,
+    JSON.stringify(calls),
+  );
+  setMeta(sql, "seq", String(base + calls.length));
+}
+
 /** Waiting calls that may be due at `now`, oldest first. */
 export function dueWaiting(sql: SqlStorage, now: number, limit: number): Entry[] {
   return sql
@@ -128,7 +147,10 @@ export function deferEntry(sql: SqlStorage, callId: string, eligibleAt: number) 
   sql.exec("UPDATE entries SET eligible_at = ? WHERE call_id = ?", eligibleAt, callId);
 }
 
-/** Gives a live line back and puts the call at the back of the queue for `attempt`, not before `notBefore`. */
+/**
+ * Gives a live line back and puts the call at the back of the queue for `attempt`, not before
+ * `notBefore`. A call of a canceled campaign goes to the front instead, to be refused at once.
+ */
 export function requeue(sql: SqlStorage, callId: string, attempt: number, notBefore: number) {
   sql.exec(
     `UPDATE entries SET state = 'waiting', attempt = ?, seq = ?, not_before = ?, eligible_at = ?, granted_at = NULL, audit_at = NULL
@@ -137,6 +159,11 @@ export function requeue(sql: SqlStorage, callId: string, attempt: number, notBef
     nextSeq(sql),
     notBefore,
     notBefore,
+    callId,
+  );
+  sql.exec(
+    `UPDATE entries SET seq = -abs(seq), not_before = 0, eligible_at = 0, canceling = 1
+      WHERE call_id = ? AND campaign_id IN (SELECT campaign_id FROM canceled_campaigns)`,
     callId,
   );
 }

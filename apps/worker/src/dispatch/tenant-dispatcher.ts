@@ -62,7 +62,7 @@ export class TenantDispatcher extends DurableObject<Env> {
   async enqueue(tenantId: string, calls: DispatchRequest[]): Promise<Record<string, CallStatus | null>> {
     const now = Date.now();
     await this.ready(tenantId, now);
-    for (const call of calls) store.addWaiting(this.sql, { ...call, attempt: 1, notBefore: now });
+    store.addManyWaiting(this.sql, calls, now);
     return this.pump(now);
   }
 
@@ -110,6 +110,7 @@ export class TenantDispatcher extends DurableObject<Env> {
     const now = Date.now();
     await this.ready(tenantId, now);
     this.sql.exec("DELETE FROM releases WHERE campaign_id = ? AND finished_at IS NULL", campaignId);
+    this.sql.exec("INSERT INTO canceled_campaigns (campaign_id, canceled_at) VALUES (?, ?) ON CONFLICT DO NOTHING", campaignId, now);
     this.sql.exec("DELETE FROM entries WHERE campaign_id = ? AND state = 'waiting' AND attempt = 1", campaignId);
     const retries = this.sql
       .exec(
@@ -157,6 +158,15 @@ export class TenantDispatcher extends DurableObject<Env> {
       live: this.sql.exec<store.Entry>("SELECT * FROM entries WHERE state = 'live' ORDER BY granted_at, seq").toArray(),
       waiting: this.sql.exec<store.Entry>("SELECT * FROM entries WHERE state = 'waiting' ORDER BY seq").toArray(),
       releases: this.sql.exec<store.ReleaseJob>("SELECT * FROM releases ORDER BY started_at").toArray(),
+    };
+  }
+
+  /** Counts, and one campaign's release, without listing the queue (cheap to poll). */
+  async stats(campaignId: string): Promise<{ live: number; waiting: number; release: store.ReleaseJob | null }> {
+    return {
+      live: store.liveCount(this.sql),
+      waiting: this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE state = 'waiting'").one().n,
+      release: this.sql.exec<store.ReleaseJob>("SELECT * FROM releases WHERE campaign_id = ?", campaignId).toArray()[0] ?? null,
     };
   }
 
@@ -266,6 +276,8 @@ export class TenantDispatcher extends DurableObject<Env> {
   private async releaseStep(tenantId: string, now: number) {
     const job = this.sql.exec<store.ReleaseJob>("SELECT * FROM releases WHERE finished_at IS NULL ORDER BY started_at LIMIT 1").toArray()[0];
     this.sql.exec("DELETE FROM releases WHERE finished_at < ?", now - FINISHED_RELEASES_KEPT_MS);
+    // Longer than any call of theirs can still be live and come back for a retry.
+    this.sql.exec("DELETE FROM canceled_campaigns WHERE canceled_at < ?", now - FINISHED_RELEASES_KEPT_MS);
     if (!job) return;
     const meter = newMeter();
     let cursor = { createdAt: job.cursor_created_at, id: job.cursor_id };
@@ -275,9 +287,7 @@ export class TenantDispatcher extends DurableObject<Env> {
       // Canceled while we were reading: leave its calls alone.
       const current = this.sql.exec("SELECT 1 FROM releases WHERE campaign_id = ? AND finished_at IS NULL", job.campaign_id).toArray();
       if (current.length === 0) return;
-      for (const call of calls) {
-        store.addWaiting(this.sql, { callId: call.callId, campaignId: job.campaign_id, timezone: call.timezone, attempt: 1, notBefore: now });
-      }
+      store.addManyWaiting(this.sql, calls.map((c) => ({ ...c, campaignId: job.campaign_id })), now);
       cursor = next ?? cursor;
       this.sql.exec(
         `UPDATE releases SET cursor_created_at = ?, cursor_id = ?, calls = calls + ?, pages = pages + 1,

@@ -1,7 +1,7 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { CallCreate, CallCreateResponse, PatientValidationError } from "@switchboard/schemas";
 import { createBatch } from "../../calls/create-batch";
-import { dispatchBatch } from "../../calls/dispatch";
+import { dispatchBatch } from "../../calls/dispatch-batch";
 import { patientErrorsFromIssues } from "../../calls/patient-errors";
 import { ApiError } from "../../errors";
 import type { App } from "../../types";
@@ -42,7 +42,7 @@ export function registerCreateCall(app: App) {
     async (c) => {
       const body = c.req.valid("json");
       const batch = await createBatch(c.var.db, c.var.tenantId, body);
-      const calls = batch.scheduledAt === null ? await dispatchBatch(c.env, c.var.tenantId, batch) : batch.calls;
+      const calls = batch.scheduledAt === null ? await dispatchBatch(c.env, c.var.tenantId, batch, (work) => c.executionCtx.waitUntil(work)) : batch.calls;
       const totalInitiated = calls.filter((call) => call.status !== "queued" && call.status !== "scheduled").length;
       const totalQueued = calls.filter((call) => call.status === "queued").length;
       const message =
