@@ -92,6 +92,27 @@ describe("scheduled campaigns: the cron", () => {
     await waitForProgress(key, batch.batchId, allEnded(4));
     const ids = batch.calls.map((c) => c.callId);
     expect([...(await dialsPerCall(ids)).values()]).toEqual([1, 1, 1, 1]);
+    for (const id of ids) expect((await historyOf(id)).filter((e) => e.type === "released")).toHaveLength(1);
+  });
+
+  it("moves each call once when two release steps read the same page at the same time", async () => {
+    const { key, tenant, agent, patientIds } = await clinic(3);
+    const at = Date.now() + MINUTE;
+    const batch = await schedule(key, agent.id, patientIds, at);
+    const start = { createdAt: -1, id: "" };
+    const [a, b] = await Promise.all([
+      releasePage(env.DB, tenant.id, batch.batchId, start, at, newMeter()),
+      releasePage(env.DB, tenant.id, batch.batchId, start, at, newMeter()),
+    ]);
+    // Both read the page while every call was still scheduled; the compare-and-set let one move them.
+    expect([a.calls.length, b.calls.length]).toEqual([3, 3]);
+    for (const c of batch.calls) {
+      const history = await historyOf(c.callId);
+      expect(history.map((e) => [e.type, e.to_status])).toEqual([
+        ["created", "scheduled"],
+        ["released", "queued"],
+      ]);
+    }
   });
 
   it("finishes a release whose run crashed after the dispatcher took the campaign", async () => {

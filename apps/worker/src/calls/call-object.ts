@@ -96,16 +96,6 @@ export class CallObject extends DurableObject<Env> {
     return { status: state.status, attempt: state.attempt, nextAttemptAt: state.nextAttemptAt, campaignId: state.campaignId, timezone: state.timezone };
   }
 
-  /** Ends a call that is waiting for its next attempt (its campaign was canceled). Live calls are left alone. */
-  async cancel(reason: string): Promise<boolean> {
-    const state = this.state;
-    if (!state || state.status !== "awaiting-retry") return false;
-    this.end("canceled", "canceled", "canceled", { reason });
-    state.nextAttemptAt = null;
-    await this.commit();
-    return true;
-  }
-
   /**
    * Dials attempt `attempt` of the call (the dispatcher calls this when the call has a line).
    * Idempotent: an attempt already made is never dialed again, whoever asks and however often.
@@ -275,8 +265,8 @@ export class CallObject extends DurableObject<Env> {
     const now = Date.now();
     state.status = to;
     if ((to === "dialing" || to === "in-progress") && state.startedAt === null) state.startedAt = now;
-    // The line is down once the call is summarizing or has ended.
-    if ((to === "summarizing" || isTerminal(to)) && state.endedAt === null) state.endedAt = now;
+    // The line is down once the call is summarizing, has ended, or this attempt has.
+    if ((to === "summarizing" || to === "awaiting-retry" || isTerminal(to)) && state.endedAt === null) state.endedAt = now;
     this.push({ type, from, to, detail: detail ?? null, at: now });
   }
 
