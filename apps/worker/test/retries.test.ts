@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { optOut } from "../src/consent/opt-outs";
 import { createDb } from "../src/lib/db";
 import { createBatch, historyOf, inspect, tickDispatcher, waitForWaiting } from "./dispatch-helpers";
-import { createAgent, createPatient, createTenant, getCall, hangup, waitForStatus } from "./helpers";
+import { call, createAgent, createPatient, createTenant, getCall, hangup, waitForStatus } from "./helpers";
 
 const MINUTE = 60_000;
 
@@ -23,6 +23,17 @@ async function nextAttemptAt(callId: string): Promise<number> {
 }
 
 describe("retries", () => {
+  it("takes a retry policy on the agent, with defaults, and refuses a bad one", async () => {
+    const tenant = await createTenant();
+    const key = tenant.apiKey;
+    const agent = await createAgent(key, { retry: { maxAttempts: 3 } });
+    expect(agent.retry).toEqual({ maxAttempts: 3, spacingMinutes: 60, on: ["no_answer", "busy", "voicemail"] });
+    for (const retry of [{ maxAttempts: 0 }, { maxAttempts: 11 }, { spacingMinutes: 0 }, { on: ["human"] }, { on: [] }]) {
+      const res = await call("/api/v1/agents", { method: "POST", key, json: { name: "R", provider: "simulator", retry } });
+      expect(res.status, JSON.stringify(retry)).toBe(400);
+    }
+  });
+
   it("tries an unanswered call again after the spacing, up to the agent's attempts, each attempt in the history", async () => {
     const { tenant, key, callId } = await placeOne({
       simulator: { outcome: "no_answer", durationMs: 100 },
