@@ -4,7 +4,7 @@ import { getAgent } from "../agents/store";
 import { optedOutAmong } from "../consent/opt-outs";
 import { ApiError } from "../errors";
 import type { Db } from "../lib/db";
-import { jsonInserts } from "../lib/json-insert";
+import { d1Statement, jsonInserts } from "../lib/json-insert";
 import { getPatientsByIds } from "../patients/store";
 import type { PatientError, PatientValidationBody } from "./patient-errors";
 
@@ -102,7 +102,7 @@ export async function createBatch(db: Db, tenantId: string, body: CallCreate, no
   };
   // D1 applies a batch atomically: the campaign and all its calls exist, or none do.
   await db.$client.batch([
-    ...jsonInserts(db.$client, tables.campaigns, [campaignRow]),
+    d1Statement(db.$client, db.insert(tables.campaigns).values(campaignRow)),
     ...jsonInserts(db.$client, tables.calls, callRows),
     ...jsonInserts(db.$client, tables.callEvents, eventRows),
   ]);
