@@ -1,6 +1,6 @@
 /** What the cron needs from the API worker (its `Internal` entrypoint). */
 export interface InternalApi {
-  releaseDueCalls(now: number): Promise<{ released: number }>;
+  releaseDueCalls(now: number): Promise<{ campaigns: number }>;
   sweepWebhooks(now: number): Promise<{ woken: number }>;
   reconcileCalls(now: number): Promise<{ checked: number; moved: number }>;
 }
@@ -10,15 +10,16 @@ export interface Env {
 }
 
 /**
- * Every minute: release scheduled calls that are due, ask vendors about live calls whose webhooks
- * went quiet, and wake webhook senders with overdue work. The work itself lives in the API worker,
- * next to the call objects; this worker only owns the schedule.
+ * Every minute: hand the campaigns that are due to their tenants' dispatchers, ask vendors about
+ * live calls whose webhooks went quiet, and wake webhook senders with overdue work. The work itself
+ * lives in the API worker, next to the call objects; this worker only owns the schedule.
+ * `scheduledTime` (not the clock) decides what is due, so a late or repeated firing releases the same set.
  */
 export default {
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(
       env.API.releaseDueCalls(controller.scheduledTime).then((r) => {
-        console.log(JSON.stringify({ msg: "cron release", cron: controller.cron, released: r.released }));
+        console.log(JSON.stringify({ msg: "cron release", cron: controller.cron, campaigns: r.campaigns }));
       }),
     );
     ctx.waitUntil(

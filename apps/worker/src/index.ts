@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 
 export { CallObject } from "./calls/call-object";
+export { TenantDispatcher } from "./dispatch/tenant-dispatcher";
 export { Internal } from "./internal";
 export { WebhookSender } from "./webhooks/sender-object";
 

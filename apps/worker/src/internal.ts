@@ -6,6 +6,7 @@ import { sweepWebhooks } from "./webhooks/sweep";
 
 /** RPC surface for our own workers (the cron), reached through a service binding; not on the internet. */
 export class Internal extends WorkerEntrypoint<Env> {
+  /** Hands every campaign due at `now` to its tenant's dispatcher. */
   async releaseDueCalls(now: number) {
     return releaseDueCalls(this.env, now);
   }

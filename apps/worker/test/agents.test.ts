@@ -23,6 +23,7 @@ describe("agents", () => {
       sttProvider: null,
       maxDurationSeconds: 900,
       simulator: null,
+      retry: { maxAttempts: 1, spacingMinutes: 60, on: ["no_answer", "busy", "voicemail"] },
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

@@ -48,7 +48,7 @@ describe("call object: provider events", () => {
     const report = { outcome: "human", summary: "confirmed" };
     expect(await stub.applyProviderEvent({ status: "completed", outcome: "human", finalReport: report, transcript: [{ role: "agent", text: "Hi" }] })).toBe(true);
     const events = await getEvents(key, callId);
-    expect(expectWellFormedHistory(events)).toEqual(["initiating", "dialing", "in-progress", "summarizing", "completed"]);
+    expect(expectWellFormedHistory(events)).toEqual(["queued", "initiating", "dialing", "in-progress", "summarizing", "completed"]);
     const done = await getCall(key, callId);
     expect(done).toMatchObject({ status: "completed", outcome: "human", final_report: report });
     expect(done.started_at).not.toBeNull();
@@ -76,8 +76,8 @@ describe("call object: provider events", () => {
     );
     // every earlier read is a prefix of every later one: rows are only ever appended
     for (const snap of snapshots) expect(final.slice(0, snap.length)).toEqual(snap);
-    expect(expectWellFormedHistory(final)).toEqual(["initiating", "dialing", "in-progress", "summarizing", "completed"]);
-    expect(final[0]).toMatchObject({ seq: 0, type: "created", from_status: null, to_status: "initiating" });
+    expect(expectWellFormedHistory(final)).toEqual(["queued", "initiating", "dialing", "in-progress", "summarizing", "completed"]);
+    expect(final[0]).toMatchObject({ seq: 0, type: "created", from_status: null, to_status: "queued" });
     expect(final.find((e) => e.type === "provider.placed")).toMatchObject({ detail: { provider: "simulator", providerCallId: `sim_${callId}` } });
     // A late, duplicate report changes nothing.
     expect(await callStub(callId).applyProviderEvent({ status: "completed", outcome: "human" })).toBe(false);
@@ -137,7 +137,7 @@ describe("call object: simulator endings", () => {
     const transitions = expectWellFormedHistory(await getEvents(key, callId));
     expect(transitions.at(-1)).toBe(status);
     if (status === "failed") expect(transitions).not.toContain("in-progress");
-    else expect(transitions).toEqual(["initiating", "dialing", "in-progress", "summarizing", "completed"]);
+    else expect(transitions).toEqual(["queued", "initiating", "dialing", "in-progress", "summarizing", "completed"]);
   });
 });
 
@@ -179,7 +179,7 @@ describe("call object: D1 write-through retry", () => {
     const events = await getEvents(key, callId);
     expect(events.slice(0, before.length)).toEqual(before);
     const transitions = expectWellFormedHistory(events);
-    expect(transitions).toEqual(["initiating", "dialing", "in-progress", "failed"]);
+    expect(transitions).toEqual(["queued", "initiating", "dialing", "in-progress", "failed"]);
     expect(events.map((e) => e.type)).toEqual([...before.map((e) => e.type), "hangup", "provider.hangup"]);
     // outbox drained, no retry pending, no alarm left
     const after = await runInDurableObject(stub, async (_i: CallObject, state) => ({
@@ -208,6 +208,6 @@ describe("call object: D1 write-through retry", () => {
     expect(c).toMatchObject({ status: "completed", outcome: "human", final_report: { outcome: "human" } });
     expect(c.duration).not.toBeNull();
     const transitions = expectWellFormedHistory(await getEvents(key, callId));
-    expect(transitions).toEqual(["initiating", "dialing", "in-progress", "summarizing", "completed"]);
+    expect(transitions).toEqual(["queued", "initiating", "dialing", "in-progress", "summarizing", "completed"]);
   });
 });

@@ -193,7 +193,7 @@ describe("a /comms AI call", () => {
     const placed = await comms("/comms/call/ai", { key: t.key, tenant: t.tenantId, json: { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: t.patient.patient_id } });
     expect(placed.status).toBe(200);
     const [created] = await hook.settle(1);
-    expect(created!.data).toEqual({ call_id: placed.body.id, batch_id: expect.any(String), agent_id: agent.id, patient_id: t.patient.patient_id, status: "initiating", scheduled_at: null });
+    expect(created!.data).toEqual({ call_id: placed.body.id, batch_id: expect.any(String), agent_id: agent.id, patient_id: t.patient.patient_id, status: "queued", scheduled_at: null });
     const audit = (await call(`/api/v1/audit-events?action=call.created`, { key: t.key })).body.data;
     expect(audit).toEqual([expect.objectContaining({ object_id: placed.body.id, detail: { batchId: created!.data.batch_id }, actor: { type: "api_key", api_key_id: t.tenant.apiKeyId } })]);
   });

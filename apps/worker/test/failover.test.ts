@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { releaseDueCalls } from "../src/calls/release";
 import { fakeRetell, retellStarted } from "./fakes/retell";
 import { fakeVocode, vocodePickedUp } from "./fakes/vocode";
-import { api, createCalls, getCall, getEvents, json, placeCall } from "./helpers";
+import { api, createCalls, getCall, getEvents, json, placeCall, poll } from "./helpers";
 import { eventsOf, fakeNetwork, vendorSetup, waitForCall } from "./providers-helpers";
 
 const network = fakeNetwork();
@@ -114,7 +114,8 @@ describe("failover", () => {
     const callId = (await json(res)).calls[0].callId;
     expect((await api("/api/v1/providers/retell", { method: "DELETE", key })).status).toBe(200);
     await releaseDueCalls(env, at + 1);
-    const events = await getEvents(key, callId);
+    // Release hands the campaign to the tenant's dispatcher, which dials on its own alarm.
+    const events = await poll(() => getEvents(key, callId), (e) => eventsOf(e, "provider.placed").length > 0);
     expect(eventsOf(events, "provider.skipped")[0].detail).toEqual({ provider: "retell", reason: "not configured for this tenant" });
     expect(eventsOf(events, "provider.placed")[0].detail.provider).toBe("vocode");
   });

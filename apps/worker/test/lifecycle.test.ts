@@ -19,9 +19,15 @@ const LEGAL = new Set([
   "dialing>in-progress", "dialing>failed",
   "in-progress>summarizing", "in-progress>failed",
   "summarizing>completed", "summarizing>failed",
+  // retries: an unanswered attempt ends the attempt, not the call
+  "initiating>awaiting-retry", "dialing>awaiting-retry", "in-progress>awaiting-retry", "summarizing>awaiting-retry",
+  "awaiting-retry>initiating", "awaiting-retry>canceled",
 ]);
 
-/** Statuses reachable from `from` in one or more legal steps (computed by brute force). */
+/**
+ * Statuses a vendor's report can move `from` to in one or more legal steps (computed by brute
+ * force). `awaiting-retry` is only ever decided by the call itself, so no route passes through it.
+ */
 function reachable(from: CallStatus): Set<CallStatus> {
   const seen = new Set<CallStatus>();
   const todo = [from];
@@ -30,7 +36,7 @@ function reachable(from: CallStatus): Set<CallStatus> {
     for (const to of CALL_STATUSES) {
       if (LEGAL.has(`${s}>${to}`) && !seen.has(to)) {
         seen.add(to);
-        todo.push(to);
+        if (to !== "awaiting-retry") todo.push(to);
       }
     }
   }
@@ -72,10 +78,10 @@ describe("call lifecycle table", () => {
     for (const s of CALL_STATUSES.filter((x) => !TERMINAL_STATUSES.includes(x))) expect(isTerminal(s)).toBe(false);
   });
 
-  it("every live call can still fail, and only calls never dialed can be canceled", () => {
+  it("every live call can still fail, and only calls off the line can be canceled", () => {
     for (const s of LIVE_STATUSES) expect(canTransition(s, "failed")).toBe(true);
     for (const s of CALL_STATUSES) {
-      if (canTransition(s, "canceled")) expect(["scheduled", "queued"]).toContain(s);
+      if (canTransition(s, "canceled")) expect(["scheduled", "queued", "awaiting-retry"]).toContain(s);
     }
   });
 
@@ -101,6 +107,12 @@ describe("pathTo", () => {
       expect(canTransition(at, step), `${at} -> ${step}`).toBe(true);
       at = step;
     }
+  });
+
+  it("never walks a call backwards through the retry loop", () => {
+    expect(pathTo("in-progress", "dialing")).toBeNull();
+    expect(pathTo("summarizing", "initiating")).toBeNull();
+    expect(pathTo("dialing", "canceled")).toBeNull();
   });
 
   it("takes the shortest route", () => {

@@ -106,7 +106,7 @@ describe("livekit: webhooks drive the call", () => {
       outcome: "human",
       final_report: { outcome: "human", disconnect_reason: "CLIENT_INITIATED", summary: "Confirmed for Tuesday", patient_confirmed: true },
     });
-    expect(statusWalk(await getEvents(key, callId))).toEqual(["initiating", "dialing", "in-progress", "summarizing", "completed"]);
+    expect(statusWalk(await getEvents(key, callId))).toEqual(["queued", "initiating", "dialing", "in-progress", "summarizing", "completed"]);
   });
 
   it.each([
@@ -131,7 +131,7 @@ describe("livekit: webhooks drive the call", () => {
     await livekit.send(url, livekit.events.left(sip, DisconnectReason.CLIENT_INITIATED));
     await livekit.send(url, answered);
     expect((await getCall(key, callId)).status).toBe("summarizing");
-    expect(statusWalk(await getEvents(key, callId))).toEqual(["initiating", "dialing", "in-progress", "summarizing"]);
+    expect(statusWalk(await getEvents(key, callId))).toEqual(["queued", "initiating", "dialing", "in-progress", "summarizing"]);
   });
 
   it("answers rooms that are not Switchboard's without touching anything", async () => {

@@ -113,7 +113,7 @@ describe("retell: webhooks drive the call", () => {
       { role: "patient", text: "Hi Ava, yes I can make it." },
     ]);
     expect(row).toMatchObject({ provider: "retell", provider_call_id: vendorCall.call_id });
-    expect(statusWalk(await getEvents(key, callId))).toEqual(["initiating", "dialing", "in-progress", "summarizing", "completed"]);
+    expect(statusWalk(await getEvents(key, callId))).toEqual(["queued", "initiating", "dialing", "in-progress", "summarizing", "completed"]);
   });
 
   it("fails a call that rang out, with the reason in the history", async () => {
@@ -156,7 +156,7 @@ describe("retell: webhooks drive the call", () => {
     await retell.send(url, "call_analyzed", retellAnalyzed(ended));
     expect((await retell.send(url, "call_analyzed", ended)).body).toMatchObject({ applied: 0 });
     expect((await retell.send(url, "call_started", ended)).body).toMatchObject({ applied: 0 });
-    expect(statusWalk(await getEvents(key, callId))).toEqual(["initiating", "dialing", "in-progress", "summarizing", "completed"]);
+    expect(statusWalk(await getEvents(key, callId))).toEqual(["queued", "initiating", "dialing", "in-progress", "summarizing", "completed"]);
   });
 
   it("keeps the analysis that arrives after a hangup, without reopening the call", async () => {

@@ -69,7 +69,7 @@ describe("vocode", () => {
     ]);
     // A forged "ended" for the finished call changes nothing.
     await vocode.send(url, "event_phone_call_ended", { ...vendorCall, stage_outcome: "human_unanswered" });
-    expect(statusWalk(await getEvents(key, callId))).toEqual(["initiating", "dialing", "in-progress", "summarizing", "completed"]);
+    expect(statusWalk(await getEvents(key, callId))).toEqual(["queued", "initiating", "dialing", "in-progress", "summarizing", "completed"]);
   });
 
   it("a voicemail pickup completes as voicemail", async () => {

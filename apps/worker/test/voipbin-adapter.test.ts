@@ -55,7 +55,7 @@ describe("voipbin", () => {
       outcome: "human",
       final_report: { outcome: "human", hangup_reason: "normal", hangup_by: "remote", recording_ids: ["7f2d1c3b-0000-4000-8000-000000000001"] },
     });
-    expect(statusWalk(await getEvents(key, callId))).toEqual(["initiating", "dialing", "in-progress", "summarizing", "completed"]);
+    expect(statusWalk(await getEvents(key, callId))).toEqual(["queued", "initiating", "dialing", "in-progress", "summarizing", "completed"]);
   });
 
   it("ignores duplicates and a late ringing after the answer", async () => {

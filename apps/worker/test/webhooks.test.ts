@@ -103,10 +103,10 @@ describe("deliveries", () => {
 
     const byType = (type: string) => events.filter((e) => e.payload.type === type).map((e) => e.payload);
     expect(byType("call.created")).toEqual([
-      expect.objectContaining({ data: { call_id: callId, batch_id: expect.any(String), agent_id: agent.id, patient_id: patient.patient_id, status: "initiating", scheduled_at: null } }),
+      expect.objectContaining({ data: { call_id: callId, batch_id: expect.any(String), agent_id: agent.id, patient_id: patient.patient_id, status: "queued", scheduled_at: null } }),
     ]);
     const changes = byType("call.status_changed").map((p) => `${p.data.previous_status}>${p.data.status}`);
-    expect(changes.sort()).toEqual(["dialing>in-progress", "in-progress>summarizing", "initiating>dialing", "summarizing>completed"].sort());
+    expect(changes.sort()).toEqual(["dialing>in-progress", "in-progress>summarizing", "initiating>dialing", "queued>initiating", "summarizing>completed"].sort());
     const [completed] = byType("call.completed");
     expect(completed.data).toMatchObject({ call_id: callId, status: "completed", outcome: "human", final_report: expect.objectContaining({ patient_confirmed: true }) });
     expect(byType("call.failed")).toEqual([]);

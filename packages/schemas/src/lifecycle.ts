@@ -1,28 +1,31 @@
 /**
  * The call lifecycle. This table is the only authority on how a call may move:
- * the call Durable Object checks every transition against it, and nothing else
- * writes a call's status.
+ * the call Durable Object checks every transition against it. Calls its object has not taken yet
+ * (scheduled or queued, never dialed) are moved in bulk by the campaign release and cancel
+ * statements, which check the same table and compare-and-set on the status in SQL.
  */
 export const CALL_STATUSES = [
   "scheduled", // waiting for its campaign's scheduledAt
-  "queued", // waiting for a free line of its tenant
+  "queued", // waiting for a free line of its tenant, or for the patient's calling hours
   "initiating",
   "dialing",
   "in-progress",
   "summarizing",
+  "awaiting-retry", // an attempt went unanswered; the next one waits out its spacing in the tenant's queue
   "completed",
   "failed",
-  "canceled", // never dialed: its campaign was cancelled first
+  "canceled", // not dialed (again): its campaign was canceled or the patient opted out first
 ] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
 export const CALL_TRANSITIONS: Readonly<Record<CallStatus, readonly CallStatus[]>> = {
   scheduled: ["queued", "initiating", "canceled"],
   queued: ["initiating", "canceled"],
-  initiating: ["dialing", "failed"],
-  dialing: ["in-progress", "failed"],
-  "in-progress": ["summarizing", "failed"],
-  summarizing: ["completed", "failed"],
+  initiating: ["dialing", "failed", "awaiting-retry"],
+  dialing: ["in-progress", "failed", "awaiting-retry"],
+  "in-progress": ["summarizing", "failed", "awaiting-retry"],
+  summarizing: ["completed", "failed", "awaiting-retry"],
+  "awaiting-retry": ["initiating", "canceled"],
   completed: [],
   failed: [],
   canceled: [],
@@ -37,6 +40,9 @@ export const LIVE_STATUSES: readonly CallStatus[] = ["initiating", "dialing", "i
 
 /** Statuses from which `DELETE /api/v1/calls/{id}` may hang a call up (as the Calls API documents). */
 export const HANGUP_STATUSES: readonly CallStatus[] = ["initiating", "dialing", "in-progress"];
+
+/** Statuses of a call that has not ended and holds no line: it waits for its time, a line, or its next attempt. */
+export const WAITING_STATUSES: readonly CallStatus[] = ["scheduled", "queued", "awaiting-retry"];
 
 export const TERMINAL_STATUSES: readonly CallStatus[] = ["completed", "failed", "canceled"];
 
@@ -61,6 +67,13 @@ export const CALL_OUTCOMES = [
 ] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
+/** Outcomes that mean nobody took the call: the only ones an agent's retry policy may try again. */
+export const RETRYABLE_OUTCOMES = ["no_answer", "busy", "voicemail"] as const satisfies readonly CallOutcome[];
+export type RetryableOutcome = (typeof RETRYABLE_OUTCOMES)[number];
+
+/** Statuses only the call object decides on; a vendor never reports them, so `pathTo` never steps through them. */
+const DECIDED_STATUSES: readonly CallStatus[] = ["awaiting-retry"];
+
 /**
  * The statuses to step through to move a call from `from` to `to` (excluding `from`), following
  * only edges of CALL_TRANSITIONS; null when `to` cannot be reached (backwards or illegal).
@@ -74,6 +87,7 @@ export function pathTo(from: CallStatus, to: CallStatus): CallStatus[] | null {
     const current = queue.shift()!;
     for (const next of CALL_TRANSITIONS[current]) {
       if (next === from || previous.has(next)) continue;
+      if (next !== to && DECIDED_STATUSES.includes(next)) continue;
       previous.set(next, current);
       if (next === to) {
         const path: CallStatus[] = [to];

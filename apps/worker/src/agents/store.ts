@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { tables, type Agent, type AgentCreate, type AgentProviderRef, type AgentSettings, type ProviderName } from "@switchboard/schemas";
+import { DEFAULT_RETRY_SETTINGS, tables, type Agent, type AgentCreate, type AgentProviderRef, type AgentSettings, type ProviderName } from "@switchboard/schemas";
 import type { Db } from "../lib/db";
 import { iso } from "../lib/time";
 import { agentProviderRefs } from "../providers/resolve";
@@ -19,6 +19,7 @@ export function settingsOf(input: Omit<AgentCreate, "name" | "provider" | "provi
     sttProvider: input.sttProvider ?? null,
     maxDurationSeconds: input.maxDurationSeconds,
     ...(input.simulator ? { simulator: input.simulator } : {}),
+    ...(input.retry ? { retry: input.retry } : {}),
   };
 }
 
@@ -44,6 +45,7 @@ export function agentToWire(row: AgentRow): Agent {
     sttProvider: s.sttProvider ?? null,
     maxDurationSeconds: s.maxDurationSeconds ?? 900,
     simulator: s.simulator ?? null,
+    retry: s.retry ?? DEFAULT_RETRY_SETTINGS,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };

@@ -1,21 +1,39 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CallProvider, ProviderEvent } from "@switchboard/providers";
-import { canTransition, HANGUP_STATUSES, isTerminal, pathTo, type CallOutcome, type CallStatus } from "@switchboard/schemas";
+import { canTransition, HANGUP_STATUSES, isTerminal, LIVE_STATUSES, pathTo, type CallOutcome, type CallStatus } from "@switchboard/schemas";
 import type { Env } from "../env";
 import { createDb } from "../lib/db";
 import { agentProviderRefs, loadAdapter, planProviders, startingWith } from "../providers/resolve";
+import { attemptPolicy, refusalOf, type AttemptPolicy, type DispatchRecord } from "./attempts";
 import { runCallEffects } from "./effects";
-import { withoutFreeText } from "./redaction";
 import { placeWithFailover } from "./placement";
+import { withoutFreeText } from "./redaction";
 import { writeThrough, type CallSnapshot, type OutboxEntry } from "./write-through";
 
 interface CallState extends CallSnapshot {
   /** The provider that holds the call (or is being asked to place it). */
   provider: string;
-  /** Last history sequence number used; the create request wrote seq 0. */
+  /** Last history sequence number used (the create request and a bulk release wrote the first ones). */
   seq: number;
   /** HIPAA mode (call_options): the transcript and free text never reach storage. */
   redactContent?: boolean;
+  /** The attempt on the line or last made (1-based); 0 before the first. */
+  attempt: number;
+  policy: AttemptPolicy;
+  /** When the next attempt may start, while awaiting a retry. */
+  nextAttemptAt: number | null;
+  /** When a call still live is ended by the watchdog (its agent's max duration after dispatch). */
+  watchdogAt: number | null;
+  campaignId: string | null;
+  timezone: string | null;
+}
+/** What the tenant's dispatcher asks a call when it checks on its lines. */
+export interface DispatchInfo {
+  status: CallStatus;
+  attempt: number;
+  nextAttemptAt: number | null;
+  campaignId: string | null;
+  timezone: string | null;
 }
 
 interface ScriptEntry {
@@ -36,8 +54,8 @@ export interface EventSource {
 /** A summarizing call whose vendor sends no report is completed without one after this long. */
 const REPORT_GRACE_MS = 15 * 60_000;
 
-/** The call row and agent the object needs to place a call, read from D1 once at start. */
-interface CallRecord {
+/** The call row and agent the object needs to place a call, read from D1 at each attempt. */
+interface CallRecord extends DispatchRecord {
   id: string;
   tenant_id: string;
   status: CallStatus;
@@ -51,6 +69,9 @@ interface CallRecord {
   agent_provider: string;
   agent_settings: string;
   hipaa_compliant: number | null;
+  campaign_id: string | null;
+  patient_timezone: string | null;
+  last_seq: number;
 }
 
 const WRITE_RETRY_MAX_MS = 60_000;
@@ -87,41 +108,89 @@ export class CallObject extends DurableObject<Env> {
     return this.state?.status ?? null;
   }
 
+  /** Where the call stands, for the dispatcher's audit of its lines; null if never started here. */
+  async dispatchInfo(): Promise<DispatchInfo | null> {
+    const state = this.state;
+    if (!state) return null;
+    return { status: state.status, attempt: state.attempt, nextAttemptAt: state.nextAttemptAt, campaignId: state.campaignId, timezone: state.timezone };
+  }
+
   /**
-   * Dials the call. Idempotent: a call already started here is never dialed again, whoever asks.
+   * Dials attempt `attempt` of the call (the dispatcher calls this when the call has a line).
+   * Idempotent: an attempt already made is never dialed again, whoever asks and however often.
    * Returns the status after the attempt.
    */
-  async start(callId: string): Promise<CallStatus | null> {
-    if (this.state) return this.state.status;
+  async start(callId: string, attempt = 1): Promise<CallStatus | null> {
+    if (this.state && !this.awaits(attempt)) return this.state.status;
     const record = await this.env.DB.prepare(
       `SELECT c.id, c.tenant_id, c.status, c.provider, c.phone_number, c.reason, c.recording, c.client_metadata,
-              a.id AS agent_id, a.name AS agent_name, a.provider AS agent_provider, a.settings AS agent_settings, o.hipaa_compliant
+              c.campaign_id, a.id AS agent_id, a.name AS agent_name, a.provider AS agent_provider, a.settings AS agent_settings,
+              co.hipaa_compliant,
+              cp.status AS campaign_status, p.timezone AS patient_timezone,
+              (SELECT coalesce(max(e.seq), 0) FROM call_events e WHERE e.call_id = c.id) AS last_seq,
+              EXISTS (SELECT 1 FROM opt_outs o WHERE o.tenant_id = c.tenant_id AND o.phone_number = c.phone_number
+                                                 AND o.opted_in_at IS NULL) AS opted_out
          FROM calls c JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id
-         LEFT JOIN call_options o ON o.call_id = c.id AND o.tenant_id = c.tenant_id
+         LEFT JOIN campaigns cp ON cp.id = c.campaign_id
+         LEFT JOIN patients p ON p.id = c.patient_id AND p.tenant_id = c.tenant_id
+         LEFT JOIN call_options co ON co.call_id = c.id AND co.tenant_id = c.tenant_id
         WHERE c.id = ?`,
     )
       .bind(callId)
       .first<CallRecord>();
     // Re-check after the await: another start may have won meanwhile.
-    if (this.state) return (this.state as CallState).status;
-    if (!record || isTerminal(record.status)) return null;
+    if (this.state && !this.awaits(attempt)) return (this.state as CallState).status;
+    if (!this.state) {
+      if (!record || isTerminal(record.status)) return null;
+      this.state = {
+        callId: record.id,
+        tenantId: record.tenant_id,
+        status: record.status,
+        outcome: null,
+        provider: record.provider,
+        providerCallId: null,
+        startedAt: null,
+        endedAt: null,
+        finalReport: null,
+        transcript: null,
+        recordingUrl: null,
+        seq: record.last_seq,
+        redactContent: record.hipaa_compliant === 1,
+        attempt: 0,
+        policy: attemptPolicy(record.agent_settings),
+        nextAttemptAt: null,
+        watchdogAt: null,
+        campaignId: record.campaign_id,
+        timezone: record.patient_timezone,
+      };
+    }
+    const state = this.state;
+    if (!record) return state.status;
 
-    this.state = {
-      callId: record.id,
-      tenantId: record.tenant_id,
-      status: record.status,
+    // The campaign was canceled or the patient opted out since the call was queued: do not dial.
+    const refusal = refusalOf(record);
+    if (refusal && canTransition(state.status, "canceled")) {
+      this.end("canceled", "canceled", "dispatch.refused", { reason: refusal, attempt });
+      state.nextAttemptAt = null;
+      await this.commit();
+      return state.status;
+    }
+
+    Object.assign(state, {
+      attempt,
+      policy: attemptPolicy(record.agent_settings),
       outcome: null,
-      provider: record.provider,
       providerCallId: null,
       startedAt: null,
       endedAt: null,
       finalReport: null,
       transcript: null,
       recordingUrl: null,
-      seq: 0,
-      redactContent: record.hipaa_compliant === 1,
-    };
-    if (record.status !== "initiating") this.move("initiating", "dispatched");
+      nextAttemptAt: null,
+    });
+    this.script = [];
+    if (state.status !== "initiating") this.move("initiating", "dispatched", { attempt });
+    state.watchdogAt = Date.now() + state.policy.maxDurationMs;
     await this.persist();
 
     await this.place(record);
@@ -189,12 +258,18 @@ export class CallObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const now = Date.now();
+    await this.tick(Date.now());
+  }
+
+  /** The alarm's work as of `now`: due script events, the watchdog, write retries. */
+  async tick(now: number): Promise<void> {
     const due = this.script.filter((s) => s.dueAt <= now);
     this.script = this.script.filter((s) => s.dueAt > now);
     for (const entry of due) this.apply(entry.event);
     if (this.retryWriteAt !== null && this.retryWriteAt <= now) this.retryWriteAt = null;
+    const stuck = this.watchdog(now);
     await this.commit();
+    if (stuck) await this.hangupAtProvider(stuck);
   }
 
   // --- state machine -------------------------------------------------------
@@ -206,7 +281,9 @@ export class CallObject extends DurableObject<Env> {
    */
   private apply(incoming: ProviderEvent, options: { via?: string } = {}): boolean {
     const state = this.state;
-    if (!state) return false;
+    // Before dialing, or between attempts, there is no line for news to be about (late news of an
+    // earlier attempt is ignored); an ended call only takes data it lacks.
+    if (!state || !(LIVE_STATUSES.includes(state.status) || isTerminal(state.status))) return false;
     const answered = state.status === "in-progress" || state.status === "summarizing" || state.status === "completed";
     const event = !answered && incoming.ifUnanswered ? incoming.ifUnanswered : incoming;
     const path = event.status && !isTerminal(state.status) ? pathTo(state.status, event.status) : null;
@@ -223,7 +300,9 @@ export class CallObject extends DurableObject<Env> {
     }
     if (event.outcome) state.outcome = event.outcome;
     if (isTerminal(event.status)) {
-      this.end(event.status, event.outcome ?? state.outcome ?? "provider_error", type, detail);
+      const outcome = event.outcome ?? state.outcome ?? "provider_error";
+      if (this.retries(outcome)) this.awaitRetry(outcome, detail);
+      else this.end(event.status, outcome, type, { attempt: state.attempt, ...detail });
     } else {
       this.move(event.status, type, detail);
     }
@@ -261,14 +340,53 @@ export class CallObject extends DurableObject<Env> {
     const now = Date.now();
     state.status = to;
     if ((to === "dialing" || to === "in-progress") && state.startedAt === null) state.startedAt = now;
-    // The line is down once the call is summarizing or has ended.
-    if ((to === "summarizing" || isTerminal(to)) && state.endedAt === null) state.endedAt = now;
+    // The line is down once the call is summarizing, has ended, or this attempt has.
+    if ((to === "summarizing" || to === "awaiting-retry" || isTerminal(to)) && state.endedAt === null) state.endedAt = now;
     this.push({ type, from, to, detail: detail ?? null, at: now });
   }
 
   private end(to: CallStatus, outcome: CallOutcome, type: string, detail?: Record<string, unknown>) {
     this.state!.outcome = outcome;
+    this.state!.watchdogAt = null;
     this.move(to, type, { outcome, ...detail });
+  }
+
+  /** Whether an attempt that ended with `outcome` is tried again: unanswered, and attempts left. */
+  private retries(outcome: CallOutcome): boolean {
+    const state = this.state!;
+    return (state.policy.retryOn as readonly string[]).includes(outcome) && state.attempt < state.policy.maxAttempts;
+  }
+
+  /** Ends this attempt and waits for the next; the dispatcher gives the line back and queues it after the spacing. */
+  private awaitRetry(outcome: CallOutcome, detail?: Record<string, unknown>) {
+    const state = this.state!;
+    const nextAttemptAt = Date.now() + state.policy.spacingMs;
+    state.outcome = outcome;
+    state.watchdogAt = null;
+    state.nextAttemptAt = nextAttemptAt;
+    this.script = [];
+    this.move("awaiting-retry", "retry.scheduled", {
+      outcome,
+      attempt: state.attempt,
+      nextAttempt: state.attempt + 1,
+      nextAttemptAt: new Date(nextAttemptAt).toISOString(),
+      ...detail,
+    });
+  }
+
+  /** A call still live past its agent's max duration (its provider went quiet) is ended; returns the provider call to drop. */
+  private watchdog(now: number): string | null {
+    const state = this.state;
+    if (!state || state.watchdogAt === null || state.watchdogAt > now || !LIVE_STATUSES.includes(state.status)) return null;
+    this.script = [];
+    this.end("failed", "provider_error", "watchdog", { attempt: state.attempt, maxDurationSeconds: Math.round(state.policy.maxDurationMs / 1000) });
+    return state.providerCallId;
+  }
+
+  /** Whether `attempt` is the one this call is waiting to make. */
+  private awaits(attempt: number): boolean {
+    const state = this.state!;
+    return state.status === "awaiting-retry" && attempt === state.attempt + 1;
   }
 
   /** A history entry with no status change. */
@@ -321,7 +439,8 @@ export class CallObject extends DurableObject<Env> {
   }
 
   private async scheduleAlarm() {
-    const times = [this.script[0]?.dueAt, this.outbox.length ? (this.retryWriteAt ?? Date.now()) : undefined]
+    const watchdogAt = this.state && LIVE_STATUSES.includes(this.state.status) ? (this.state.watchdogAt ?? undefined) : undefined;
+    const times = [this.script[0]?.dueAt, this.outbox.length ? (this.retryWriteAt ?? Date.now()) : undefined, watchdogAt]
       .filter((t): t is number => t !== undefined);
     if (times.length) await this.ctx.storage.setAlarm(Math.min(...times));
     else await this.ctx.storage.deleteAlarm();

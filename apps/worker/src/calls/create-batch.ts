@@ -4,14 +4,16 @@ import { tables } from "@switchboard/schemas";
 import { getAgent } from "../agents/store";
 import { optedOutAmong } from "../consent/opt-outs";
 import { ApiError } from "../errors";
-import { chunk, rowsPerStatement, type Db } from "../lib/db";
+import type { Db } from "../lib/db";
+import { d1Statement, jsonInserts } from "../lib/json-insert";
 import { getPatientsByIds } from "../patients/store";
 import { agentProviderRefs, providerProblems } from "../providers/resolve";
 import type { PatientError, PatientValidationBody } from "./patient-errors";
 
 export interface CreatedBatch {
   batchId: string;
-  calls: { callId: string; status: CallStatus }[];
+  /** `timezone` is the patient's (null: the tenant's applies), for the calling window. */
+  calls: { callId: string; status: CallStatus; timezone: string | null }[];
   scheduledAt: number | null;
 }
 
@@ -29,7 +31,8 @@ export interface CreateBatchOptions {
 
 /**
  * Validates a create request against the tenant's agents and patients, then writes the campaign,
- * its calls and their first history rows in atomic, chunked D1 batches. Dialing is the caller's job.
+ * its calls and their first history rows in one atomic D1 batch of a few statements (json_each).
+ * Dialing is the caller's job.
  */
 export async function createBatch(
   db: Db,
@@ -71,7 +74,8 @@ export async function createBatch(
   if (doNotCall.length) throw validationFailure("One or more patients have opted out of contact", doNotCall);
 
   const batchId = crypto.randomUUID();
-  const status: CallStatus = scheduledAt === null ? "initiating" : "scheduled";
+  // Calls placed for now wait in the tenant's queue until the dispatcher gives them a line.
+  const status: CallStatus = scheduledAt === null ? "queued" : "scheduled";
   const isOptedOut = (patientId: string) => optedOut.has(patients.get(patientId)!.phoneNumber!);
   const callRows: (typeof tables.calls.$inferInsert)[] = body.patients.map((p, i) => ({
     id: crypto.randomUUID(),
@@ -108,27 +112,32 @@ export async function createBatch(
     at: now,
   }));
 
-  const statements = [
-    db.insert(tables.campaigns).values({
-      id: batchId,
-      tenantId,
-      agentId: agent.id,
-      name: body.name ?? null,
-      description: body.description ?? null,
-      reason: body.reason ?? null,
-      recording: body.recording,
-      scheduledAt,
-      status: scheduledAt === null ? "released" : "scheduled",
-      createdAt: now,
-    }),
-    ...chunk(callRows, rowsPerStatement(Object.keys(callRows[0]!).length)).map((rows) => db.insert(tables.calls).values(rows)),
-    ...chunk(eventRows, rowsPerStatement(8)).map((rows) => db.insert(tables.callEvents).values(rows)),
-    ...(options.alongside?.(callRows.map((c) => ({ id: c.id!, patientId: c.patientId! }))) ?? []),
-  ] as const;
+  const campaignRow: typeof tables.campaigns.$inferInsert = {
+    id: batchId,
+    tenantId,
+    agentId: agent.id,
+    name: body.name ?? null,
+    description: body.description ?? null,
+    reason: body.reason ?? null,
+    recording: body.recording,
+    scheduledAt,
+    // `releasing` until the dispatcher has taken its calls (the cron retries a hand-over that failed).
+    status: scheduledAt === null ? "releasing" : "scheduled",
+    createdAt: now,
+  };
   // D1 applies a batch atomically: the campaign and all its calls exist, or none do.
-  await db.batch(statements as unknown as Parameters<Db["batch"]>[0]);
+  await db.$client.batch([
+    d1Statement(db.$client, db.insert(tables.campaigns).values(campaignRow)),
+    ...jsonInserts(db.$client, tables.calls, callRows),
+    ...jsonInserts(db.$client, tables.callEvents, eventRows),
+    ...(options.alongside?.(callRows.map((c) => ({ id: c.id!, patientId: c.patientId! }))) ?? []).map((q) => d1Statement(db.$client, q as unknown as Parameters<typeof d1Statement>[1])),
+  ]);
 
-  return { batchId, calls: callRows.map((c) => ({ callId: c.id!, status: c.status })), scheduledAt };
+  return {
+    batchId,
+    calls: callRows.map((c) => ({ callId: c.id!, status: c.status!, timezone: patients.get(c.patientId!)?.timezone ?? null })),
+    scheduledAt,
+  };
 }
 
 function patientError(

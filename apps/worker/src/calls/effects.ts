@@ -1,6 +1,7 @@
 import { hangupOnNoHuman } from "../call-options/no-human-hangup";
 import type { Env } from "../env";
 import { emitCallWebhooks } from "../webhooks/call-events";
+import { giveBackLine } from "./line-effect";
 import type { CallSnapshot, OutboxEntry } from "./write-through";
 
 /**
@@ -12,7 +13,7 @@ import type { CallSnapshot, OutboxEntry } from "./write-through";
 export type CallEffect = (env: Env, call: CallSnapshot & { provider: string }, written: readonly OutboxEntry[]) => Promise<void>;
 
 /** Register effects here, one line each. */
-export const CALL_EFFECTS: CallEffect[] = [hangupOnNoHuman, emitCallWebhooks];
+export const CALL_EFFECTS: CallEffect[] = [giveBackLine, hangupOnNoHuman, emitCallWebhooks];
 
 export async function runCallEffects(env: Env, call: CallSnapshot & { provider: string }, written: readonly OutboxEntry[]) {
   for (const effect of CALL_EFFECTS) {

@@ -23,6 +23,8 @@ export const COMMS_CALL_STATUS: Readonly<Record<CallStatus, { status: CommsCallS
   dialing: { status: "CREATED" },
   "in-progress": { status: "ONGOING", byOutcome: { transferred: "TRANSFERRED", voicemail: "VOICEMAIL" } },
   summarizing: { status: "ONGOING", byOutcome: { transferred: "TRANSFERRED", voicemail: "VOICEMAIL" } },
+  // An unanswered attempt ended and another will be made: the call is waiting to be placed again.
+  "awaiting-retry": { status: "CREATED" },
   completed: { status: "FINISHED", byOutcome: { transferred: "TRANSFERRED", voicemail: "VOICEMAIL" } },
   failed: {
     status: "FAILED",

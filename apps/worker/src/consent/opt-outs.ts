@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { tables } from "@switchboard/schemas";
-import { chunk, type Db } from "../lib/db";
+import { jsonValues, type Db } from "../lib/db";
 
 const { optOuts } = tables;
 const active = (tenantId: string) => and(eq(optOuts.tenantId, tenantId), isNull(optOuts.optedInAt));
@@ -10,14 +10,14 @@ export async function isOptedOut(db: Db, tenantId: string, phoneNumber: string):
   return row !== undefined;
 }
 
-/** The numbers among `phoneNumbers` that are opted out (read in chunks under D1's parameter limit). */
+/** The numbers among `phoneNumbers` that are opted out (one query, whatever their number). */
 export async function optedOutAmong(db: Db, tenantId: string, phoneNumbers: readonly string[]): Promise<Set<string>> {
-  const parts = await Promise.all(
-    chunk([...new Set(phoneNumbers)], 90).map((part) =>
-      db.select({ phone: optOuts.phoneNumber }).from(optOuts).where(and(active(tenantId), inArray(optOuts.phoneNumber, part))),
-    ),
-  );
-  return new Set(parts.flat().map((r) => r.phone));
+  if (phoneNumbers.length === 0) return new Set();
+  const rows = await db
+    .select({ phone: optOuts.phoneNumber })
+    .from(optOuts)
+    .where(and(active(tenantId), inArray(optOuts.phoneNumber, jsonValues([...new Set(phoneNumbers)]))));
+  return new Set(rows.map((r) => r.phone));
 }
 
 export interface OptOutInput {

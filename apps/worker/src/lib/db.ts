@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { tables } from "@switchboard/schemas";
 
@@ -11,6 +12,11 @@ export const D1_MAX_PARAMS = 100;
 
 export function rowsPerStatement(columnsPerRow: number): number {
   return Math.max(1, Math.floor(D1_MAX_PARAMS / columnsPerRow));
+}
+
+/** `(SELECT value FROM json_each(?))`: a list of any length as one bound parameter, for `IN`. */
+export function jsonValues(values: readonly (string | number)[]) {
+  return sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
 }
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -1,6 +1,6 @@
 import type { CallCreate } from "@switchboard/schemas";
 import { createBatch, type CreateBatchOptions } from "../calls/create-batch";
-import { startCalls } from "../calls/dispatch";
+import { dispatchBatch } from "../calls/dispatch-batch";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
 import { getCallView, type CallView } from "./call-view";
@@ -11,7 +11,7 @@ import { getCallView, type CallView } from "./call-view";
  */
 export async function placeOneCall(env: Env, db: Db, tenantId: string, request: CallCreate, options: CreateBatchOptions = {}): Promise<CallView> {
   const batch = await createBatch(db, tenantId, request, Date.now(), options);
-  await startCalls(env, batch.calls.filter((call) => call.status === "initiating"));
+  await dispatchBatch(env, tenantId, batch);
   const view = await getCallView(db, tenantId, batch.calls[0]!.callId);
   if (!view) throw new Error("call vanished after creation");
   return view;

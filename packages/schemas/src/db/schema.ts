@@ -10,6 +10,10 @@ export const tenants = sqliteTable("tenants", {
   concurrencyLimit: integer("concurrency_limit").notNull().default(10),
   /** IANA zone used for patients who have none. */
   timezone: text("timezone").notNull().default("America/New_York"),
+  /** Local HH:MM from which patients may be called, narrowing the legal window; null: the legal window. */
+  callingHoursStart: text("calling_hours_start"),
+  /** Local HH:MM until which patients may be called (exclusive); set together with the start. */
+  callingHoursEnd: text("calling_hours_end"),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -86,7 +90,10 @@ export const campaigns = sqliteTable(
     recording: integer("recording", { mode: "boolean" }).notNull().default(true),
     /** When its calls may be released; null for calls placed at once. */
     scheduledAt: integer("scheduled_at"),
-    /** `scheduled`, `released`, or `canceled`. */
+    /**
+     * `scheduled` (waiting for scheduledAt), `releasing` (being handed to the tenant's dispatcher),
+     * `released`, or `canceled`.
+     */
     status: text("status").notNull(),
     createdAt: integer("created_at").notNull(),
   },

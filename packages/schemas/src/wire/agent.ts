@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { RETRYABLE_OUTCOMES } from "../lifecycle";
 
 /** Providers an agent can run on: the built-in simulator and the voice vendors. */
 export const PROVIDERS = ["simulator", "retell", "livekit", "vocode", "voipbin"] as const;
@@ -60,6 +61,21 @@ export const SimulatorSettings = z
   })
   .openapi("SimulatorSettings");
 
+/** How unanswered calls are tried again. One attempt (the default) means never. */
+export const RetrySettings = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(10).default(1).openapi({ description: "Attempts in all, the first included" }),
+    spacingMinutes: z.number().int().min(1).max(10_080).default(60).openapi({ description: "Least time from one attempt's end to the next attempt" }),
+    on: z
+      .array(z.enum(RETRYABLE_OUTCOMES))
+      .min(1)
+      .default([...RETRYABLE_OUTCOMES])
+      .openapi({ description: "Outcomes that are tried again; hangups and answered calls never are" }),
+  })
+  .openapi("RetrySettings");
+export type RetrySettings = z.infer<typeof RetrySettings>;
+export const DEFAULT_RETRY_SETTINGS: RetrySettings = { maxAttempts: 1, spacingMinutes: 60, on: [...RETRYABLE_OUTCOMES] };
+
 const agentFields = {
   name: z.string().trim().min(1, "name is required").max(200),
   /** The primary provider; kept for agents with one provider (the simulator). */
@@ -79,6 +95,7 @@ const agentFields = {
   /** A call live longer than this is ended by the watchdog. */
   maxDurationSeconds: z.number().int().min(30).max(7_200).default(900),
   simulator: SimulatorSettings.optional(),
+  retry: RetrySettings.optional(),
 };
 
 /** `provider` alone, `providers` alone, or both when `provider` names the first of `providers`. */
@@ -117,6 +134,7 @@ export const AgentUpdate = z
     sttProvider: agentFields.sttProvider,
     maxDurationSeconds: z.number().int().min(30).max(7_200).optional(),
     simulator: SimulatorSettings.optional(),
+    retry: RetrySettings.optional(),
   })
   .superRefine((value, ctx) => providerChoice(value, ctx, false))
   .openapi("AgentUpdate");
@@ -149,6 +167,7 @@ export const Agent = z
     sttProvider: z.string().nullable(),
     maxDurationSeconds: z.number().int(),
     simulator: SimulatorSettings.nullable(),
+    retry: RetrySettings,
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -117,6 +117,8 @@ export const CampaignList = z
   .object({ data: z.array(CampaignSummary), pagination: Pagination })
   .openapi("CampaignList");
 
+export const CAMPAIGN_STATUSES = ["scheduled", "releasing", "released", "canceled"] as const;
+
 export const CampaignDetail = z
   .object({
     campaign: z.object({
@@ -124,11 +126,28 @@ export const CampaignDetail = z
       name: z.string().nullable(),
       agentId: z.string(),
       createdAt: z.string(),
+      status: z.enum(CAMPAIGN_STATUSES),
+      scheduledAt: z.string().nullable(),
+      /** Calls of the campaign, and how many are in each status (every status listed, zeros too). */
+      progress: z.object({
+        total: z.number().int(),
+        byStatus: z.record(z.enum(CALL_STATUSES), z.number().int()),
+      }),
     }),
     data: z.array(Call),
     pagination: Pagination,
   })
   .openapi("CampaignDetail");
+
+export const CampaignCancelResponse = z
+  .object({
+    batchId: z.string(),
+    status: z.literal("canceled"),
+    canceled: z.number().int().openapi({ description: "Calls not yet dialed (or waiting for a retry) that this request ended as canceled" }),
+    live: z.number().int().openapi({ description: "Calls on the line when the campaign was canceled; they are left to finish" }),
+    message: z.string(),
+  })
+  .openapi("CampaignCancelResponse");
 
 export const HangupResponse = z
   .object({ callId: z.string(), message: z.literal("Call terminated successfully") })

@@ -2,6 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { count, desc, eq } from "drizzle-orm";
 import { PageQuery, Tenant, TenantCreate, TenantCreated, TenantList, TenantUpdate, pathId, tables } from "@switchboard/schemas";
 import { changedFields, recordAudit } from "../../audit/record";
+import { dispatcherFor } from "../../calls/dispatch";
+import { legalWindow, parseClock } from "../../dispatch/calling-window";
+import type { Env } from "../../env";
 import { ApiError } from "../../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { iso } from "../../lib/time";
@@ -14,7 +17,26 @@ const tags = ["Admin"];
 const TenantParams = z.object({ tenantId: pathId("tenantId") });
 
 function toWire(row: typeof tables.tenants.$inferSelect): z.infer<typeof Tenant> {
-  return { id: row.id, name: row.name, concurrencyLimit: row.concurrencyLimit, timezone: row.timezone, createdAt: iso(row.createdAt) };
+  return {
+    id: row.id,
+    name: row.name,
+    concurrencyLimit: row.concurrencyLimit,
+    timezone: row.timezone,
+    callingHours: row.callingHoursStart && row.callingHoursEnd ? { start: row.callingHoursStart, end: row.callingHoursEnd } : null,
+    createdAt: iso(row.createdAt),
+  };
+}
+
+/** Tenant hours may only narrow the deployment's legal window; returned as columns. */
+function callingHoursColumns(env: Env, hours: { start: string; end: string } | null | undefined) {
+  if (hours === undefined) return {};
+  if (hours === null) return { callingHoursStart: null, callingHoursEnd: null };
+  const legal = legalWindow(env);
+  if (parseClock(hours.start) < legal.start || parseClock(hours.end) > legal.end) {
+    const clock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+    throw new ApiError(400, `callingHours must lie within the legal calling hours ${clock(legal.start)}-${clock(legal.end)}`);
+  }
+  return { callingHoursStart: hours.start, callingHoursEnd: hours.end };
 }
 
 function checkTimezone(zone: string | undefined) {
@@ -32,14 +54,18 @@ export function registerTenantRoutes(app: App) {
     async (c) => {
       const body = c.req.valid("json");
       checkTimezone(body.timezone);
-      const row = {
-        id: crypto.randomUUID(),
-        name: body.name,
-        concurrencyLimit: body.concurrencyLimit ?? 10,
-        timezone: body.timezone ?? "America/New_York",
-        createdAt: Date.now(),
-      };
-      await c.var.db.insert(tables.tenants).values(row);
+      const row = await c.var.db
+        .insert(tables.tenants)
+        .values({
+          id: crypto.randomUUID(),
+          name: body.name,
+          concurrencyLimit: body.concurrencyLimit ?? 10,
+          timezone: body.timezone ?? "America/New_York",
+          ...callingHoursColumns(c.env, body.callingHours),
+          createdAt: Date.now(),
+        })
+        .returning()
+        .get();
       const key = await issueApiKey(c.var.db, row.id, "default");
       await recordAudit(c, "tenant.created", row.id, { tenantId: row.id });
       await recordAudit(c, "api_key.issued", key.id, { tenantId: row.id });
@@ -79,7 +105,8 @@ export function registerTenantRoutes(app: App) {
   app.openapi(
     createRoute({
       method: "patch", path: "/admin/tenants/{tenantId}", tags, security: adminSecurity,
-      summary: "Change a tenant's name, concurrency limit or default time zone",
+      summary: "Change a tenant's name, concurrency limit, default time zone or calling hours",
+      description: "A new limit or new calling hours apply to the tenant's queue at once; live calls are never cut off.",
       request: { params: TenantParams, body: jsonBody(TenantUpdate) },
       responses: { 200: jsonResponse(Tenant, "The updated tenant"), ...errorResponses(400, 401, 404) },
     }),
@@ -87,14 +114,21 @@ export function registerTenantRoutes(app: App) {
       const { tenantId } = c.req.valid("param");
       const body = c.req.valid("json");
       checkTimezone(body.timezone);
-      const changes = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+      const { callingHours, ...rest } = body;
+      const changes = { ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), ...callingHoursColumns(c.env, callingHours) };
       const where = eq(tables.tenants.id, tenantId);
       // drizzle throws "No values to set" on an empty SET (a 500): with nothing to change, just read.
       const row = Object.keys(changes).length
         ? await c.var.db.update(tables.tenants).set(changes).where(where).returning().get()
         : await c.var.db.select().from(tables.tenants).where(where).get();
       if (!row) throw new ApiError(404, "Tenant not found");
-      if (Object.keys(changes).length) await recordAudit(c, "tenant.updated", tenantId, { tenantId, detail: { fields: changedFields(body) } });
+      if (Object.keys(changes).length) {
+        await recordAudit(c, "tenant.updated", tenantId, { tenantId, detail: { fields: changedFields(body) } });
+        // The dispatcher also re-reads on its own every few minutes; this makes the change immediate.
+        await dispatcherFor(c.env, tenantId).configure(tenantId).catch((error: unknown) => {
+          console.error(JSON.stringify({ level: "warn", msg: "dispatcher reconfigure failed", tenantId, error: String(error) }));
+        });
+      }
       return c.json(toWire(row), 200);
     },
   );

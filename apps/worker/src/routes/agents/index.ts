@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, inArray } from "drizzle-orm";
-import { Agent, AgentCreate, AgentUpdate, LIVE_STATUSES, PageQuery, Pagination, pathId, providerList, tables } from "@switchboard/schemas";
+import { Agent, AgentCreate, AgentUpdate, LIVE_STATUSES, PageQuery, Pagination, pathId, providerList, tables, WAITING_STATUSES } from "@switchboard/schemas";
 import { agentToWire, getAgent, settingsOf } from "../../agents/store";
 import { changedFields, recordAudit } from "../../audit/record";
 import { ApiError } from "../../errors";
@@ -13,7 +13,7 @@ const Params = z.object({ agentId: pathId("agentId") });
 const AgentList = z.object({ data: z.array(Agent), pagination: Pagination }).openapi("AgentList");
 const notFound = () => new ApiError(404, "Agent not found");
 /** Calls that still need their agent: live, or waiting to be dialed. */
-const BLOCKING_STATUSES = [...LIVE_STATUSES, "queued", "scheduled"] as const;
+const BLOCKING_STATUSES = [...LIVE_STATUSES, ...WAITING_STATUSES];
 
 export function registerAgentRoutes(app: App) {
   app.openapi(
@@ -88,7 +88,7 @@ export function registerAgentRoutes(app: App) {
         .set({
           name: name ?? current.name,
           provider: list[0]!.provider,
-          settings: settingsOf({ ...merged, simulator: merged.simulator ?? undefined }, list),
+          settings: settingsOf({ ...merged, simulator: merged.simulator ?? undefined, retry: merged.retry }, list),
           updatedAt: Date.now(),
         })
         .where(and(eq(tables.agents.id, agentId), eq(tables.agents.tenantId, c.var.tenantId)))

@@ -1,6 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq } from "drizzle-orm";
-import { CallPageQuery, CampaignDetail, CampaignList, PageQuery, pathId, tables } from "@switchboard/schemas";
+import { CallPageQuery, CampaignCancelResponse, CampaignDetail, CampaignList, PageQuery, pathId, tables, type CAMPAIGN_STATUSES } from "@switchboard/schemas";
+import { campaignProgress } from "../../calls/campaign-progress";
+import { cancelCampaign } from "../../calls/cancel-campaign";
 import { listCalls } from "../../calls/queries";
 import { ApiError } from "../../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
@@ -41,7 +43,7 @@ export function registerCampaignRoutes(app: App) {
   app.openapi(
     createRoute({
       method: "get", path: "/api/v1/calls/campaigns/{batchId}", tags, security,
-      summary: "A campaign and a page of its calls",
+      summary: "A campaign, its progress (calls per status) and a page of its calls",
       request: { params: z.object({ batchId: pathId("batchId") }), query: CallPageQuery },
       responses: { 200: jsonResponse(CampaignDetail, "The campaign and its calls"), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -54,12 +56,48 @@ export function registerCampaignRoutes(app: App) {
         .where(and(eq(campaigns.id, batchId), eq(campaigns.tenantId, c.var.tenantId)))
         .get();
       if (!campaign) throw new ApiError(404, "Campaign not found");
-      const page = await listCalls(c.var.db, c.var.tenantId, query, batchId);
+      const [page, progress] = await Promise.all([
+        listCalls(c.var.db, c.var.tenantId, query, batchId),
+        campaignProgress(c.env.DB, c.var.tenantId, batchId),
+      ]);
       return c.json(
         {
-          campaign: { id: campaign.id, name: campaign.name, agentId: campaign.agentId, createdAt: iso(campaign.createdAt) },
+          campaign: {
+            id: campaign.id,
+            name: campaign.name,
+            agentId: campaign.agentId,
+            createdAt: iso(campaign.createdAt),
+            status: campaign.status as (typeof CAMPAIGN_STATUSES)[number],
+            scheduledAt: iso(campaign.scheduledAt),
+            progress,
+          },
           data: page.data,
           pagination: pagination(query, page.data.length, page.total),
+        },
+        200,
+      );
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: "post", path: "/api/v1/calls/campaigns/{batchId}/cancel", tags, security,
+      summary: "Cancel a scheduled or running campaign",
+      description:
+        "Calls not yet dialed, and calls waiting for a retry, end `canceled` and are never dialed. Calls on the line are left to finish " +
+        "(hang one up with DELETE /api/v1/calls/{callId}). Canceling again changes nothing.",
+      request: { params: z.object({ batchId: pathId("batchId") }) },
+      responses: { 200: jsonResponse(CampaignCancelResponse, "Canceled"), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const { batchId } = c.req.valid("param");
+      const result = await cancelCampaign(c.env, c.var.tenantId, batchId);
+      if (!result) throw new ApiError(404, "Campaign not found");
+      return c.json(
+        {
+          batchId,
+          status: "canceled" as const,
+          ...result,
+          message: `Campaign canceled: ${result.canceled} calls will not be dialed; ${result.live} live calls left to finish`,
         },
         200,
       );

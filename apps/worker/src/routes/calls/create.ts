@@ -1,7 +1,7 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { CallCreate, CallCreateResponse, PatientValidationError } from "@switchboard/schemas";
 import { createBatch } from "../../calls/create-batch";
-import { startCalls } from "../../calls/dispatch";
+import { dispatchBatch } from "../../calls/dispatch-batch";
 import { patientErrorsFromIssues } from "../../calls/patient-errors";
 import { recordAudit } from "../../audit/record";
 import { ApiError } from "../../errors";
@@ -17,7 +17,9 @@ const createCallsRoute = createRoute({
   security,
   summary: "Create outbound calls to patients (one batch / campaign)",
   description:
-    "Phone numbers come from the patient records. Every call of the request shares the agent. With `scheduledAt` the calls wait until then.",
+    "Phone numbers come from the patient records. Every call of the request shares the agent. With `scheduledAt` the calls wait until then. " +
+    "Calls start while the tenant has free lines (its concurrency limit) and the patient is inside their calling hours; the others are `queued` " +
+    "(counted in `totalQueued`) and start in order as lines free up and windows open. At most 1,000 patients per request.",
   request: { body: jsonBody(CallCreate) },
   responses: {
     201: jsonResponse(CallCreateResponse, "The batch and its calls"),
@@ -44,12 +46,12 @@ export function registerCreateCall(app: App) {
       const batch = await createBatch(c.var.db, c.var.tenantId, body);
       await recordAudit(c, "call.created", batch.calls.map((call) => call.callId), { detail: { batchId: batch.batchId } });
       await emitCallsCreated(c.env, c.var.tenantId, batch, body);
-      const calls = batch.scheduledAt === null ? await startCalls(c.env, batch.calls) : batch.calls;
+      const calls = batch.scheduledAt === null ? await dispatchBatch(c.env, c.var.tenantId, batch, (work) => c.executionCtx.waitUntil(work)) : batch.calls;
       const totalInitiated = calls.filter((call) => call.status !== "queued" && call.status !== "scheduled").length;
       const totalQueued = calls.filter((call) => call.status === "queued").length;
       const message =
         batch.scheduledAt === null
-          ? `Batch created and initiated ${totalInitiated} calls`
+          ? `Batch created and initiated ${totalInitiated} calls${totalQueued ? `; ${totalQueued} queued` : ""}`
           : `Batch created and scheduled ${calls.length} calls for ${new Date(batch.scheduledAt).toISOString()}`;
       return c.json(
         {

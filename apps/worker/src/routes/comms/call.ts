@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AiCallRequest, CommsCall } from "@switchboard/schemas";
 import { recordAudit } from "../../audit/record";
-import { startCalls } from "../../calls/dispatch";
+import { dispatchBatch } from "../../calls/dispatch-batch";
 import { createAiCall } from "../../comms/ai-call";
 import { getCommsCall } from "../../comms/call-wire";
 import { commsError, commsHook } from "../../comms/errors";
@@ -29,7 +29,7 @@ export function registerCommsCallRoutes(app: App) {
       const { callId, batch, create } = await createAiCall(c.var.db, c.var.tenantId, c.req.valid("json"));
       await recordAudit(c, "call.created", callId, { detail: { batchId: batch.batchId } });
       await emitCallsCreated(c.env, c.var.tenantId, batch, create);
-      await startCalls(c.env, batch.calls);
+      await dispatchBatch(c.env, c.var.tenantId, batch, (work) => c.executionCtx.waitUntil(work));
       const call = await getCommsCall(c.var.db, c.var.tenantId, callId);
       if (!call) throw new Error("placed call not found");
       return c.json(call, 200);

@@ -15,6 +15,8 @@ export const VOCODE_MAPPING = {
     dialing: "in_progress",
     "in-progress": "in_progress",
     summarizing: "ended",
+    // Between attempts of a retried call: the next attempt has not started.
+    "awaiting-retry": "not_started",
     completed: "ended",
     failed: "ended",
     canceled: "ended",

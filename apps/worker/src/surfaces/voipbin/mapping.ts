@@ -15,6 +15,8 @@ export const VOIPBIN_MAPPING = {
     dialing: "initiating",
     "in-progress": "progressing",
     summarizing: "terminating",
+    // Between attempts of a retried call: the next attempt is being set up.
+    "awaiting-retry": "initiating",
     completed: "terminated",
     failed: "terminated",
     canceled: "terminated",

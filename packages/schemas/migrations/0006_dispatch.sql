@@ -1,0 +1,2 @@
+ALTER TABLE `tenants` ADD `calling_hours_start` text;--> statement-breakpoint
+ALTER TABLE `tenants` ADD `calling_hours_end` text;
