@@ -48,9 +48,12 @@ export function createApp(): App {
   app.use("/v1/*", apiKeyAuth);
   app.use("/v1.0/*", voipbinAuth);
   app.use("/comms/*", apiKeyAuth, requireTenantHeader);
-  // After authentication (keys are per tenant). /comms/* must have its own auth mounted above this.
+  // After authentication (keys are per tenant). Each prefix must have its own auth mounted above this.
+  // The vendor surfaces place calls through the same core, so a retried create must not dial twice there either.
   app.use("/api/v1/*", idempotency);
   app.use("/comms/*", idempotency);
+  app.use("/v1/*", idempotency);
+  app.use("/v1.0/*", idempotency);
 
   registerTenantRoutes(app);
   registerKeyRoutes(app);

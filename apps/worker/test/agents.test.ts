@@ -103,6 +103,28 @@ describe("agents", () => {
     expect(missing.status).toBe(404);
   });
 
+  it("a partial nested update keeps the stored nested fields", async () => {
+    const { apiKey: key } = await createTenant();
+    const agent = await createAgent(key, { simulator: { outcome: "voicemail", durationMs: 500 }, retry: { maxAttempts: 3, spacingMinutes: 5 } });
+    const sim = await call(`${PATH}/${agent.id}`, { method: "PATCH", key, json: { simulator: { outcome: "busy" } } });
+    expect(sim.status).toBe(200);
+    expect(sim.body.simulator).toEqual({ outcome: "busy", durationMs: 500 });
+    expect(sim.body.retry).toEqual({ maxAttempts: 3, spacingMinutes: 5, on: ["no_answer", "busy", "voicemail"] });
+
+    const retry = await call(`${PATH}/${agent.id}`, { method: "PATCH", key, json: { retry: { on: ["busy"] } } });
+    expect(retry.body.retry).toEqual({ maxAttempts: 3, spacingMinutes: 5, on: ["busy"] });
+    expect(retry.body.simulator).toEqual({ outcome: "busy", durationMs: 500 });
+    expect((await call(`${PATH}/${agent.id}`, { key })).body).toEqual(retry.body);
+
+    // Nothing stored yet: the fields not sent take their defaults.
+    const bare = await createAgent(key, { simulator: undefined });
+    expect(bare.simulator).toBeNull();
+    const first = await call(`${PATH}/${bare.id}`, { method: "PATCH", key, json: { simulator: { durationMs: 250 } } });
+    expect(first.body.simulator).toEqual({ outcome: "human", durationMs: 250 });
+    const bad = await call(`${PATH}/${bare.id}`, { method: "PATCH", key, json: { simulator: { durationMs: -1 } } });
+    expect(bad.status).toBe(400);
+  });
+
   it("deletes an agent without calls", async () => {
     const { apiKey: key } = await createTenant();
     const agent = await createAgent(key);

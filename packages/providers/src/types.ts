@@ -14,6 +14,8 @@ export interface PlaceCallRequest {
   metadata: Record<string, unknown>;
   reason: string | null;
   recording: boolean;
+  /** The call is in HIPAA mode (Vocode surface `hipaa_compliant`): vendors that can should keep no content either. */
+  hipaaCompliant?: boolean;
 }
 
 /**

@@ -19,6 +19,7 @@ export type AuditAction =
   | "agent.deleted"
   | "call.created"
   | "call.hung_up"
+  | "campaign.canceled"
   | "webhook_endpoint.created"
   | "webhook_endpoint.updated"
   | "webhook_endpoint.deleted"

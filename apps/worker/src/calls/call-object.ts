@@ -465,6 +465,7 @@ export class CallObject extends DurableObject<Env> {
         metadata: record.client_metadata ? JSON.parse(record.client_metadata) : {},
         reason: record.reason,
         recording: record.recording === 1,
+        hipaaCompliant: record.hipaa_compliant === 1,
       },
       {
         note: (type, detail) => this.note(type, detail),

@@ -25,7 +25,7 @@ export function documentIdempotencyKey(app: App) {
   for (const definition of app.openAPIRegistry.definitions) {
     if (definition.type !== "route") continue;
     const route = definition.route;
-    if (route.method !== "post" || !/^\/(api\/v1|comms)\//.test(route.path)) continue;
+    if (route.method !== "post" || !/^\/(api\/v1|comms|v1|v1\.0)\//.test(route.path)) continue;
     const request = (route.request ??= {});
     const headers = request.headers;
     if (headers === undefined) request.headers = IdempotencyHeader;

@@ -1,17 +1,23 @@
+import type { Context } from "hono";
 import type { CallCreate } from "@switchboard/schemas";
+import { recordAudit } from "../audit/record";
 import { createBatch, type CreateBatchOptions } from "../calls/create-batch";
 import { dispatchBatch } from "../calls/dispatch-batch";
-import type { Env } from "../env";
-import type { Db } from "../lib/db";
+import type { AppEnv } from "../types";
+import { emitCallsCreated } from "../webhooks/call-events";
 import { getCallView, type CallView } from "./call-view";
 
 /**
- * Places one call through the core, exactly as `POST /api/v1/calls` does (a one-call batch), and
- * reads it back for a surface to translate. Calls the core records without dialing (opted out) are not started.
+ * Places one call through the core, exactly as `POST /api/v1/calls` does (a one-call batch:
+ * created, audited, announced with call.created, then handed to the tenant's dispatcher), and reads
+ * it back for a surface to translate. Calls the core records without dialing (opted out) are not started.
  */
-export async function placeOneCall(env: Env, db: Db, tenantId: string, request: CallCreate, options: CreateBatchOptions = {}): Promise<CallView> {
+export async function placeOneCall(c: Context<AppEnv>, request: CallCreate, options: CreateBatchOptions = {}): Promise<CallView> {
+  const { db, tenantId } = c.var;
   const batch = await createBatch(db, tenantId, request, Date.now(), options);
-  await dispatchBatch(env, tenantId, batch);
+  await recordAudit(c, "call.created", batch.calls.map((call) => call.callId), { detail: { batchId: batch.batchId } });
+  await emitCallsCreated(c.env, tenantId, batch, request);
+  await dispatchBatch(c.env, tenantId, batch, (work) => c.executionCtx.waitUntil(work));
   const view = await getCallView(db, tenantId, batch.calls[0]!.callId);
   if (!view) throw new Error("call vanished after creation");
   return view;
@@ -19,10 +25,15 @@ export async function placeOneCall(env: Env, db: Db, tenantId: string, request: 
 
 export type EndCallResult = { result: "not-found" } | { result: "hung-up" | "not-hangable"; view: CallView };
 
-/** Hangs a call up through its object's hangup lock (one winner among concurrent requests), then reads it back. */
-export async function endCall(env: Env, db: Db, tenantId: string, callId: string): Promise<EndCallResult> {
+/**
+ * Hangs a call up through its object's hangup lock (one winner among concurrent requests), audits
+ * the winner as DELETE /api/v1/calls/{id} does, then reads the call back.
+ */
+export async function endCall(c: Context<AppEnv>, callId: string): Promise<EndCallResult> {
+  const { db, tenantId } = c.var;
   // Tenant scoping happens here: the call object knows nothing of who asks.
   if (!(await getCallView(db, tenantId, callId))) return { result: "not-found" };
-  const result = await env.CALLS.get(env.CALLS.idFromName(callId)).hangup();
+  const result = await c.env.CALLS.get(c.env.CALLS.idFromName(callId)).hangup();
+  if (result === "hung-up") await recordAudit(c, "call.hung_up", callId);
   return { result, view: (await getCallView(db, tenantId, callId))! };
 }

@@ -32,7 +32,8 @@ export function createVocodeProvider(config: VocodeConfig, http: VendorHttp): Ca
         context: dynamicVariables(request.metadata, request.reason),
         ...(config.onNoHumanAnswer ? { on_no_human_answer: config.onNoHumanAnswer } : {}),
         ...(config.runDoNotCallDetection !== undefined ? { run_do_not_call_detection: config.runDoNotCallDetection } : {}),
-        ...(config.hipaaCompliant !== undefined ? { hipaa_compliant: config.hipaaCompliant } : {}),
+        // A HIPAA-mode call asks Vocode for it too, whatever the tenant's default.
+        ...(request.hipaaCompliant ? { hipaa_compliant: true } : config.hipaaCompliant !== undefined ? { hipaa_compliant: config.hipaaCompliant } : {}),
       };
       const response = await vendorRequest(http, "vocode", `${base}/v1/calls/create`, jsonInit("POST", body, auth));
       const call = await jsonOf<VocodeCall>("vocode", response);

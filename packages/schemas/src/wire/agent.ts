@@ -76,6 +76,24 @@ export const RetrySettings = z
 export type RetrySettings = z.infer<typeof RetrySettings>;
 export const DEFAULT_RETRY_SETTINGS: RetrySettings = { maxAttempts: 1, spacingMinutes: 60, on: [...RETRYABLE_OUTCOMES] };
 
+/**
+ * Nested settings in a PATCH carry no defaults: a field left out keeps what is stored, so
+ * `simulator: { outcome }` alone does not reset `durationMs`.
+ */
+export const SimulatorSettingsPatch = z
+  .object({
+    outcome: z.enum(SIMULATED_OUTCOMES).optional(),
+    durationMs: z.number().int().min(0).max(600_000).optional(),
+  })
+  .openapi("SimulatorSettingsPatch");
+export const RetrySettingsPatch = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(10).optional(),
+    spacingMinutes: z.number().int().min(1).max(10_080).optional(),
+    on: z.array(z.enum(RETRYABLE_OUTCOMES)).min(1).optional(),
+  })
+  .openapi("RetrySettingsPatch");
+
 const agentFields = {
   name: z.string().trim().min(1, "name is required").max(200),
   /** The primary provider; kept for agents with one provider (the simulator). */
@@ -133,8 +151,8 @@ export const AgentUpdate = z
     ttsProvider: agentFields.ttsProvider,
     sttProvider: agentFields.sttProvider,
     maxDurationSeconds: z.number().int().min(30).max(7_200).optional(),
-    simulator: SimulatorSettings.optional(),
-    retry: RetrySettings.optional(),
+    simulator: SimulatorSettingsPatch.optional(),
+    retry: RetrySettingsPatch.optional(),
   })
   .superRefine((value, ctx) => providerChoice(value, ctx, false))
   .openapi("AgentUpdate");

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, inArray } from "drizzle-orm";
-import { Agent, AgentCreate, AgentUpdate, LIVE_STATUSES, PageQuery, Pagination, pathId, providerList, tables, WAITING_STATUSES } from "@switchboard/schemas";
+import { Agent, AgentCreate, AgentUpdate, LIVE_STATUSES, RetrySettings, SimulatorSettings, PageQuery, Pagination, pathId, providerList, tables, WAITING_STATUSES } from "@switchboard/schemas";
 import { agentToWire, getAgent, settingsOf } from "../../agents/store";
 import { changedFields, recordAudit } from "../../audit/record";
 import { ApiError } from "../../errors";
@@ -81,7 +81,14 @@ export function registerAgentRoutes(app: App) {
       const current = await getAgent(c.var.db, c.var.tenantId, agentId);
       if (!current) throw notFound();
       const currentWire = agentToWire(current);
-      const merged = { ...currentWire, ...stripUndefined(changes) };
+      const { simulator, retry, ...flat } = changes;
+      const merged = {
+        ...currentWire,
+        ...stripUndefined(flat),
+        // Nested settings merge field by field over what is stored; only fields never set fall back to defaults.
+        simulator: simulator ? SimulatorSettings.parse({ ...currentWire.simulator, ...stripUndefined(simulator) }) : currentWire.simulator,
+        retry: retry ? RetrySettings.parse({ ...currentWire.retry, ...stripUndefined(retry) }) : currentWire.retry,
+      };
       const list = providerList({ provider, providers }) ?? currentWire.providers;
       const row = await c.var.db
         .update(tables.agents)

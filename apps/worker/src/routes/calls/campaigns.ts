@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq } from "drizzle-orm";
 import { CallPageQuery, CampaignCancelResponse, CampaignDetail, CampaignList, PageQuery, pathId, tables, type CAMPAIGN_STATUSES } from "@switchboard/schemas";
 import { campaignProgress } from "../../calls/campaign-progress";
+import { recordAudit } from "../../audit/record";
 import { cancelCampaign } from "../../calls/cancel-campaign";
 import { listCalls } from "../../calls/queries";
 import { ApiError } from "../../errors";
@@ -92,6 +93,7 @@ export function registerCampaignRoutes(app: App) {
       const { batchId } = c.req.valid("param");
       const result = await cancelCampaign(c.env, c.var.tenantId, batchId);
       if (!result) throw new ApiError(404, "Campaign not found");
+      await recordAudit(c, "campaign.canceled", batchId, { detail: { canceled: result.canceled, live: result.live } });
       return c.json(
         {
           batchId,

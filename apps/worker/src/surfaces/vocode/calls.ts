@@ -99,7 +99,7 @@ export function registerVocodeCalls(app: App) {
       },
     }),
     async (c) => {
-      const ended = await endCall(c.env, c.var.db, c.var.tenantId, c.req.valid("query").id);
+      const ended = await endCall(c, c.req.valid("query").id);
       if (ended.result === "not-found") throw notFound();
       if (ended.result === "not-hangable") throw new VocodeError(400, "Call is not in progress");
       return c.json(toVocodeCall(ended.view), 200);

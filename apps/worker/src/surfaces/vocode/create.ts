@@ -45,9 +45,7 @@ export function registerVocodeCreate(app: App) {
       const now = Date.now();
 
       const view = await placeOneCall(
-        c.env,
-        db,
-        tenantId,
+        c,
         { patients: [{ patientId: patient.id, ...(body.context ? { extended: body.context } : {}) }], agentId: agent.id, recording: !hipaa },
         {
           optedOut: detect ? "record" : "refuse",

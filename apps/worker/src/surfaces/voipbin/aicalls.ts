@@ -99,7 +99,7 @@ export function registerAicalls(app: App) {
       if (await isOptedOut(db, tenantId, patient.phoneNumber)) {
         throw new VoipbinError(409, "REFERENCE_OPTED_OUT", "The referenced patient has opted out of contact.");
       }
-      const view = await placeOneCall(c.env, db, tenantId, { patients: [{ patientId: patient.id }], agentId: agent.id, recording: true });
+      const view = await placeOneCall(c, { patients: [{ patientId: patient.id }], agentId: agent.id, recording: true });
       return c.json(toAicall(view), 200);
     },
     voipbinHook,
@@ -117,7 +117,7 @@ export function registerAicalls(app: App) {
     async (c) => {
       const { id } = c.req.valid("param");
       if (!GUID.test(id)) throw new VoipbinError(400, "INVALID_REQUEST_PARAMETER", 'The parameter "id" has an invalid format.');
-      const ended = await endCall(c.env, c.var.db, c.var.tenantId, id);
+      const ended = await endCall(c, id);
       if (ended.result === "not-found") throw aicallNotFound();
       const aicall = toAicall(ended.view);
       if (ended.result === "not-hangable" && aicall.status !== "terminated" && aicall.status !== "terminating") {
