@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, api, createTenant } from "./helpers";
+import { ADMIN, api, createAgent, createPatient, createTenant, placeCall } from "./helpers";
 
 // Every documented operation, fed every kind of bad input a client (or an attacker) sends: the answer
 // is always a 4xx (or a success that ignored the junk), never a 500, and in the surface's own shape.
@@ -25,12 +25,19 @@ const ABSURD_QUERY = ["-1", "abc", "1e309", "garbage!!", "", "%00", "9".repeat(4
 let key: string;
 let tenantId: string;
 let spec: any;
+/** Ids of things that exist, so bad bodies and queries also reach handlers past their lookups. */
+let realIds: Record<string, string>;
 
 beforeAll(async () => {
   const tenant = await createTenant("Robustness");
   key = tenant.apiKey;
   tenantId = tenant.id;
   spec = await (await api("/openapi.json")).json();
+  const patient = await createPatient(key);
+  const agent = await createAgent(key);
+  const callId = await placeCall(key, patient.patient_id, agent.id);
+  const user = await (await api("/api/v1/users", { method: "POST", key, json: { name: "Staff", email: "staff@example.test" } })).json<any>();
+  realIds = { tenantId, patientId: patient.patient_id, agentId: agent.id, callId, id: callId, userId: user?.id ?? "none", provider: "retell", keyId: tenant.apiKeyId };
 });
 
 function resolve(schema: any): any {
@@ -68,6 +75,11 @@ function fill(path: string, id: string): string {
   return path.replace(/\{[^}]+\}/g, id);
 }
 
+/** The path with every parameter this suite has a real value for filled with it. */
+function fillReal(path: string): string {
+  return path.replace(/\{([^}]+)\}/g, (_, name: string) => realIds[name] ?? "unknown-id");
+}
+
 /** A value of the wrong JSON type for `schema`. */
 function wrongType(schema: any): unknown {
   const s = resolve(schema);
@@ -97,7 +109,11 @@ function requests(op: Operation): Sent[] {
 
   if (hasPathParams) for (const id of GARBAGE_IDS) send(`path param ${id.slice(0, 20)}`, fill(op.path, id));
   for (const param of op.params.filter((p) => p.in === "query")) {
-    for (const value of ABSURD_QUERY) send(`query ${param.name}=${value.slice(0, 20)}`, `${basePath}?${param.name}=${encodeURIComponent(value)}`);
+    for (const value of ABSURD_QUERY) {
+      send(`query ${param.name}=${value.slice(0, 20)}`, `${basePath}?${param.name}=${encodeURIComponent(value)}`);
+      // Only reads: a DELETE on the real tenant would leave the rest of the table unauthenticated.
+      if (op.method === "GET") send(`real ids, query ${param.name}=${value.slice(0, 20)}`, `${fillReal(op.path)}?${param.name}=${encodeURIComponent(value)}`);
+    }
   }
   // Names every API on this service uses for paging, whether documented for the route or not.
   for (const q of ["size=-1", "size=abc", "start=1e309", "page_token=garbage", "limit=-5", "page_size=1e309", "cursor=%00"]) send(`query ${q}`, `${basePath}?${q}`);
@@ -120,6 +136,17 @@ function requests(op: Operation): Sent[] {
         headers: json,
         body: JSON.stringify(Object.fromEntries(required.map((f) => [f, wrongType(schema.properties[f])]))),
       });
+    }
+    if (op.body?.contentType === "application/json" && schema?.properties) {
+      // Against things that exist: each property null, the wrong type, or a 10 KB string.
+      const realPath = fillReal(op.path);
+      for (const [field, prop] of Object.entries<any>(schema.properties)) {
+        send(`real ids, ${field}: null`, realPath, { headers: json, body: JSON.stringify({ [field]: null }) });
+        send(`real ids, ${field}: wrong type`, realPath, { headers: json, body: JSON.stringify({ [field]: wrongType(prop) }) });
+        send(`real ids, ${field}: 10 KB`, realPath, { headers: json, body: JSON.stringify({ [field]: "x".repeat(10 * 1024) }) });
+      }
+      send("real ids, array", realPath, { headers: json, body: "[]" });
+      send("real ids, malformed", realPath, { headers: json, body: "{" });
     }
     if (op.body?.contentType === "multipart/form-data") {
       send("malformed multipart", basePath, { headers: { "Content-Type": "multipart/form-data; boundary=xyz" }, body: "--xyz\r\nContent-Disposition: form-data\r\n\r\nbroken" });
