@@ -16,7 +16,7 @@ export async function requestFingerprint(method: string, url: string, body: stri
 
 function utf8(bytes: ArrayBuffer): string | undefined {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return undefined;
   }
