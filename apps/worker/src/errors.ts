@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./types";
+import { errorSummary } from "./lib/log-safe";
 
 /** The one error type handlers throw; `app.onError` turns it into the wire envelope. */
 export class ApiError extends HTTPException {
@@ -40,7 +41,7 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     return c.json(errorEnvelope(c, status, message), status);
   }
   // Unknown: log the request id and the error's name/message only, never request data (PHI).
-  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), error: err.name, message: err.message }));
+  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), error: errorSummary(err) }));
   return c.json(errorEnvelope(c, 500, "Internal server error"), 500);
 }
 

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { chunk } from "../lib/db";
 import type { AppEnv } from "../types";
+import { errorSummary } from "../lib/log-safe";
 
 /**
  * Actions the audit trail knows. The object type is the part before the dot. Add new ones here
@@ -96,7 +97,7 @@ async function writeAudit(db: D1Database, record: AuditRecord): Promise<void> {
       if (attempt < 2) continue;
       // The action itself has happened: failing the response now would invite a retry. Keep the
       // record in the logs instead (ids only, never PHI).
-      console.error(JSON.stringify({ level: "error", msg: "audit write failed", ...record, objectIds: record.objectIds.slice(0, 50), error: String(error) }));
+      console.error(JSON.stringify({ level: "error", msg: "audit write failed", ...record, objectIds: record.objectIds.slice(0, 50), error: errorSummary(error) }));
       return;
     }
   }

@@ -1,5 +1,6 @@
 import { HANGUP_STATUSES } from "@switchboard/schemas";
 import type { CallEffect } from "../calls/effects";
+import { errorSummary } from "../lib/log-safe";
 
 /**
  * `on_no_human_answer: "hangup"`: once the provider reports voicemail on a live call, hang it up.
@@ -16,6 +17,6 @@ export const hangupOnNoHuman: CallEffect = async (env, call) => {
   if (option?.on_no_human_answer !== "hangup") return;
   const stub = env.CALLS.get(env.CALLS.idFromName(call.callId));
   stub.hangup("voicemail").catch((error: unknown) => {
-    console.error(JSON.stringify({ level: "error", msg: "no-human hangup failed", callId: call.callId, error: String(error) }));
+    console.error(JSON.stringify({ level: "error", msg: "no-human hangup failed", callId: call.callId, error: errorSummary(error) }));
   });
 };

@@ -9,6 +9,7 @@ import { runCallEffects } from "./effects";
 import { placeWithFailover } from "./placement";
 import { withoutFreeText } from "./redaction";
 import { writeThrough, type CallSnapshot, type OutboxEntry } from "./write-through";
+import { errorSummary } from "../lib/log-safe";
 
 interface CallState extends CallSnapshot {
   /** The provider that holds the call (or is being asked to place it). */
@@ -242,7 +243,7 @@ export class CallObject extends DurableObject<Env> {
     try {
       event = await adapter.getCall(providerCallId);
     } catch (error) {
-      console.error(JSON.stringify({ level: "warn", msg: "reconcile failed", callId: state.callId, provider: state.provider, error: error instanceof Error ? error.message : "unknown" }));
+      console.error(JSON.stringify({ level: "warn", msg: "reconcile failed", callId: state.callId, provider: state.provider, error: errorSummary(error) }));
       return "unchanged";
     }
     // The vendor may have moved on (a failover, a hangup) while we asked.
@@ -432,7 +433,7 @@ export class CallObject extends DurableObject<Env> {
       } catch (error) {
         this.writeAttempts += 1;
         this.retryWriteAt = Date.now() + Math.min(WRITE_RETRY_MAX_MS, 500 * 2 ** this.writeAttempts);
-        console.error(JSON.stringify({ level: "warn", msg: "d1 write-through failed; will retry", callId: this.state.callId, attempt: this.writeAttempts, error: String(error) }));
+        console.error(JSON.stringify({ level: "warn", msg: "d1 write-through failed; will retry", callId: this.state.callId, attempt: this.writeAttempts, error: errorSummary(error) }));
       }
       await this.ctx.storage.put({ outbox: this.outbox, retryWriteAt: this.retryWriteAt });
     }

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import type { CreatedBatch } from "./create-batch";
 import { dispatcherFor } from "./dispatch";
 import { markReleased } from "./release";
+import { errorSummary } from "../lib/log-safe";
 
 /**
  * Hands a batch placed for now to the tenant's dispatcher, which starts as many calls as free lines
@@ -26,12 +27,12 @@ export async function dispatchBatch(
     );
     // Off the response path: if it fails, the cron hands the (already queued) batch over again, harmlessly.
     const bookkeeping = markReleased(env.DB, [batch.batchId]).catch((error: unknown) => {
-      console.error(JSON.stringify({ level: "warn", msg: "marking a batch released failed", batchId: batch.batchId, error: String(error) }));
+      console.error(JSON.stringify({ level: "warn", msg: "marking a batch released failed", batchId: batch.batchId, error: errorSummary(error) }));
     });
     if (waitUntil) waitUntil(bookkeeping);
     else await bookkeeping;
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", msg: "dispatch failed; the cron will hand the batch over", batchId: batch.batchId, error: String(error) }));
+    console.error(JSON.stringify({ level: "error", msg: "dispatch failed; the cron will hand the batch over", batchId: batch.batchId, error: errorSummary(error) }));
   }
   return batch.calls.map((c) => ({ callId: c.callId, status: started[c.callId] ?? c.status }));
 }

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { emitCallWebhooks } from "../webhooks/call-events";
 import { giveBackLine } from "./line-effect";
 import type { CallSnapshot, OutboxEntry } from "./write-through";
+import { errorSummary } from "../lib/log-safe";
 
 /**
  * Work that follows a call's history once it is in D1: giving back a line, telling customers,
@@ -20,7 +21,7 @@ export async function runCallEffects(env: Env, call: CallSnapshot & { provider: 
     try {
       await effect(env, call, written);
     } catch (error) {
-      console.error(JSON.stringify({ level: "error", msg: "call effect failed", callId: call.callId, error: String(error) }));
+      console.error(JSON.stringify({ level: "error", msg: "call effect failed", callId: call.callId, error: errorSummary(error) }));
     }
   }
 }

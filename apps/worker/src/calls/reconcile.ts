@@ -1,6 +1,7 @@
 import { LIVE_STATUSES } from "@switchboard/schemas";
 import type { Env } from "../env";
 import { callStub } from "./dispatch";
+import { errorSummary } from "../lib/log-safe";
 
 /** A live call with no news for this long gets its vendor asked. */
 export const QUIET_MS = 2 * 60_000;
@@ -31,7 +32,7 @@ export async function reconcileQuietCalls(env: Env, now: number): Promise<{ chec
       try {
         if ((await callStub(env, callId).reconcile("quiet")) === "moved") moved += 1;
       } catch (error) {
-        console.error(JSON.stringify({ level: "warn", msg: "reconcile failed", callId, error: String(error) }));
+        console.error(JSON.stringify({ level: "warn", msg: "reconcile failed", callId, error: errorSummary(error) }));
       }
     }
   };

@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { dispatcherFor } from "./dispatch";
+import { errorSummary } from "../lib/log-safe";
 
 /** Campaigns handed over per cron run; more wait for the next minute (each costs two subrequests). */
 const CAMPAIGNS_PER_RUN = 100;
@@ -30,7 +31,7 @@ export async function releaseDueCalls(env: Env, now: number): Promise<{ campaign
         await dispatcherFor(env, campaign.tenant_id).releaseCampaign(campaign.tenant_id, campaign.id);
         handed.push(campaign.id);
       } catch (error) {
-        console.error(JSON.stringify({ level: "error", msg: "campaign release failed; next run retries", batchId: campaign.id, error: String(error) }));
+        console.error(JSON.stringify({ level: "error", msg: "campaign release failed; next run retries", batchId: campaign.id, error: errorSummary(error) }));
       }
     }),
   );

@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../types";
+import { errorSummary } from "../lib/log-safe";
 
 // Errors on /comms take the FastAPI shape its clients already parse: `{ detail: "..." }` for
 // errors raised by handlers, `{ detail: [{ loc, msg, type }] }` (422) for request validation,
@@ -88,7 +89,7 @@ export function commsErrorResponse(err: Error, c: Context<AppEnv>): Response {
     }
     return c.json({ detail: err.message || "Bad Request" }, err.status as ContentfulStatusCode);
   }
-  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), error: err.name, message: err.message }));
+  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), error: errorSummary(err) }));
   return c.json({ detail: "Internal Server Error" }, 500);
 }
 

@@ -5,6 +5,7 @@ import type { Db } from "../lib/db";
 import { iso } from "../lib/time";
 import { emitEvents } from "../webhooks/emit";
 import { optOut, type OptOutInput } from "./opt-outs";
+import { errorSummary } from "../lib/log-safe";
 
 /**
  * Records an opt-out and, when it is new, sends `patient.opted_out` for every patient of the tenant
@@ -33,7 +34,7 @@ export async function optOutAndAnnounce(env: Pick<Env, "DB" | "WEBHOOKS">, db: D
     );
   } catch (error) {
     // The opt-out is recorded and enforced whatever becomes of the event.
-    console.error(JSON.stringify({ level: "error", msg: "patient.opted_out emit failed", tenantId: input.tenantId, optOutId, error: String(error) }));
+    console.error(JSON.stringify({ level: "error", msg: "patient.opted_out emit failed", tenantId: input.tenantId, optOutId, error: errorSummary(error) }));
   }
   return optOutId;
 }

@@ -7,6 +7,7 @@ import { legalWindow, windowAt } from "./calling-window";
 import { loadDispatchConfig, type DispatchConfig } from "./config";
 import { releasePage } from "./release-page";
 import * as store from "./queue-store";
+import { errorSummary } from "../lib/log-safe";
 
 /** Calls started at once while pumping. */
 const START_CONCURRENCY = 20;
@@ -231,7 +232,7 @@ export class TenantDispatcher extends DurableObject<Env> {
           if (status === null || !LIVE_STATUSES.includes(status)) this.dropLive(entry);
         } catch (error) {
           // Unknown whether it dialed; start() is idempotent per attempt, so hand it out again later.
-          console.error(JSON.stringify({ level: "warn", msg: "call start failed; will retry", callId: entry.call_id, error: String(error) }));
+          console.error(JSON.stringify({ level: "warn", msg: "call start failed; will retry", callId: entry.call_id, error: errorSummary(error) }));
           this.sql.exec(
             `UPDATE entries SET state = 'waiting', not_before = ?1, eligible_at = ?1, granted_at = NULL, audit_at = NULL
               WHERE call_id = ?2 AND state = 'live' AND attempt = ?3`,

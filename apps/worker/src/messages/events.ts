@@ -5,6 +5,7 @@ import { iso } from "../lib/time";
 import { emitEvent } from "../webhooks/emit";
 import { advanceMessageStatus, type StatusUpdate } from "./status";
 import type { MessageRow } from "./store";
+import { errorSummary } from "../lib/log-safe";
 
 export type EventEnv = Pick<Env, "DB" | "WEBHOOKS">;
 
@@ -54,6 +55,6 @@ async function emitSafely(env: EventEnv, tenantId: string, type: "message.status
   try {
     await emitEvent(env, tenantId, type, data, { key });
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", msg: `${type} emit failed`, tenantId, messageId: data.message_id, error: String(error) }));
+    console.error(JSON.stringify({ level: "error", msg: `${type} emit failed`, tenantId, messageId: data.message_id, error: errorSummary(error) }));
   }
 }

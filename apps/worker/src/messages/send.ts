@@ -16,6 +16,7 @@ import { hasSigningKey, signedFileUrl, signingKey } from "./file-links";
 import { announceMessageStatus, changeMessageStatus } from "./events";
 import { MESSAGE_STATUS_RANK } from "./status";
 import { getMessage, messageByUid, type MessageRow } from "./store";
+import { errorSummary } from "../lib/log-safe";
 
 export interface SendContext {
   env: Env;
@@ -154,7 +155,7 @@ async function providerFor(
     const config = await twilioConfig(settings, ctx.env.SECRETS_KEY);
     return config ? createTwilioMessaging(config) : { unavailable: "Twilio is not configured for this tenant (PUT /api/v1/messaging/settings)" };
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", msg: "twilio credentials could not be opened", tenantId: ctx.tenantId, error: String(error) }));
+    console.error(JSON.stringify({ level: "error", msg: "twilio credentials could not be opened", tenantId: ctx.tenantId, error: errorSummary(error) }));
     return { unavailable: "The tenant's Twilio credentials could not be opened; set them again (PUT /api/v1/messaging/settings)" };
   }
 }

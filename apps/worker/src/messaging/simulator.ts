@@ -1,5 +1,6 @@
 import type { MessageStatus } from "@switchboard/schemas";
 import type { MessagingProvider, OutboundText, SendResult, StatusReporter } from "./provider";
+import { errorSummary } from "../lib/log-safe";
 
 export interface SmsSimulatorOptions {
   outcome: "delivered" | "undelivered" | "failed";
@@ -30,7 +31,7 @@ export function createSmsSimulator(options: SmsSimulatorOptions, report: StatusR
       };
       waitUntil(
         play().catch((error) => {
-          console.error(JSON.stringify({ level: "error", msg: "sms simulator step failed", messageId: text.messageId, error: String(error) }));
+          console.error(JSON.stringify({ level: "error", msg: "sms simulator step failed", messageId: text.messageId, error: errorSummary(error) }));
         }),
       );
       return { accepted: true, providerMessageId: `SIM${text.messageId.replaceAll("-", "")}`, status: "QUEUED", from: null };

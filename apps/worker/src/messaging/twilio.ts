@@ -38,7 +38,7 @@ export function createTwilioMessaging(config: TwilioConfig): MessagingProvider {
           signal: AbortSignal.timeout(TIMEOUT_MS),
         });
       } catch (error) {
-        logVendorError(text.messageId, null, String(error));
+        logVendorError(text.messageId, null, null, error instanceof Error ? error.name : "unknown");
         return { accepted: false, status: "FAILED", errorMessage: "Twilio could not be reached; the message was not sent" };
       }
       const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
@@ -46,9 +46,9 @@ export function createTwilioMessaging(config: TwilioConfig): MessagingProvider {
         const status = fromTwilioStatus(String(body.status ?? "queued")) ?? "QUEUED";
         return { accepted: true, providerMessageId: body.sid, status, from: typeof body.from === "string" ? body.from : null };
       }
-      // Twilio's own wording stays in our logs: clients get the code and what it means for them.
+      // Clients get Twilio's code and what it means for them; the logs get the code and the status.
       const code = body && (typeof body.code === "number" || typeof body.code === "string") ? String(body.code) : null;
-      logVendorError(text.messageId, res.status, body ? JSON.stringify(body) : `HTTP ${res.status}`);
+      logVendorError(text.messageId, res.status, code, null);
       if (code === TWILIO_UNSUBSCRIBED_RECIPIENT) {
         return { accepted: false, status: "OPTED_OUT", errorMessage: "The patient has opted out of text messages (Twilio error 21610)" };
       }
@@ -67,7 +67,8 @@ export function createTwilioMessaging(config: TwilioConfig): MessagingProvider {
   };
 }
 
-function logVendorError(messageId: string, status: number | null, detail: string) {
-  // Twilio error bodies can quote the number: keep only the status and code-bearing body in internal logs.
-  console.error(JSON.stringify({ level: "warn", msg: "twilio send failed", messageId, status, detail: detail.replace(/\+\d{6,15}/g, "+<redacted>") }));
+function logVendorError(messageId: string, status: number | null, code: string | null, error: string | null) {
+  // Never Twilio's body or wording: its messages quote the number in any format ("+1555…", "(555) …",
+  // "5551234567") and a redaction pattern cannot know them all. The status and code say what happened.
+  console.error(JSON.stringify({ level: "warn", msg: "twilio send failed", messageId, status, code, error }));
 }

@@ -27,7 +27,10 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const secretsKey = c.env.SECRETS_KEY;
   if (!secretsKey) throw new Error("SECRETS_KEY is not configured: idempotent responses cannot be stored");
 
-  const fingerprint = await requestFingerprint(c.req.method, c.req.url, await c.req.text());
+  // Bytes, not c.req.text(): Hono caches the body in the first form read, and later reads (the
+  // route's form parser) are rebuilt from it. Cached as text, a multipart upload's binary file came
+  // back through UTF-8 replacement characters: the image was corrupted and refused as a bad type.
+  const fingerprint = await requestFingerprint(c.req.method, c.req.url, await c.req.arrayBuffer());
   const claim = await claimKey(c.env.DB, secretsKey, tenantId, key, fingerprint, Date.now());
   if (claim.kind === "mismatch") {
     throw new ApiError(422, "This Idempotency-Key was already used with a different request; use a new key for a new request");

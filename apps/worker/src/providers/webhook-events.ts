@@ -3,6 +3,7 @@ import { tables } from "@switchboard/schemas";
 import { callStub } from "../calls/dispatch";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
+import { errorSummary } from "../lib/log-safe";
 
 /** Unmatched payloads are kept up to this size: enough to inspect, not a storage sink. */
 const ORPHAN_PAYLOAD_MAX = 16_384;
@@ -74,5 +75,5 @@ async function keepOrphan(db: Db, scope: { tenantId: string; provider: string },
 }
 
 function logFailure(callId: string, error: unknown) {
-  console.error(JSON.stringify({ level: "warn", msg: "webhook confirmation failed", callId, error: error instanceof Error ? error.message : "unknown" }));
+  console.error(JSON.stringify({ level: "warn", msg: "webhook confirmation failed", callId, error: errorSummary(error) }));
 }

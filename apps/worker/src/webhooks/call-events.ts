@@ -4,6 +4,7 @@ import type { CallEffect } from "../calls/effects";
 import type { Env } from "../env";
 import { iso } from "../lib/time";
 import { emitEvents, type EventToEmit } from "./emit";
+import { errorSummary } from "../lib/log-safe";
 
 /**
  * `call.status_changed` for every transition the call object writes, plus `call.completed` (with
@@ -53,6 +54,6 @@ export async function emitCallsCreated(env: Pick<Env, "DB" | "WEBHOOKS">, tenant
   try {
     await emitEvents(env, tenantId, events);
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", msg: "call.created emit failed", batchId: batch.batchId, error: String(error) }));
+    console.error(JSON.stringify({ level: "error", msg: "call.created emit failed", batchId: batch.batchId, error: errorSummary(error) }));
   }
 }

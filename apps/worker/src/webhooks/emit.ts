@@ -2,6 +2,7 @@ import type { WebhookEventType } from "@switchboard/schemas";
 import type { Env } from "../env";
 import { base64Url, sha256Hex } from "../lib/crypto";
 import { chunk } from "../lib/db";
+import { errorSummary } from "../lib/log-safe";
 
 /** Events per statement; each is a JSON object inside one bound parameter. */
 const ROWS_PER_STATEMENT = 100;
@@ -91,7 +92,7 @@ export async function wake(env: Pick<Env, "WEBHOOKS">, endpointId: string) {
   try {
     await senderOf(env, endpointId).kick(endpointId);
   } catch (error) {
-    console.error(JSON.stringify({ level: "warn", msg: "webhook sender kick failed", endpointId, error: String(error) }));
+    console.error(JSON.stringify({ level: "warn", msg: "webhook sender kick failed", endpointId, error: errorSummary(error) }));
   }
 }
 

@@ -8,6 +8,7 @@ import { refusedAttempt, sendAttempt, type AttemptOutcome } from "./attempt";
 import { disableEndpoint, signingSecrets, urlPolicy, type DisabledReason, type EndpointRow } from "./endpoints";
 import { FAILING_DISABLE_AFTER_MS, nextAttemptAt } from "./retry-schedule";
 import { checkWebhookUrl } from "./url-policy";
+import { errorSummary } from "../lib/log-safe";
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 /** Deliveries taken per run; more that are due make the alarm fire again at once. */
@@ -55,7 +56,7 @@ export class WebhookSender extends DurableObject<Env> {
     try {
       await this.deliverDue();
     } catch (error) {
-      console.error(JSON.stringify({ level: "error", msg: "webhook sender run failed", error: String(error) }));
+      console.error(JSON.stringify({ level: "error", msg: "webhook sender run failed", error: errorSummary(error) }));
       await this.ctx.storage.setAlarm(Date.now() + ERROR_RETRY_MS);
     }
   }

@@ -12,6 +12,7 @@ import { isIanaTimezone } from "../../lib/timezone";
 import { issueApiKey } from "../../tenants/keys";
 import type { App } from "../../types";
 import { adminSecurity, errorResponses, jsonBody, jsonResponse } from "../openapi";
+import { errorSummary } from "../../lib/log-safe";
 
 const tags = ["Admin"];
 const TenantParams = z.object({ tenantId: pathId("tenantId") });
@@ -126,7 +127,7 @@ export function registerTenantRoutes(app: App) {
         await recordAudit(c, "tenant.updated", tenantId, { tenantId, detail: { fields: changedFields(body) } });
         // The dispatcher also re-reads on its own every few minutes; this makes the change immediate.
         await dispatcherFor(c.env, tenantId).configure(tenantId).catch((error: unknown) => {
-          console.error(JSON.stringify({ level: "warn", msg: "dispatcher reconfigure failed", tenantId, error: String(error) }));
+          console.error(JSON.stringify({ level: "warn", msg: "dispatcher reconfigure failed", tenantId, error: errorSummary(error) }));
         });
       }
       return c.json(toWire(row), 200);

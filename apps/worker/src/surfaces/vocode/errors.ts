@@ -7,6 +7,7 @@ import { presentedKey } from "../../middleware/auth";
 import type { AppEnv } from "../../types";
 import type { HookResult } from "../hook";
 import type { VocodeValidationItem } from "./schema";
+import { errorSummary } from "../../lib/log-safe";
 
 /**
  * Errors in the shape Vocode's FastAPI service answers and its SDKs parse: `{ detail: "…" }`, and
@@ -96,7 +97,7 @@ export function vocodeOnError(err: Error, c: Context<AppEnv>): Response {
     return c.json({ detail: [{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }] }, 422);
   }
   if (err instanceof HTTPException) return c.json({ detail: err.message || "Bad request" }, err.status as ContentfulStatusCode);
-  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), error: err.name, message: err.message }));
+  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), error: errorSummary(err) }));
   return c.json({ detail: "Internal Server Error" }, 500);
 }
 

@@ -6,6 +6,7 @@ import type { HookResult } from "../hook";
 import { describeIssues } from "../../validation";
 import { presentedVoipbinKey } from "./auth";
 import { VOIPBIN_ERROR_STATUSES, type VoipbinHttpStatus } from "./schema";
+import { errorSummary } from "../../lib/log-safe";
 
 /** VoIPbin's error: `{ error: { status, reason, message, request_id } }`, status and HTTP code 1:1. */
 export class VoipbinError extends ApiError {
@@ -49,7 +50,10 @@ export function voipbinOnError(err: Error, c: Context<AppEnv>): Response {
     }
   }
   if (err instanceof HTTPException && err.status === 400) return render(c, 400, "INVALID_JSON_BODY", "The request body is not valid JSON.");
-  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), error: err.name, message: err.message }));
+  // zod-openapi's media-type gate throws a bare 415 for a body that is not JSON (text/plain, a form):
+  // VoIPbin's status set has no 415, so it is a 400 like the body limit's 413 above, not an INTERNAL.
+  if (err instanceof HTTPException && err.status === 415) return render(c, 400, "UNSUPPORTED_MEDIA_TYPE", "The request body must be application/json.");
+  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), error: errorSummary(err) }));
   return render(c, 500, "INTERNAL", "An internal error occurred.");
 }
 
