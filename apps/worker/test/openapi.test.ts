@@ -71,3 +71,18 @@ describe("OpenAPI document", () => {
     expect(html).toContain('data-url="/openapi.json"');
   });
 });
+
+describe("Idempotency-Key in the OpenAPI document", () => {
+  it("documents its 409 in each surface's own error shape", async () => {
+    const doc = await (await api("/openapi.json")).json<any>();
+    const ref = (path: string) => doc.paths[path].post.responses["409"].content["application/json"].schema;
+    expect(ref("/api/v1/patients")).toEqual({ $ref: "#/components/schemas/Error" });
+    // the surfaces document their own error bodies; the 409 must use the same one, not the /api/v1 envelope
+    for (const path of ["/v1/calls/create", "/v1.0/aicalls", "/comms/call/ai"]) {
+      const own = doc.paths[path].post.responses;
+      const other = Object.entries<any>(own).find(([status, r]) => status !== "409" && status !== "422" && status >= "400" && r.content)?.[1];
+      expect(ref(path), path).not.toEqual({ $ref: "#/components/schemas/Error" });
+      if (other) expect(ref(path), path).toEqual(other.content["application/json"].schema);
+    }
+  });
+});

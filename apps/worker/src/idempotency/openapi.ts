@@ -14,7 +14,22 @@ const IdempotencyHeader = z.object({
     }),
 });
 
-const error = (description: string) => ({ description, content: { "application/json": { schema: ErrorEnvelope } } });
+const envelope = { "application/json": { schema: ErrorEnvelope } };
+
+type Responses = Record<string, unknown>;
+
+/**
+ * The error body this route's surface answers in: the /api/v1 envelope, or (on /comms, /v1, /v1.0)
+ * the shape the route already documents for its own errors, so the 409/422 read like its others.
+ */
+function errorContent(path: string, responses: Responses): unknown {
+  if (path.startsWith("/api/v1/")) return envelope;
+  for (const status of ["404", "401", "403", "400", "422"]) {
+    const response = responses[status] as { content?: unknown } | undefined;
+    if (response?.content) return response.content;
+  }
+  return envelope;
+}
 
 /**
  * Adds the Idempotency-Key header and its 409/422 answers to every documented POST the
@@ -31,7 +46,8 @@ export function documentIdempotencyKey(app: App) {
     if (headers === undefined) request.headers = IdempotencyHeader;
     else if (Array.isArray(headers)) headers.push(IdempotencyHeader);
     else request.headers = (headers as typeof IdempotencyHeader).extend(IdempotencyHeader.shape);
-    route.responses[409] ??= error("A request with this Idempotency-Key is still running");
-    route.responses[422] ??= error("This Idempotency-Key was used with a different request");
+    const content = errorContent(route.path, route.responses as Responses) as typeof envelope;
+    route.responses[409] ??= { description: "A request with this Idempotency-Key is still running", content };
+    route.responses[422] ??= { description: "This Idempotency-Key was used with a different request", content };
   }
 }
