@@ -3,6 +3,7 @@ export interface InternalApi {
   releaseDueCalls(now: number): Promise<{ campaigns: number }>;
   sweepWebhooks(now: number): Promise<{ woken: number }>;
   reconcileCalls(now: number): Promise<{ checked: number; moved: number }>;
+  resendMessages(now: number): Promise<{ due: number; accepted: number; retrying: number }>;
 }
 
 export interface Env {
@@ -11,7 +12,8 @@ export interface Env {
 
 /**
  * Every minute: hand the campaigns that are due to their tenants' dispatchers, ask vendors about
- * live calls whose webhooks went quiet, and wake webhook senders with overdue work. The work itself
+ * live calls whose webhooks went quiet, wake webhook senders with overdue work, and hand patient texts
+ * that never reached their messaging provider to it again. The work itself
  * lives in the API worker, next to the call objects; this worker only owns the schedule.
  * `scheduledTime` (not the clock) decides what is due, so a late or repeated firing releases the same set.
  */
@@ -30,6 +32,11 @@ export default {
     ctx.waitUntil(
       env.API.reconcileCalls(controller.scheduledTime).then((r) => {
         console.log(JSON.stringify({ msg: "cron reconcile", cron: controller.cron, checked: r.checked, moved: r.moved }));
+      }),
+    );
+    ctx.waitUntil(
+      env.API.resendMessages(controller.scheduledTime).then((r) => {
+        if (r.due) console.log(JSON.stringify({ msg: "cron message resend", due: r.due, accepted: r.accepted, retrying: r.retrying }));
       }),
     );
   },

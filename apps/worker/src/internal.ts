@@ -2,6 +2,8 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { reconcileQuietCalls } from "./calls/reconcile";
 import { releaseDueCalls } from "./calls/release";
 import type { Env } from "./env";
+import { createDb } from "./lib/db";
+import { sweepMessageSends } from "./messages/deliver";
 import { sweepWebhooks } from "./webhooks/sweep";
 
 /** RPC surface for our own workers (the cron), reached through a service binding; not on the internet. */
@@ -18,5 +20,10 @@ export class Internal extends WorkerEntrypoint<Env> {
   /** Asks vendors about live calls whose webhooks went quiet. */
   async reconcileCalls(now: number) {
     return reconcileQuietCalls(this.env, now);
+  }
+
+  /** Hands patient texts that never reached their provider (or hit a retryable error) to it again. */
+  async resendMessages(now: number) {
+    return sweepMessageSends({ env: this.env, db: createDb(this.env.DB), waitUntil: (p) => this.ctx.waitUntil(p) }, now);
   }
 }

@@ -144,8 +144,9 @@ describe("sending through Twilio's Messages API", () => {
     const cases: [() => Response, string, RegExp][] = [
       [() => twilioError(400, 21211, "The 'To' number +15555551234 is not a valid phone number."), "FAILED", /^Twilio refused the message \(error 21211/],
       [() => twilioError(401, 20003, "Authenticate"), "FAILED", /credentials/],
-      [() => twilioError(503, 20500, "Internal Server Error"), "FAILED", /unavailable \(HTTP 503\)/],
-      [() => HttpResponse.error(), "FAILED", /could not be reached/],
+      // retryable: left CREATED for the resend sweep (test/message-resend.test.ts)
+      [() => twilioError(503, 20500, "Internal Server Error"), "CREATED", /unavailable \(HTTP 503\).*retrying \(attempt 1 of 5\)/],
+      [() => HttpResponse.error(), "CREATED", /could not be reached.*retrying/],
       [() => twilioError(400, 21610, "Attempt to send to unsubscribed recipient"), "OPTED_OUT", /opted out/],
     ];
     for (const [respond, status, message] of cases) {

@@ -1,22 +1,18 @@
 import { tables, type MessageStatus, type MessageType } from "@switchboard/schemas";
 import { getChat } from "../chats/store";
 import { commsError, commsValidationError } from "../comms/errors";
-import { optOutAndAnnounce } from "../consent/opt-out-events";
 import { isOptedOut } from "../consent/opt-outs";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
-import { getMessagingSettings, simulatorOptions, twilioConfig, type MessagingSettingsRow } from "../messaging/settings";
-import type { MessagingProvider } from "../messaging/provider";
-import { createSmsSimulator } from "../messaging/simulator";
-import { createTwilioMessaging } from "../messaging/twilio";
+import { getMessagingSettings } from "../messaging/settings";
 import { getPatient } from "../patients/store";
 import { getStaffUser } from "../users/store";
 import { acceptFiles, deleteFiles, storeFiles } from "./attachments";
-import { hasSigningKey, signedFileUrl, signingKey } from "./file-links";
-import { announceMessageStatus, changeMessageStatus } from "./events";
+import { attemptSend, messageSendInsert } from "./deliver";
+import { hasSigningKey } from "./file-links";
+import { announceMessageStatus } from "./events";
 import { MESSAGE_STATUS_RANK } from "./status";
 import { getMessage, messageByUid, type MessageRow } from "./store";
-import { errorSummary } from "../lib/log-safe";
 
 export interface SendContext {
   env: Env;
@@ -73,7 +69,6 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
 
   const accepted = await acceptFiles(input.files);
   if (accepted.length && !hasSigningKey(env)) throw commsError(503, "Attachments are not available: this deployment has no FILES_SIGNING_KEY");
-  const secret = accepted.length ? signingKey(env.FILES_SIGNING_KEY) : null;
   const messageId = crypto.randomUUID();
   const files = await storeFiles(env.FILES, tenantId, messageId, accepted);
   const optedOut = await isOptedOut(db, tenantId, patient.phoneNumber);
@@ -81,32 +76,35 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
   const status: MessageStatus = optedOut ? "OPTED_OUT" : "CREATED";
   const now = Date.now();
   const { messages } = tables;
-  const [inserted] = await db
-    .insert(messages)
-    .values({
-      id: messageId,
-      tenantId,
-      chatId: chat.id,
-      direction: "OUTBOUND",
-      senderId: sender.id,
-      toNumber: patient.phoneNumber,
-      fromNumber: settings?.provider === "twilio" ? settings.twilioFromNumber : null,
-      status,
-      statusRank: MESSAGE_STATUS_RANK[status],
-      content: input.content,
-      messageUid: input.messageUid,
-      quoteId: input.quoteId,
-      eventId: input.eventId,
-      type: input.type,
-      files,
-      errorMessage: optedOut ? "The patient has opted out of text messages (texted STOP); nothing was sent" : null,
-      provider: settings?.provider ?? "simulator",
-      providerMessageId: null,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoNothing({ target: [messages.chatId, messages.messageUid] })
-    .returning();
+  const [[inserted]] = await db.batch([
+    db
+      .insert(messages)
+      .values({
+        id: messageId,
+        tenantId,
+        chatId: chat.id,
+        direction: "OUTBOUND",
+        senderId: sender.id,
+        toNumber: patient.phoneNumber,
+        fromNumber: settings?.provider === "twilio" ? settings.twilioFromNumber : null,
+        status,
+        statusRank: MESSAGE_STATUS_RANK[status],
+        content: input.content,
+        messageUid: input.messageUid,
+        quoteId: input.quoteId,
+        eventId: input.eventId,
+        type: input.type,
+        files,
+        errorMessage: optedOut ? "The patient has opted out of text messages (texted STOP); nothing was sent" : null,
+        provider: settings?.provider ?? "simulator",
+        providerMessageId: null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing({ target: [messages.chatId, messages.messageUid] })
+      .returning(),
+    messageSendInsert(db, messageId, ctx.baseUrl, now),
+  ]);
   if (!inserted) {
     // Lost a race with the same message_uid: the winner's message stands and sends.
     await deleteFiles(env.FILES, files);
@@ -119,43 +117,6 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
     return { message: inserted, created: true };
   }
 
-  const report = async (next: MessageStatus, errorMessage?: string) => {
-    await changeMessageStatus(env, db, tenantId, messageId, next, { errorMessage: errorMessage ?? null });
-  };
-  const provider = await providerFor(ctx, settings, report);
-  if ("unavailable" in provider) {
-    await report("FAILED", provider.unavailable);
-  } else {
-    const result = await provider.send({
-      messageId,
-      to: patient.phoneNumber,
-      body: input.content,
-      mediaUrls: secret ? await Promise.all(files.map((f) => signedFileUrl(ctx.baseUrl, secret, f.id))) : [],
-      statusCallbackUrl: `${ctx.baseUrl}/webhooks/twilio/${tenantId}/messages/${messageId}/status`,
-    });
-    if (result.accepted) {
-      await changeMessageStatus(env, db, tenantId, messageId, result.status, { providerMessageId: result.providerMessageId });
-    } else {
-      await report(result.status, result.errorMessage);
-      if (result.status === "OPTED_OUT") {
-        await optOutAndAnnounce(env, db, { tenantId, phoneNumber: patient.phoneNumber, patientId: patient.id, source: "provider_21610" });
-      }
-    }
-  }
+  await attemptSend(ctx, messageId, "sync", 0, now);
   return { message: (await getMessage(db, tenantId, messageId))!, created: true };
-}
-
-async function providerFor(
-  ctx: SendContext,
-  settings: MessagingSettingsRow | undefined,
-  report: (s: MessageStatus, e?: string) => Promise<void>,
-): Promise<MessagingProvider | { unavailable: string }> {
-  if (settings?.provider !== "twilio") return createSmsSimulator(simulatorOptions(settings), report, ctx.waitUntil);
-  try {
-    const config = await twilioConfig(settings, ctx.env.SECRETS_KEY);
-    return config ? createTwilioMessaging(config) : { unavailable: "Twilio is not configured for this tenant (PUT /api/v1/messaging/settings)" };
-  } catch (error) {
-    console.error(JSON.stringify({ level: "error", msg: "twilio credentials could not be opened", tenantId: ctx.tenantId, error: errorSummary(error) }));
-    return { unavailable: "The tenant's Twilio credentials could not be opened; set them again (PUT /api/v1/messaging/settings)" };
-  }
 }

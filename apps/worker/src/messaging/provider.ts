@@ -14,7 +14,8 @@ export interface OutboundText {
 
 export type SendResult =
   | { accepted: true; providerMessageId: string; status: MessageStatus; from: string | null }
-  | { accepted: false; status: "FAILED" | "OPTED_OUT"; errorMessage: string };
+  /** `retryable`: the provider was unreachable or busy (network, 5xx, 429), so the same text may be handed over again. */
+  | { accepted: false; status: "FAILED" | "OPTED_OUT"; errorMessage: string; retryable?: boolean };
 
 /** Reports a later status of a message (how the simulator plays its delivery callbacks). */
 export type StatusReporter = (status: MessageStatus, errorMessage?: string) => Promise<void>;

@@ -39,7 +39,7 @@ export function createTwilioMessaging(config: TwilioConfig): MessagingProvider {
         });
       } catch (error) {
         logVendorError(text.messageId, null, null, error instanceof Error ? error.name : "unknown");
-        return { accepted: false, status: "FAILED", errorMessage: "Twilio could not be reached; the message was not sent" };
+        return { accepted: false, status: "FAILED", errorMessage: "Twilio could not be reached; the message was not sent", retryable: true };
       }
       const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
       if (res.ok && body && typeof body.sid === "string") {
@@ -53,7 +53,7 @@ export function createTwilioMessaging(config: TwilioConfig): MessagingProvider {
         return { accepted: false, status: "OPTED_OUT", errorMessage: "The patient has opted out of text messages (Twilio error 21610)" };
       }
       if (res.status >= 500 || res.status === 429) {
-        return { accepted: false, status: "FAILED", errorMessage: `Twilio was unavailable (HTTP ${res.status}); the message was not sent` };
+        return { accepted: false, status: "FAILED", errorMessage: `Twilio was unavailable (HTTP ${res.status}); the message was not sent`, retryable: true };
       }
       if (res.status === 401 || res.status === 403) {
         return { accepted: false, status: "FAILED", errorMessage: "Twilio refused the account credentials; check the tenant's messaging settings" };

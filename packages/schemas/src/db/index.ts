@@ -6,3 +6,4 @@ export * from "./webhooks";
 export * from "./idempotency";
 export * from "./audit";
 export * from "./providers";
+export * from "./message-sends";
