@@ -16,7 +16,6 @@ const zone: Record<string, string[]> = {
 };
 const fakeResolver: Resolver = async (host) => zone[host] ?? [];
 const production = { environment: "production", resolve: fakeResolver };
-const test = { environment: "test", resolve: fakeResolver };
 
 async function refused(url: string, policy: UrlPolicy = production) {
   const verdict = await checkWebhookUrl(url, policy);

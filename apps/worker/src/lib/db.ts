@@ -7,13 +7,6 @@ export function createDb(d1: D1Database) {
 }
 export type Db = ReturnType<typeof createDb>;
 
-/** D1 binds at most 100 parameters per statement; bulk inserts are cut to fit. */
-export const D1_MAX_PARAMS = 100;
-
-export function rowsPerStatement(columnsPerRow: number): number {
-  return Math.max(1, Math.floor(D1_MAX_PARAMS / columnsPerRow));
-}
-
 /** `(SELECT value FROM json_each(?))`: a list of any length as one bound parameter, for `IN`. */
 export function jsonValues(values: readonly (string | number)[]) {
   return sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
