@@ -1,6 +1,6 @@
 // The API worker with measuring routes for `pnpm bench` (scripts/bench.mjs). Local only.
 import api from "../../apps/worker/src/index";
-import { releaseDueCalls } from "../../apps/worker/src/calls/release";
+import { releaseDueCalls } from "../../apps/worker/src/campaigns/release";
 import type { Env } from "../../apps/worker/src/env";
 
 export { CallObject, Internal, TenantDispatcher } from "../../apps/worker/src/index";

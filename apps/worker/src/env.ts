@@ -1,6 +1,6 @@
-import type { CallObject } from "./calls/call-object";
-import type { WebhookSender } from "./webhooks/sender-object";
-import type { TenantDispatcher } from "./dispatch/tenant-dispatcher";
+import type { CallObject } from "./objects/call/call-object";
+import type { WebhookSender } from "./objects/webhook-sender";
+import type { TenantDispatcher } from "./objects/dispatcher/tenant-dispatcher";
 
 /** Bindings and vars of the API worker. */
 export interface Env {

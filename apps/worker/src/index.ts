@@ -1,9 +1,9 @@
-import { createApp } from "./app";
+import { createApp } from "./http/app";
 
-export { CallObject } from "./calls/call-object";
-export { TenantDispatcher } from "./dispatch/tenant-dispatcher";
+export { CallObject } from "./objects/call/call-object";
+export { TenantDispatcher } from "./objects/dispatcher/tenant-dispatcher";
 export { Internal } from "./internal";
-export { WebhookSender } from "./webhooks/sender-object";
+export { WebhookSender } from "./objects/webhook-sender";
 
 const app = createApp();
 

@@ -1,10 +1,10 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { reconcileQuietCalls } from "./calls/reconcile";
-import { releaseDueCalls } from "./calls/release";
+import { releaseDueCalls } from "./campaigns/release";
 import type { Env } from "./env";
 import { createDb } from "./lib/db";
 import { sweepMessageSends } from "./messages/deliver";
-import { sweepWebhooks } from "./webhooks/sweep";
+import { sweepWebhooks } from "./customer-webhooks/sweep";
 
 /** RPC surface for our own workers (the cron), reached through a service binding; not on the internet. */
 export class Internal extends WorkerEntrypoint<Env> {

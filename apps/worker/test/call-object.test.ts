@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { canTransition, type CallStatus } from "@switchboard/schemas";
 import { afterEach, describe, expect, it } from "vitest";
-import type { CallObject } from "../src/calls/call-object";
+import type { CallObject } from "../src/objects/call/call-object";
 import { callStub, getCall, getEvents, hangup, placeCall, poll, setup, sleep, waitForStatus } from "./helpers";
 
 /** History invariants: seq 0..n without gaps, time never goes back, status changes chain legally. */

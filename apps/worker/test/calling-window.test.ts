@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { effectiveWindow, legalWindow, localMinutes, parseWindow, windowAt } from "../src/dispatch/calling-window";
+import { effectiveWindow, legalWindow, localMinutes, parseWindow, windowAt } from "../src/objects/dispatcher/calling-window";
 import { createBatch, fireCron, inspect, patchTenant, tickDispatcher } from "./dispatch-helpers";
 import { call, ADMIN, createAgent, createPatient, createTenant, getCall, waitForStatus } from "./helpers";
 

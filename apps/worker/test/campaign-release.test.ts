@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { newMeter } from "../src/dispatch/bulk-move";
-import { releasePage, RELEASE_PAGE_SIZE } from "../src/dispatch/release-page";
+import { newMeter } from "../src/objects/dispatcher/bulk-move";
+import { releasePage, RELEASE_PAGE_SIZE } from "../src/objects/dispatcher/release-page";
 import {
   campaign,
   createBatch,

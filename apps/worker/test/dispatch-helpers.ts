@@ -3,8 +3,8 @@ import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import cron from "../../cron/src/index";
 import type { CallStatus } from "@switchboard/schemas";
-import type { CallObject } from "../src/calls/call-object";
-import type { TenantDispatcher } from "../src/dispatch/tenant-dispatcher";
+import type { CallObject } from "../src/objects/call/call-object";
+import type { TenantDispatcher } from "../src/objects/dispatcher/tenant-dispatcher";
 import { ADMIN, api, callStub, createCalls, json, poll } from "./helpers";
 
 export function dispatcher(tenantId: string) {

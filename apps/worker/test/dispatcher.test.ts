@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { optOut } from "../src/consent/opt-outs";
-import type { TenantDispatcher } from "../src/dispatch/tenant-dispatcher";
+import type { TenantDispatcher } from "../src/objects/dispatcher/tenant-dispatcher";
 import { createDb } from "../src/lib/db";
 import { createBatch, dispatcher, historyOf, insertPatients, inspect, patchTenant, tickCall, tickDispatcher } from "./dispatch-helpers";
 import { call, createAgent, createPatient, createTenant, getCall, hangup, poll, waitForStatus } from "./helpers";

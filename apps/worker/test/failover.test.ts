@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { delay, HttpResponse } from "msw";
 import { beforeEach, describe, expect, it } from "vitest";
-import { releaseDueCalls } from "../src/calls/release";
+import { releaseDueCalls } from "../src/campaigns/release";
 import { fakeRetell, retellStarted } from "./fakes/retell";
 import { fakeVocode, vocodePickedUp } from "./fakes/vocode";
 import { api, createCalls, getCall, getEvents, json, placeCall, poll } from "./helpers";

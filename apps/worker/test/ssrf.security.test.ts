@@ -1,8 +1,8 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { classifyAddress } from "../src/webhooks/ip-ranges";
-import { checkWebhookUrl, dohResolver, type Resolver, type UrlPolicy } from "../src/webhooks/url-policy";
+import { classifyAddress } from "../src/customer-webhooks/ip-ranges";
+import { checkWebhookUrl, dohResolver, type Resolver, type UrlPolicy } from "../src/customer-webhooks/url-policy";
 import { call, createTenant } from "./helpers";
 
 /** A resolver with a fixed zone, as the production DoH resolver would answer. */

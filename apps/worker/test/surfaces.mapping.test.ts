@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CALL_STATUSES } from "@switchboard/schemas";
-import { VOCODE_MAPPING } from "../src/surfaces/vocode/mapping";
-import { VOCODE_HUMAN_DETECTION, VOCODE_STAGE_OUTCOMES, VOCODE_STAGES, VOCODE_STATUSES } from "../src/surfaces/vocode/schema";
-import { VOIPBIN_MAPPING } from "../src/surfaces/voipbin/mapping";
-import { AICALL_STATUSES } from "../src/surfaces/voipbin/schema";
+import { VOCODE_MAPPING } from "../src/http/vocode/mapping";
+import { VOCODE_HUMAN_DETECTION, VOCODE_STAGE_OUTCOMES, VOCODE_STAGES, VOCODE_STATUSES } from "../src/http/vocode/schema";
+import { VOIPBIN_MAPPING } from "../src/http/voipbin/mapping";
+import { AICALL_STATUSES } from "../src/http/voipbin/schema";
 import { call, createAgent, createTenant, getCall, listCalls, uniquePhone } from "./helpers";
 import { addToDoNotCall, aicallGet, providerReports, vocode, vocodeCreate, vocodeGet, voipbin } from "./surfaces-helpers";
 

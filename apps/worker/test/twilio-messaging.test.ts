@@ -4,7 +4,7 @@ import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import twilio from "twilio";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { twilioSignature, verifyTwilioSignature } from "../src/messaging/twilio-signature";
+import { twilioSignature, verifyTwilioSignature } from "../src/sms/twilio-signature";
 import { call, createPatient, createTenant } from "./helpers";
 import {
   BASE, chatFor, comms, commsSetup, createAssistantAgent, LIVEKIT, listMessages, PNG, sendMessage, setMessaging, VENDOR_CREDENTIALS,

@@ -2,9 +2,9 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { HttpResponse } from "msw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emitEvent } from "../src/webhooks/emit";
-import { RETRY_DELAYS_MS } from "../src/webhooks/retry-schedule";
-import { sweepWebhooks } from "../src/webhooks/sweep";
+import { emitEvent } from "../src/customer-webhooks/emit";
+import { RETRY_DELAYS_MS } from "../src/customer-webhooks/retry-schedule";
+import { sweepWebhooks } from "../src/customer-webhooks/sweep";
 import { api, call, createCalls, json, poll, setup, waitForStatus } from "./helpers";
 import {
   customerEndpoints,

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WEBHOOK_EVENT_DATA } from "@switchboard/schemas";
-import { emitEvent } from "../src/webhooks/emit";
+import { emitEvent } from "../src/customer-webhooks/emit";
 import { api, call, createTenant, json, placeCall, poll, setup, waitForStatus } from "./helpers";
 import { customerEndpoints, deliveriesOf, quiesceEndpoints, registerEndpoint, waitForDelivery } from "./webhook-helpers";
 

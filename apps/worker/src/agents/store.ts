@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { DEFAULT_RETRY_SETTINGS, tables, type Agent, type AgentCreate, type AgentProviderRef, type AgentSettings, type ProviderName } from "@switchboard/schemas";
 import type { Db } from "../lib/db";
 import { iso } from "../lib/time";
-import { agentProviderRefs } from "../providers/resolve";
+import { agentProviderRefs } from "../voice/adapters";
 
 export type AgentRow = typeof tables.agents.$inferSelect;
 

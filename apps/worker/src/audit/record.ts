@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { chunk } from "../lib/db";
-import type { AppEnv } from "../types";
+import type { AppEnv } from "../http/context";
 import { errorSummary } from "../lib/log-safe";
 
 /**

@@ -1,8 +1,8 @@
 import type { CallStatus } from "@switchboard/schemas";
 import type { Env } from "../env";
-import type { CreatedBatch } from "./create-batch";
-import { dispatcherFor } from "./dispatch";
-import { markReleased } from "./release";
+import type { CreatedBatch } from "./place";
+import { dispatcherFor } from "../objects/stubs";
+import { markReleased } from "../campaigns/release";
 import { errorSummary } from "../lib/log-safe";
 
 /**

@@ -2,7 +2,7 @@ import { and, count, desc, eq, gt, type SQL } from "drizzle-orm";
 import { tables } from "@switchboard/schemas";
 import type { Db } from "../lib/db";
 import { offsetOf } from "../lib/pagination";
-import { callToWire } from "./serialize";
+import { callToWire } from "../http/api-v1/calls/serialize";
 
 const { calls, patients } = tables;
 

@@ -1,6 +1,6 @@
 import { LIVE_STATUSES } from "@switchboard/schemas";
 import type { Env } from "../env";
-import { callStub } from "./dispatch";
+import { callStub } from "../objects/stubs";
 import { errorSummary } from "../lib/log-safe";
 
 /** A live call with no news for this long gets its vendor asked. */

@@ -3,7 +3,7 @@ import { tables, type OptOutSource } from "@switchboard/schemas";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
 import { iso } from "../lib/time";
-import { emitEvents } from "../webhooks/emit";
+import { emitEvents } from "../customer-webhooks/emit";
 import { optOut, type OptOutInput } from "./opt-outs";
 import { errorSummary } from "../lib/log-safe";
 

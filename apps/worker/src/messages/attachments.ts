@@ -1,5 +1,5 @@
 import type { tables } from "@switchboard/schemas";
-import { commsError, commsValidationError } from "../comms/errors";
+import { commsError, commsValidationError } from "../http/comms/errors";
 
 type MessageFile = NonNullable<(typeof tables.messages.$inferSelect)["files"]>[number];
 

@@ -2,7 +2,7 @@ import type { MessageStatus } from "@switchboard/schemas";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
 import { iso } from "../lib/time";
-import { emitEvent } from "../webhooks/emit";
+import { emitEvent } from "../customer-webhooks/emit";
 import { advanceMessageStatus, type StatusUpdate } from "./status";
 import type { MessageRow } from "./store";
 import { errorSummary } from "../lib/log-safe";

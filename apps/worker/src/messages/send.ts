@@ -1,10 +1,10 @@
 import { tables, type MessageStatus, type MessageType } from "@switchboard/schemas";
 import { getChat } from "../chats/store";
-import { commsError, commsValidationError } from "../comms/errors";
+import { commsError, commsValidationError } from "../http/comms/errors";
 import { isOptedOut } from "../consent/opt-outs";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
-import { getMessagingSettings } from "../messaging/settings";
+import { getMessagingSettings } from "../sms/settings";
 import { getPatient } from "../patients/store";
 import { getStaffUser } from "../users/store";
 import { acceptFiles, deleteFiles, storeFiles } from "./attachments";

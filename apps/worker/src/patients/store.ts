@@ -1,6 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { tables, type Patient, type PatientCreate, type PatientUpdate } from "@switchboard/schemas";
-import { ApiError } from "../errors";
+import { ApiError } from "../http/errors";
 import { jsonValues, type Db } from "../lib/db";
 import { toE164 } from "../lib/phone";
 import { iso } from "../lib/time";

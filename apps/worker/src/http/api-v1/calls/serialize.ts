@@ -1,0 +1,38 @@
+import type { Call } from "@switchboard/schemas";
+import { tables } from "@switchboard/schemas";
+import { iso } from "../../../lib/time";
+
+type CallRow = typeof tables.calls.$inferSelect;
+type PatientRow = typeof tables.patients.$inferSelect;
+
+/** The Call object of the Calls API. `duration` is whole seconds from start to end, null until it ends. */
+export function callToWire(call: CallRow, patient: PatientRow | null): Call {
+  const duration =
+    call.startedAt !== null && call.endedAt !== null ? Math.max(0, Math.round((call.endedAt - call.startedAt) / 1000)) : null;
+  return {
+    id: call.id,
+    status: call.status,
+    outcome: call.outcome ?? null,
+    phone_number: call.phoneNumber,
+    direction: "outbound",
+    created_at: iso(call.createdAt),
+    started_at: iso(call.startedAt),
+    ended_at: iso(call.endedAt),
+    final_report: call.finalReport ?? null,
+    recording_url: call.recordingUrl ?? null,
+    batch_id: call.campaignId,
+    agent_id: call.agentId,
+    duration,
+    patient: patient
+      ? {
+          patient_id: patient.id,
+          first_name: patient.firstName,
+          last_name: patient.lastName,
+          birth_date: patient.birthDate,
+          email: patient.email,
+          phone_number: patient.phoneNumber,
+        }
+      : null,
+    client_metadata: call.clientMetadata ?? null,
+  };
+}

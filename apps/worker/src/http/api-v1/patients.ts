@@ -1,0 +1,119 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, count, desc, eq } from "drizzle-orm";
+import { PageQuery, Pagination, Patient, PatientCreate, PatientUpdate, pathId, tables } from "@switchboard/schemas";
+import { changedFields, recordAudit } from "../../audit/record";
+import { ApiError } from "../errors";
+import { offsetOf, pagination } from "../../lib/pagination";
+import { getPatient, normalizePatientInput, patientToWire } from "../../patients/store";
+import type { App } from "../context";
+import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
+
+const tags = ["Patients"];
+const Params = z.object({ patientId: pathId("patientId") });
+const PatientList = z.object({ data: z.array(Patient), pagination: Pagination }).openapi("PatientList");
+const notFound = () => new ApiError(404, "Patient not found");
+
+export function registerPatientRoutes(app: App) {
+  app.openapi(
+    createRoute({
+      method: "post", path: "/api/v1/patients", tags, security, summary: "Create a patient",
+      request: { body: jsonBody(PatientCreate) },
+      responses: { 201: jsonResponse(Patient, "The patient"), ...errorResponses(400, 401, 403, 413) },
+    }),
+    async (c) => {
+      const body = normalizePatientInput(c.req.valid("json"));
+      const now = Date.now();
+      const row = await c.var.db
+        .insert(tables.patients)
+        .values({
+          id: crypto.randomUUID(),
+          tenantId: c.var.tenantId,
+          firstName: body.firstName,
+          lastName: body.lastName,
+          phoneNumber: body.phoneNumber ?? null,
+          birthDate: body.birthDate ?? null,
+          email: body.email ?? null,
+          timezone: body.timezone ?? null,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning()
+        .get();
+      await recordAudit(c, "patient.created", row.id);
+      return c.json(patientToWire(row), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get", path: "/api/v1/patients", tags, security, summary: "List patients, newest first",
+      request: { query: PageQuery },
+      responses: { 200: jsonResponse(PatientList, "A page of patients"), ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const mine = eq(tables.patients.tenantId, c.var.tenantId);
+      const [rows, [totals]] = await Promise.all([
+        c.var.db.select().from(tables.patients).where(mine)
+          .orderBy(desc(tables.patients.createdAt), desc(tables.patients.id))
+          .limit(query.size).offset(offsetOf(query.start)),
+        c.var.db.select({ total: count() }).from(tables.patients).where(mine),
+      ]);
+      return c.json({ data: rows.map(patientToWire), pagination: pagination(query, rows.length, totals?.total ?? 0) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get", path: "/api/v1/patients/{patientId}", tags, security, summary: "Get a patient",
+      request: { params: Params },
+      responses: { 200: jsonResponse(Patient, "The patient"), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const row = await getPatient(c.var.db, c.var.tenantId, c.req.valid("param").patientId);
+      if (!row) throw notFound();
+      return c.json(patientToWire(row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch", path: "/api/v1/patients/{patientId}", tags, security, summary: "Update a patient",
+      request: { params: Params, body: jsonBody(PatientUpdate) },
+      responses: { 200: jsonResponse(Patient, "The updated patient"), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { patientId } = c.req.valid("param");
+      const body = normalizePatientInput(c.req.valid("json"));
+      const row = await c.var.db
+        .update(tables.patients)
+        .set({ ...body, updatedAt: Date.now() })
+        .where(and(eq(tables.patients.id, patientId), eq(tables.patients.tenantId, c.var.tenantId)))
+        .returning()
+        .get();
+      if (!row) throw notFound();
+      await recordAudit(c, "patient.updated", row.id, { detail: { fields: changedFields(c.req.valid("json")) } });
+      return c.json(patientToWire(row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete", path: "/api/v1/patients/{patientId}", tags, security,
+      summary: "Delete a patient (their past calls keep their number but no longer embed the patient)",
+      request: { params: Params },
+      responses: { 200: jsonResponse(z.object({ patient_id: z.string(), deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const { patientId } = c.req.valid("param");
+      const row = await c.var.db
+        .delete(tables.patients)
+        .where(and(eq(tables.patients.id, patientId), eq(tables.patients.tenantId, c.var.tenantId)))
+        .returning({ id: tables.patients.id })
+        .get();
+      if (!row) throw notFound();
+      await recordAudit(c, "patient.deleted", row.id);
+      return c.json({ patient_id: row.id, deleted: true as const }, 200);
+    },
+  );
+}

@@ -1,0 +1,122 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, count, desc, eq, inArray } from "drizzle-orm";
+import { LIVE_STATUSES, ProviderCredentials, ProviderCredentialsInput, ProviderCredentialsList, tables, UnmatchedWebhook, VENDOR_PROVIDERS, VendorName } from "@switchboard/schemas";
+import { changedFields, recordAudit } from "../../audit/record";
+import { ApiError } from "../errors";
+import { iso } from "../../lib/time";
+import { credentialsToWire, deleteCredentials, getCredentialRow, putCredentials } from "../../voice/credentials";
+import type { App } from "../context";
+import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
+
+const tags = ["Providers"];
+const Params = z.object({
+  provider: VendorName.openapi({ param: { name: "provider", in: "path" }, example: "retell" }),
+});
+const notConfigured = (provider: string) => new ApiError(404, `No ${provider} credentials are configured`);
+const UNMATCHED_LIMIT = 100;
+
+export function registerProviderRoutes(app: App) {
+  app.openapi(
+    createRoute({
+      method: "get", path: "/api/v1/providers", tags, security, summary: "The voice vendors this tenant has configured",
+      responses: { 200: jsonResponse(ProviderCredentialsList, "Configured vendors, secrets masked"), ...errorResponses(401, 403) },
+    }),
+    async (c) => {
+      const t = tables.providerCredentials;
+      const rows = await c.var.db.select().from(t).where(eq(t.tenantId, c.var.tenantId));
+      const origin = new URL(c.req.url).origin;
+      const order = (p: string) => VENDOR_PROVIDERS.indexOf(p as VendorName);
+      const data = await Promise.all(rows.sort((a, b) => order(a.provider) - order(b.provider)).map((r) => credentialsToWire(c.env, r, origin)));
+      return c.json({ data }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put", path: "/api/v1/providers/{provider}", tags, security,
+      summary: "Store the tenant's credentials for a voice vendor (replaces any stored before)",
+      description:
+        "Secrets are sealed at rest and never returned. The response carries `webhookUrl`: paste it into the vendor's console. " +
+        "It stays the same when credentials are replaced.",
+      request: { params: Params, body: jsonBody(ProviderCredentialsInput) },
+      responses: { 200: jsonResponse(ProviderCredentials, "The stored credentials, secrets masked"), ...errorResponses(400, 401, 403, 413) },
+    }),
+    async (c) => {
+      const { provider } = c.req.valid("param");
+      const body = c.req.valid("json");
+      const row = await putCredentials(c.env, c.var.db, c.var.tenantId, provider, body);
+      // The vendor names the credentials in the API; field names only, never the secrets.
+      await recordAudit(c, "provider_credentials.updated", provider, { detail: { fields: changedFields(body) } });
+      return c.json(await credentialsToWire(c.env, row, new URL(c.req.url).origin), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get", path: "/api/v1/providers/{provider}", tags, security, summary: "The tenant's credentials for a vendor, secrets masked",
+      request: { params: Params },
+      responses: { 200: jsonResponse(ProviderCredentials, "The stored credentials"), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { provider } = c.req.valid("param");
+      const row = await getCredentialRow(c.var.db, c.var.tenantId, provider);
+      if (!row) throw notConfigured(provider);
+      return c.json(await credentialsToWire(c.env, row, new URL(c.req.url).origin), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete", path: "/api/v1/providers/{provider}", tags, security,
+      summary: "Remove the tenant's credentials for a vendor (refused with 409 while calls are live there)",
+      description: "Calls waiting to be placed skip the vendor from then on; agents naming it can no longer create calls.",
+      request: { params: Params },
+      responses: {
+        200: jsonResponse(z.object({ provider: VendorName, deleted: z.literal(true) }), "Removed"),
+        ...errorResponses(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const { provider } = c.req.valid("param");
+      const calls = tables.calls;
+      // Their hangups and reconciliation need the credentials until they end.
+      const [live] = await c.var.db
+        .select({ n: count() })
+        .from(calls)
+        .where(and(eq(calls.tenantId, c.var.tenantId), eq(calls.provider, provider), inArray(calls.status, [...LIVE_STATUSES])));
+      if ((live?.n ?? 0) > 0) throw new ApiError(409, `${live!.n} calls are live on ${provider}; hang them up or wait for them to end`);
+      if (!(await deleteCredentials(c.var.db, c.var.tenantId, provider))) throw notConfigured(provider);
+      await recordAudit(c, "provider_credentials.deleted", provider);
+      return c.json({ provider, deleted: true as const }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get", path: "/api/v1/providers/{provider}/unmatched-webhooks", tags, security,
+      summary: "Verified webhooks from this vendor that matched none of the tenant's calls, newest first",
+      request: { params: Params },
+      responses: { 200: jsonResponse(z.object({ data: z.array(UnmatchedWebhook) }), `Up to ${UNMATCHED_LIMIT} events`), ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const { provider } = c.req.valid("param");
+      const t = tables.providerWebhookOrphans;
+      const rows = await c.var.db
+        .select()
+        .from(t)
+        .where(and(eq(t.tenantId, c.var.tenantId), eq(t.provider, provider)))
+        .orderBy(desc(t.receivedAt))
+        .limit(UNMATCHED_LIMIT);
+      const data = rows.map((r) => ({
+        id: r.id,
+        provider: r.provider as VendorName,
+        eventType: r.eventType,
+        callId: r.callId,
+        providerCallId: r.providerCallId,
+        payload: r.payload,
+        receivedAt: iso(r.receivedAt),
+      }));
+      return c.json({ data }, 200);
+    },
+  );
+}

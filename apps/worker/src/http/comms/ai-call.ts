@@ -1,0 +1,73 @@
+import type { AiCallRequest, CallCreate, CommsCallProvider } from "@switchboard/schemas";
+import { createBatch, type CreatedBatch } from "../../calls/place";
+import { chatForPatient } from "../../chats/store";
+import { isOptedOut } from "../../consent/opt-outs";
+import type { Db } from "../../lib/db";
+import { getPatient } from "../../patients/store";
+import { getCredentialRow } from "../../voice/credentials";
+import { agentForAssistant } from "../../agents/for-assistant";
+import { commsError } from "./errors";
+
+const VENDOR_NAMES: Record<CommsCallProvider, string> = { livekit: "LiveKit", retell: "Retell" };
+
+export interface CreatedAiCall {
+  callId: string;
+  batch: CreatedBatch;
+  /** The request as POST /api/v1/calls would have taken it. */
+  create: CallCreate;
+}
+
+/**
+ * Creates one AI call to a patient through the same core as POST /api/v1/calls: the tenant's agent
+ * for the assistant type on the requested vendor, placed first on that vendor (and failing over to
+ * the agent's others, as any call does). Dialing is the caller's job, as with createBatch.
+ */
+export async function createAiCall(db: Db, tenantId: string, request: AiCallRequest): Promise<CreatedAiCall> {
+  const patient = await getPatient(db, tenantId, request.patientId);
+  if (!patient) throw commsError(404, "Patient not found");
+  if (!patient.phoneNumber) throw commsError(409, "The patient has no phone number: add one with PATCH /api/v1/patients/{patientId}");
+  if (await isOptedOut(db, tenantId, patient.phoneNumber)) {
+    throw commsError(409, "The patient has opted out of contact (texted STOP); no call was placed. They opt back in by texting START.");
+  }
+  const [configured, agent] = await Promise.all([
+    getCredentialRow(db, tenantId, request.provider),
+    agentForAssistant(db, tenantId, request.assistantType, request.provider),
+  ]);
+  if (!configured || !agent) throw commsError(400, missingSetup(request, Boolean(configured), Boolean(agent)));
+
+  // The chat exists before the call, so the call belongs to it from its first read.
+  await chatForPatient(db, tenantId, patient.id);
+  const context = {
+    assistantType: request.assistantType,
+    reasonForCall: request.reasonForCall,
+    eventId: request.eventId ?? null,
+    provider: request.provider,
+  };
+  const create: CallCreate = {
+    patients: [{ patientId: patient.id, extended: context }],
+    agentId: agent.id,
+    recording: true,
+    reason: request.reasonForCall,
+    name: `AI call: ${request.assistantType}`,
+  };
+  const batch = await createBatch(db, tenantId, create, Date.now(), { provider: request.provider });
+  return { callId: batch.calls[0]!.callId, batch, create };
+}
+
+/** What the tenant must set up before /comms can call on this vendor, as the 400's detail. */
+function missingSetup(request: AiCallRequest, configured: boolean, hasAgent: boolean): string {
+  const { provider, assistantType } = request;
+  const problems: string[] = [];
+  const steps: string[] = [];
+  if (!configured) {
+    problems.push(`Provider ${provider} is not configured for this tenant`);
+    steps.push(`store the tenant's ${VENDOR_NAMES[provider]} credentials with PUT /api/v1/providers/${provider}`);
+  }
+  if (!hasAgent) {
+    problems.push(configured ? `No agent for assistantType ${assistantType} on provider ${provider}` : `no agent for assistantType ${assistantType} runs on it`);
+    steps.push(
+      `create one with POST /api/v1/agents ({"assistantType": "${assistantType}", "providers": [{"provider": "${provider}", "agent": "<the ${VENDOR_NAMES[provider]} agent>"}]})`,
+    );
+  }
+  return `${problems.join(" and ")}: ${steps.join(", then ")}`;
+}

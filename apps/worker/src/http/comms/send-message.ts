@@ -1,0 +1,81 @@
+import { createRoute } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { CommsMessage, SendMessageForm } from "@switchboard/schemas";
+import { recordAudit } from "../../audit/record";
+import { commsError, commsHook, commsValidationError, type ValidationIssue } from "./errors";
+import { publicBaseUrl } from "../base-url";
+import { ATTACHMENT_LIMITS } from "../../messages/attachments";
+import { hasSigningKey } from "../../messages/file-links";
+import { sendMessage } from "../../messages/send";
+import { messagesToWire } from "../../messages/store";
+import type { App } from "../context";
+import { jsonResponse } from "../openapi/helpers";
+import { commsErrorResponses, commsSecurity as security } from "./openapi";
+
+export const SEND_MESSAGE_PATH = "/comms/chat/send-message";
+/** The whole multipart body: the attachments' limit and room for the text fields and part headers. */
+export const MAX_SEND_MESSAGE_BYTES = ATTACHMENT_LIMITS.maxTotalBytes + 256 * 1024;
+
+/** File parts under any name clients use for a list of files: files, files[], files[0], files.0.items. */
+const FILE_FIELD = /^files(\[\d*\]|\.\d+(\.items)?)?$/;
+
+function fileParts(form: Record<string, unknown>): File[] {
+  const files: File[] = [];
+  const issues: ValidationIssue[] = [];
+  for (const [key, value] of Object.entries(form)) {
+    if (!FILE_FIELD.test(key)) continue;
+    for (const part of Array.isArray(value) ? value : [value]) {
+      if (part instanceof File) {
+        // A form's empty file input sends a nameless, empty part: nothing was attached.
+        if (part.size > 0 || part.name) files.push(part);
+      } else if (part !== "" && part !== undefined) {
+        issues.push({ loc: ["body", "files", files.length + issues.length], msg: "Value error, Expected UploadFile, received: <class 'str'>", type: "value_error" });
+      }
+    }
+  }
+  if (issues.length) throw commsValidationError(issues);
+  return files;
+}
+
+export function registerSendMessageRoute(app: App) {
+  app.openapi(
+    createRoute({
+      method: "post", path: SEND_MESSAGE_PATH, tags: ["Comms"], security,
+      summary: "Create Message",
+      description:
+        "Stores the message in the chat and texts it to the patient through the tenant's messaging provider. `message_uid` makes it idempotent within the chat. Files (JPEG, PNG, GIF, PDF; at most 10 and 5 MB in all) come back as signed links that expire.",
+      middleware: [
+        bodyLimit({
+          maxSize: MAX_SEND_MESSAGE_BYTES,
+          onError: () => {
+            throw commsError(413, `Request body too large: attachments may total at most ${ATTACHMENT_LIMITS.maxTotalBytes} bytes`);
+          },
+        }),
+      ] as const,
+      request: { body: { required: true, content: { "multipart/form-data": { schema: SendMessageForm } } } },
+      responses: { 200: jsonResponse(CommsMessage, "Successful Response"), ...commsErrorResponses(401, 403, 404, 409, 413, 415, 503) },
+    }),
+    async (c) => {
+      const form = c.req.valid("form");
+      const baseUrl = publicBaseUrl(c.env, c.req.url);
+      const { message: row, created } = await sendMessage(
+        { env: c.env, db: c.var.db, tenantId: c.var.tenantId, baseUrl, waitUntil: (p) => c.executionCtx.waitUntil(p) },
+        {
+          senderId: form.sender_id,
+          chatId: form.chat_id,
+          content: form.content,
+          messageUid: form.message_uid,
+          quoteId: form.quote_id,
+          eventId: form.event_id,
+          type: form.message_type,
+          files: fileParts(form),
+        },
+      );
+      if (created) await recordAudit(c, "message.sent", row.id, { detail: { chatId: row.chatId, senderId: row.senderId, status: row.status } });
+      const signer = hasSigningKey(c.env) ? { baseUrl, secret: c.env.FILES_SIGNING_KEY! } : null;
+      const [message] = await messagesToWire(c.var.db, c.var.tenantId, [row], signer);
+      return c.json(message!, 200);
+    },
+    (result) => commsHook(result),
+  );
+}

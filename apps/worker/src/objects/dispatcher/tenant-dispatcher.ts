@@ -1,0 +1,333 @@
+import { DurableObject } from "cloudflare:workers";
+import { LIVE_STATUSES, type CallStatus } from "@switchboard/schemas";
+import { callStub } from "../stubs";
+import type { Env } from "../../env";
+import { newMeter } from "./bulk-move";
+import { legalWindow, windowAt } from "./calling-window";
+import { loadDispatchConfig, type DispatchConfig } from "./config";
+import { releasePage } from "./release-page";
+import * as store from "./queue-store";
+import { errorSummary } from "../../lib/log-safe";
+
+/** Calls started at once while pumping. */
+const START_CONCURRENCY = 20;
+/** Calls started per invocation: more free lines are filled by the next alarm, so one invocation stays well under the subrequest limit. */
+const STARTS_PER_STEP = 100;
+/** Release pages per invocation (each is two D1 subrequests). */
+const RELEASE_PAGES_PER_STEP = 4;
+/** How often a live call is checked on, in case the notice that it ended was lost. */
+const AUDIT_EVERY_MS = 5 * 60_000;
+const AUDITS_PER_STEP = 50;
+/** After a start that failed in transit: when to ask again (start is idempotent per attempt). */
+const START_RETRY_MS = 5_000;
+const CONFIG_TTL_MS = 5 * 60_000;
+const FINISHED_RELEASES_KEPT_MS = 30 * 24 * 3600_000;
+
+export interface DispatchRequest {
+  callId: string;
+  campaignId: string | null;
+  /** The patient's IANA zone; null uses the tenant's. */
+  timezone: string | null;
+}
+
+/** The next attempt of a call that went unanswered. */
+export interface RetryRequest {
+  attempt: number;
+  notBefore: number;
+}
+
+/**
+ * One per tenant: the queue of calls waiting for a line and the set of lines in use.
+ *
+ * A call gets a line when one is free, it is first in line among calls that may be dialed now
+ * (FIFO; retry spacing and the patient's calling window may hold a call back without holding the
+ * others), and then it is handed to its CallObject's `start()`. The line comes back when the
+ * call leaves a live status (a call effect tells us), when `start()` reports it did not go live,
+ * or when the periodic audit finds it no longer live. Grants are synchronous SQL, so concurrent
+ * requests can never hand out more lines than the limit.
+ *
+ * Scheduled campaigns are released into the queue here too, a page per step on alarms, so a
+ * campaign of any size is moved in bounded invocations.
+ */
+export class TenantDispatcher extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private config: DispatchConfig | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    store.migrate(this.sql);
+  }
+
+  /** Queues calls (first attempts) and starts as many as free lines allow. Returns the calls started now and their status. */
+  async enqueue(tenantId: string, calls: DispatchRequest[]): Promise<Record<string, CallStatus | null>> {
+    const now = Date.now();
+    await this.ready(tenantId, now);
+    store.addManyWaiting(this.sql, calls, now);
+    return this.pump(now);
+  }
+
+  /**
+   * A call left the line: its line is free, and with `retry` it waits for its next attempt.
+   * Idempotent (call effects may replay). Starting the next calls happens on the alarm, not in this
+   * request, so a run of calls that end at once never nests.
+   */
+  async lineFreed(tenantId: string, callId: string, retry?: RetryRequest): Promise<void> {
+    const now = Date.now();
+    await this.ready(tenantId, now);
+    const entry = store.getEntry(this.sql, callId);
+    if (!retry) {
+      this.sql.exec("DELETE FROM entries WHERE call_id = ?", callId);
+    } else if (entry) {
+      if (entry.attempt < retry.attempt) store.requeue(this.sql, callId, retry.attempt, retry.notBefore);
+    } else {
+      // We lost track of it (audited away): ask the call where it stands.
+      const info = await callStub(this.env, callId).dispatchInfo();
+      if (info?.status === "awaiting-retry" && info.attempt + 1 === retry.attempt) {
+        store.addWaiting(this.sql, { callId, campaignId: info.campaignId, timezone: info.timezone, attempt: retry.attempt, notBefore: retry.notBefore });
+      }
+    }
+    await this.ctx.storage.setAlarm(now);
+  }
+
+  /** Takes a due scheduled campaign: its calls move into the queue page by page on alarms. Idempotent. */
+  async releaseCampaign(tenantId: string, campaignId: string): Promise<void> {
+    const now = Date.now();
+    await this.ready(tenantId, now);
+    this.sql.exec(
+      "INSERT INTO releases (campaign_id, cursor_created_at, cursor_id, started_at) VALUES (?, -1, '', ?) ON CONFLICT (campaign_id) DO NOTHING",
+      campaignId,
+      now,
+    );
+    await this.ctx.storage.setAlarm(now);
+  }
+
+  /**
+   * Drops a canceled campaign's release and its calls waiting for a first attempt. Calls waiting for
+   * a retry are owned by their call objects: they go to the front of the queue, to be refused (and
+   * end canceled) at once. Returns how many retries that is and the campaign's calls on a line.
+   */
+  async cancelCampaign(tenantId: string, campaignId: string): Promise<{ retries: number; live: string[] }> {
+    const now = Date.now();
+    await this.ready(tenantId, now);
+    this.sql.exec("DELETE FROM releases WHERE campaign_id = ? AND finished_at IS NULL", campaignId);
+    this.sql.exec("INSERT INTO canceled_campaigns (campaign_id, canceled_at) VALUES (?, ?) ON CONFLICT DO NOTHING", campaignId, now);
+    this.sql.exec("DELETE FROM entries WHERE campaign_id = ? AND state = 'waiting' AND attempt = 1", campaignId);
+    const retries = this.sql
+      .exec(
+        `UPDATE entries SET seq = -abs(seq), not_before = ?1, eligible_at = ?1, canceling = 1
+          WHERE campaign_id = ?2 AND state = 'waiting' RETURNING call_id`,
+        now,
+        campaignId,
+      )
+      .toArray().length;
+    const live = this.sql
+      .exec<{ call_id: string }>("SELECT call_id FROM entries WHERE campaign_id = ? AND state = 'live'", campaignId)
+      .toArray()
+      .map((r) => r.call_id);
+    await this.ctx.storage.setAlarm(now);
+    return { retries, live };
+  }
+
+  /** Re-reads the tenant's limit, time zone and calling hours (after an operator changed them). */
+  async configure(tenantId: string): Promise<void> {
+    const now = Date.now();
+    this.config = null;
+    await this.ready(tenantId, now);
+    this.sql.exec("UPDATE entries SET eligible_at = not_before WHERE state = 'waiting'");
+    await this.ctx.storage.setAlarm(now);
+  }
+
+  override async alarm(): Promise<void> {
+    await this.tick(Date.now());
+  }
+
+  /** The alarm's work as of `now`: a release step, the audit, then filling free lines. */
+  async tick(now: number): Promise<void> {
+    const tenantId = store.getMeta(this.sql, "tenant_id");
+    if (!tenantId) return;
+    await this.ready(tenantId, now);
+    await this.releaseStep(tenantId, now);
+    await this.audit(now);
+    await this.pump(now);
+  }
+
+  /** What the dispatcher holds, for operators and tests. */
+  async inspect(): Promise<{ limit: number | null; live: store.Entry[]; waiting: store.Entry[]; releases: store.ReleaseJob[] }> {
+    return {
+      limit: this.config?.limit ?? null,
+      live: this.sql.exec<store.Entry>("SELECT * FROM entries WHERE state = 'live' ORDER BY granted_at, seq").toArray(),
+      waiting: this.sql.exec<store.Entry>("SELECT * FROM entries WHERE state = 'waiting' ORDER BY seq").toArray(),
+      releases: this.sql.exec<store.ReleaseJob>("SELECT * FROM releases ORDER BY started_at").toArray(),
+    };
+  }
+
+  /** Counts, and one campaign's release, without listing the queue (cheap to poll). */
+  async stats(campaignId: string): Promise<{ live: number; waiting: number; release: store.ReleaseJob | null }> {
+    return {
+      live: store.liveCount(this.sql),
+      waiting: this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE state = 'waiting'").one().n,
+      release: this.sql.exec<store.ReleaseJob>("SELECT * FROM releases WHERE campaign_id = ?", campaignId).toArray()[0] ?? null,
+    };
+  }
+
+  // --- lines ---------------------------------------------------------------
+
+  /** Grants free lines and starts the calls; repeats while starts end at once. Returns what was started. */
+  private async pump(now: number): Promise<Record<string, CallStatus | null>> {
+    const started: Record<string, CallStatus | null> = {};
+    let budget = STARTS_PER_STEP;
+    while (budget > 0) {
+      const grants = this.grant(now, budget);
+      if (grants.length === 0) break;
+      budget -= grants.length;
+      Object.assign(started, await this.startAll(grants, now));
+    }
+    await this.scheduleAlarm(now);
+    return started;
+  }
+
+  /** Synchronous check-and-set: marks the first dialable waiting calls live, at most `max` and never past the limit. */
+  private grant(now: number, max: number): store.Entry[] {
+    const config = this.config!;
+    let free = Math.min(max, config.limit - store.liveCount(this.sql));
+    const grants: store.Entry[] = [];
+    while (free > 0) {
+      const due = store.dueWaiting(this.sql, now, Math.max(free, 50));
+      if (due.length === 0) break;
+      for (const entry of due) {
+        const window = entry.canceling ? { open: true, opensAt: now } : this.windowFor(now, entry.timezone);
+        if (!window.open) {
+          store.deferEntry(this.sql, entry.call_id, Math.max(entry.not_before, window.opensAt));
+          continue;
+        }
+        store.markLive(this.sql, entry.call_id, now, now + AUDIT_EVERY_MS);
+        grants.push(entry);
+        if (--free === 0) break;
+      }
+    }
+    return grants;
+  }
+
+  private windowFor(now: number, timezone: string | null) {
+    const config = this.config!;
+    try {
+      return windowAt(now, timezone ?? config.timezone, config.window);
+    } catch {
+      // A zone this runtime does not know: the tenant's.
+      return windowAt(now, config.timezone, config.window);
+    }
+  }
+
+  private async startAll(grants: store.Entry[], now: number): Promise<Record<string, CallStatus | null>> {
+    const results: Record<string, CallStatus | null> = {};
+    let next = 0;
+    const worker = async () => {
+      while (next < grants.length) {
+        const entry = grants[next++]!;
+        try {
+          const status = await callStub(this.env, entry.call_id).start(entry.call_id, entry.attempt);
+          results[entry.call_id] = status;
+          // Did not go live (canceled, refused, ended at once): the line is free again.
+          if (status === null || !LIVE_STATUSES.includes(status)) this.dropLive(entry);
+        } catch (error) {
+          // Unknown whether it dialed; start() is idempotent per attempt, so hand it out again later.
+          console.error(JSON.stringify({ level: "warn", msg: "call start failed; will retry", callId: entry.call_id, error: errorSummary(error) }));
+          this.sql.exec(
+            `UPDATE entries SET state = 'waiting', not_before = ?1, eligible_at = ?1, granted_at = NULL, audit_at = NULL
+              WHERE call_id = ?2 AND state = 'live' AND attempt = ?3`,
+            now + START_RETRY_MS,
+            entry.call_id,
+            entry.attempt,
+          );
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, grants.length) }, worker));
+    return results;
+  }
+
+  private dropLive(entry: Pick<store.Entry, "call_id" | "attempt">) {
+    this.sql.exec("DELETE FROM entries WHERE call_id = ? AND state = 'live' AND attempt = ?", entry.call_id, entry.attempt);
+  }
+
+  /** Live calls not heard of for a while: ask each where it stands and give back lines that were missed. */
+  private async audit(now: number) {
+    const due = this.sql
+      .exec<store.Entry>("SELECT * FROM entries WHERE state = 'live' AND audit_at <= ? ORDER BY audit_at LIMIT ?", now, AUDITS_PER_STEP)
+      .toArray();
+    await Promise.all(
+      due.map(async (entry) => {
+        const info = await callStub(this.env, entry.call_id).dispatchInfo().catch(() => undefined);
+        if (info === undefined) return; // unreachable now: next audit
+        if (info && LIVE_STATUSES.includes(info.status)) {
+          this.sql.exec("UPDATE entries SET audit_at = ? WHERE call_id = ? AND state = 'live'", now + AUDIT_EVERY_MS, entry.call_id);
+        } else if (info?.status === "awaiting-retry" && info.nextAttemptAt !== null && info.attempt === entry.attempt) {
+          store.requeue(this.sql, entry.call_id, info.attempt + 1, info.nextAttemptAt);
+        } else if (info === null || info.attempt >= entry.attempt) {
+          this.dropLive(entry);
+        }
+      }),
+    );
+  }
+
+  // --- releases ------------------------------------------------------------
+
+  /** Moves up to a few pages of the oldest unfinished release into the queue. */
+  private async releaseStep(tenantId: string, now: number) {
+    const job = this.sql.exec<store.ReleaseJob>("SELECT * FROM releases WHERE finished_at IS NULL ORDER BY started_at LIMIT 1").toArray()[0];
+    this.sql.exec("DELETE FROM releases WHERE finished_at < ?", now - FINISHED_RELEASES_KEPT_MS);
+    // Longer than any call of theirs can still be live and come back for a retry.
+    this.sql.exec("DELETE FROM canceled_campaigns WHERE canceled_at < ?", now - FINISHED_RELEASES_KEPT_MS);
+    if (!job) return;
+    const meter = newMeter();
+    let cursor = { createdAt: job.cursor_created_at, id: job.cursor_id };
+    for (let page = 0; page < RELEASE_PAGES_PER_STEP; page++) {
+      const before = { ...meter };
+      const { calls, next } = await releasePage(this.env.DB, tenantId, job.campaign_id, cursor, now, meter);
+      // Canceled while we were reading: leave its calls alone.
+      const current = this.sql.exec("SELECT 1 FROM releases WHERE campaign_id = ? AND finished_at IS NULL", job.campaign_id).toArray();
+      if (current.length === 0) return;
+      store.addManyWaiting(this.sql, calls.map((c) => ({ ...c, campaignId: job.campaign_id })), now);
+      cursor = next ?? cursor;
+      this.sql.exec(
+        `UPDATE releases SET cursor_created_at = ?, cursor_id = ?, calls = calls + ?, pages = pages + 1,
+                statements = statements + ?, rows_read = rows_read + ?, rows_written = rows_written + ?,
+                max_subrequests_per_step = max(max_subrequests_per_step, ?), finished_at = ?
+          WHERE campaign_id = ?`,
+        cursor.createdAt,
+        cursor.id,
+        calls.length,
+        meter.statements - before.statements,
+        meter.rowsRead - before.rowsRead,
+        meter.rowsWritten - before.rowsWritten,
+        meter.subrequests,
+        next ? null : now,
+        job.campaign_id,
+      );
+      if (!next) return;
+    }
+  }
+
+  // --- housekeeping --------------------------------------------------------
+
+  private async ready(tenantId: string, now: number) {
+    if (store.getMeta(this.sql, "tenant_id") === null) store.setMeta(this.sql, "tenant_id", tenantId);
+    if (this.config && now - this.config.loadedAt < CONFIG_TTL_MS && now >= this.config.loadedAt) return;
+    const loaded = await loadDispatchConfig(this.env, tenantId, now);
+    this.config = loaded ?? { limit: 10, timezone: "America/New_York", window: legalWindow(this.env), loadedAt: now };
+  }
+
+  private async scheduleAlarm(now: number) {
+    const times: number[] = [];
+    if (this.sql.exec("SELECT 1 FROM releases WHERE finished_at IS NULL LIMIT 1").toArray().length) times.push(now);
+    const audit = store.earliestAudit(this.sql);
+    if (audit !== null) times.push(audit);
+    if (store.liveCount(this.sql) < this.config!.limit) {
+      const waiting = store.earliestWaiting(this.sql);
+      if (waiting !== null) times.push(waiting);
+    }
+    if (times.length) await this.ctx.storage.setAlarm(Math.min(...times));
+    else await this.ctx.storage.deleteAlarm();
+  }
+}
