@@ -1,15 +1,13 @@
-import type { CallObject } from "./objects/call/call-object";
-import type { WebhookSender } from "./objects/webhook-sender";
-import type { TenantDispatcher } from "./objects/dispatcher/tenant-dispatcher";
+import type { CallObjectRpc, TenantDispatcherRpc, WebhookSenderRpc } from "./objects/contracts";
 
-/** Bindings and vars of the API worker. */
+/** Bindings and vars of the API worker. Durable Objects are typed by their RPC contracts (objects/contracts.ts), not their classes. */
 export interface Env {
   DB: D1Database;
-  CALLS: DurableObjectNamespace<CallObject>;
+  CALLS: DurableObjectNamespace<CallObjectRpc>;
   /** One sender per customer webhook endpoint (keyed by endpoint id). */
-  WEBHOOKS: DurableObjectNamespace<WebhookSender>;
+  WEBHOOKS: DurableObjectNamespace<WebhookSenderRpc>;
   /** One per tenant (by tenant id): its queue of calls and its lines. */
-  DISPATCHERS: DurableObjectNamespace<TenantDispatcher>;
+  DISPATCHERS: DurableObjectNamespace<TenantDispatcherRpc>;
   /** Operator token for /admin. A secret in production; `dev-admin-token` from .dev.vars locally. */
   ADMIN_TOKEN?: string;
   /** `production`, `development` or `test`. */

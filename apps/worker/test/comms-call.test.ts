@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { ASSISTANT_TYPES, CALL_OUTCOMES, CALL_STATUSES, COMMS_CALL_STATUSES, type CallOutcome, type CallStatus } from "@switchboard/schemas";
 import { providersOf } from "../src/agents/store";
 import { agentForAssistant } from "../src/agents/for-assistant";
-import { COMMS_CALL_STATUS, commsCallStatus } from "../src/http/comms/call-status";
+import { COMMS_CALL_STATUS, commsCallStatus } from "../src/http/wire/comms-call-status";
 import { optOut } from "../src/consent/opt-outs";
 import { createDb } from "../src/lib/db";
 import { fakeLiveKit } from "./fakes/livekit";

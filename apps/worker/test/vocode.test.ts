@@ -363,7 +363,7 @@ describe("Vocode: errors in FastAPI's shapes", () => {
     const { key } = await setup();
     const res = await call("/v1/calls/create", { method: "POST", headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }, body: "{nope" });
     expect(res.status).toBe(422);
-    expect(res.body).toEqual({ detail: [{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }] });
+    expect(res.body).toEqual({ detail: [{ loc: ["body", 0], msg: "JSON decode error", type: "json_invalid" }] });
     const huge = await vocode("/v1/calls/create", key, { method: "POST", json: { context: { blob: "x".repeat(3 * 1024 * 1024) } } });
     expect(huge.status).toBe(413);
     expect(huge.body).toEqual({ detail: expect.stringMatching(/^Request body too large/) });

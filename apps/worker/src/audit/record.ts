@@ -1,7 +1,6 @@
-import type { Context } from "hono";
 import { chunk } from "../lib/db";
-import type { AppEnv } from "../http/context";
 import { errorSummary } from "../lib/log-safe";
+import type { Actor, Scope } from "../scope";
 
 /**
  * Actions the audit trail knows. The object type is the part before the dot. Add new ones here
@@ -37,8 +36,7 @@ export type AuditAction =
 
 interface AuditRecord {
   tenantId: string;
-  actorType: "api_key" | "admin" | "system";
-  actorId: string | null;
+  actor: Actor;
   action: AuditAction;
   objectIds: readonly string[];
   requestId: string | null;
@@ -49,29 +47,27 @@ interface AuditRecord {
 /**
  * Records who did what in the tenant's append-only audit trail: the acting API key (or the
  * operator, on /admin), the action, the object(s) and the request id. Call it after the action
- * succeeded. `tenantId` is needed only on /admin routes, where no API key names the tenant.
+ * succeeded.
  */
 export async function recordAudit(
-  c: Context<AppEnv>,
+  scope: Pick<Scope, "env" | "tenantId" | "actor" | "requestId">,
   action: AuditAction,
   objectIds: string | readonly string[],
-  options: { tenantId?: string; detail?: Record<string, unknown> } = {},
+  detail?: Record<string, unknown>,
 ): Promise<void> {
-  const apiKeyId = c.get("apiKeyId");
-  await writeAudit(c.env.DB, {
-    tenantId: options.tenantId ?? c.get("tenantId"),
-    actorType: apiKeyId ? "api_key" : "admin",
-    actorId: apiKeyId ?? null,
+  await writeAudit(scope.env.DB, {
+    tenantId: scope.tenantId,
+    actor: scope.actor,
     action,
     objectIds: typeof objectIds === "string" ? [objectIds] : objectIds,
-    requestId: c.get("requestId") ?? null,
-    detail: options.detail,
+    requestId: scope.requestId,
+    detail,
   });
 }
 
 /** What the product did on its own (e.g. disabling an endpoint that has failed for days). */
 export function recordSystemAudit(db: D1Database, tenantId: string, action: AuditAction, objectId: string, detail?: Record<string, unknown>) {
-  return writeAudit(db, { tenantId, actorType: "system", actorId: null, action, objectIds: [objectId], requestId: null, detail });
+  return writeAudit(db, { tenantId, actor: { type: "system", id: null }, action, objectIds: [objectId], requestId: null, detail });
 }
 
 /** Object ids per statement: they travel as one JSON array, so a 1,000-call batch costs two statements. */
@@ -87,7 +83,7 @@ async function writeAudit(db: D1Database, record: AuditRecord): Promise<void> {
         `INSERT INTO audit_events (tenant_id, actor_type, actor_id, action, object_type, object_id, request_id, detail, at)
          SELECT ?, ?, ?, ?, ?, value, ?, ?, ? FROM json_each(?)`,
       )
-      .bind(record.tenantId, record.actorType, record.actorId, record.action, objectType, record.requestId, detail, at, JSON.stringify(ids)),
+      .bind(record.tenantId, record.actor.type, record.actor.id, record.action, objectType, record.requestId, detail, at, JSON.stringify(ids)),
   );
   for (let attempt = 1; ; attempt++) {
     try {

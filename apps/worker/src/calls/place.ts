@@ -1,23 +1,21 @@
-import type { CallCreate, CallStatus } from "@switchboard/schemas";
 import type { BatchItem } from "drizzle-orm/batch";
-import { tables } from "@switchboard/schemas";
+import { tables, type CallCreate, type CallStatus } from "@switchboard/schemas";
 import { getAgent } from "../agents/store";
+import { recordAudit } from "../audit/record";
+import { markReleased } from "../campaigns/release";
 import { optedOutAmong } from "../consent/opt-outs";
-import { ApiError } from "../http/errors";
-import type { Db } from "../lib/db";
-import { d1Statement, jsonInserts } from "../lib/json-insert";
+import { emitEvents, type EventToEmit } from "../customer-webhooks/emit";
+import { DomainError, type PatientProblem } from "../errors";
+import { d1Statement, jsonInserts, type Db } from "../lib/db";
+import { errorSummary } from "../lib/log-safe";
+import { iso } from "../lib/time";
+import { tenantDispatcher } from "../objects/stubs";
 import { getPatientsByIds } from "../patients/store";
+import type { Scope } from "../scope";
+import { getCallView, type CallView } from "./read-model";
 import { agentProviderRefs, providerProblems } from "../voice/adapters";
-import type { PatientError, PatientValidationBody } from "./patient-errors";
 
-export interface CreatedBatch {
-  batchId: string;
-  /** `timezone` is the patient's (null: the tenant's applies), for the calling window. */
-  calls: { callId: string; status: CallStatus; timezone: string | null }[];
-  scheduledAt: number | null;
-}
-
-export interface CreateBatchOptions {
+export interface PlaceOptions {
   /**
    * Patients on the tenant's opt-out list: `refuse` the request (the default), or `record` their
    * calls as `canceled` (outcome `canceled`), so the refusal is in the call history and nobody is dialed.
@@ -29,49 +27,76 @@ export interface CreateBatchOptions {
   provider?: string;
 }
 
+export interface PlacedBatch {
+  batchId: string;
+  scheduledAt: number | null;
+  /** Each call as it stands once placed: `queued` while it waits for a line, `scheduled` until its time. */
+  calls: { callId: string; status: CallStatus }[];
+}
+
 /**
- * Validates a create request against the tenant's agents and patients, then writes the campaign,
- * its calls and their first history rows in one atomic D1 batch of a few statements (json_each).
- * Dialing is the caller's job.
+ * Places calls: the one way every surface does it. Validates the request against the tenant's
+ * agent and patients, writes the campaign, its calls and their first history rows in one atomic D1
+ * batch, records `call.created` in the audit trail, announces `call.created` to the tenant's
+ * webhooks, and hands calls placed for now to the tenant's dispatcher, which starts as many as
+ * free lines and calling hours allow.
  */
-export async function createBatch(
-  db: Db,
-  tenantId: string,
-  body: CallCreate,
-  now = Date.now(),
-  options: CreateBatchOptions = {},
-): Promise<CreatedBatch> {
+export async function placeCalls(scope: Scope, request: CallCreate, options: PlaceOptions = {}): Promise<PlacedBatch> {
+  const batch = await createBatch(scope.db, scope.tenantId, request, Date.now(), options);
+  await recordAudit(scope, "call.created", batch.calls.map((call) => call.callId), { batchId: batch.batchId });
+  await announceCreated(scope, batch, request);
+  const calls = batch.scheduledAt === null ? await dispatch(scope, batch) : batch.calls;
+  return { batchId: batch.batchId, scheduledAt: batch.scheduledAt, calls: calls.map(({ callId, status }) => ({ callId, status })) };
+}
+
+/** One call (a one-call batch), read back for a surface to translate. */
+export async function placeOneCall(scope: Scope, request: CallCreate, options: PlaceOptions = {}): Promise<CallView> {
+  const batch = await placeCalls(scope, request, options);
+  const view = await getCallView(scope.db, scope.tenantId, batch.calls[0]!.callId);
+  if (!view) throw new Error("call vanished after creation");
+  return view;
+}
+
+interface CreatedBatch {
+  batchId: string;
+  /** `timezone` is the patient's (null: the tenant's applies), for the calling window. */
+  calls: { callId: string; patientId: string; status: CallStatus; timezone: string | null }[];
+  scheduledAt: number | null;
+}
+
+/** Validates, then writes the campaign, its calls and their first history rows (json_each: a few statements for any size). */
+async function createBatch(db: Db, tenantId: string, body: CallCreate, now: number, options: PlaceOptions): Promise<CreatedBatch> {
   const scheduledAt = body.scheduledAt === undefined ? null : Date.parse(body.scheduledAt);
   if (scheduledAt !== null && scheduledAt <= now) {
-    throw new ApiError(400, "scheduledAt must be a valid future ISO 8601 date");
+    throw new DomainError("INVALID_INPUT", "scheduledAt must be a valid future ISO 8601 date", { field: ["scheduledAt"] });
   }
   const agent = await getAgent(db, tenantId, body.agentId);
-  if (!agent) throw new ApiError(404, "Agent not found");
+  if (!agent) throw new DomainError("AGENT_NOT_FOUND", "Agent not found");
   // A vendor the tenant has not configured is refused now, not discovered as a failed call later.
   const providerProblem = await providerProblems(db, tenantId, agentProviderRefs(agent.provider, agent.settings));
-  if (providerProblem) throw new ApiError(400, providerProblem);
+  if (providerProblem) throw new DomainError("PROVIDER_NOT_CONFIGURED", providerProblem);
 
   const patients = await getPatientsByIds(db, tenantId, body.patients.map((p) => p.patientId));
   const optedOut = await optedOutAmong(db, tenantId, [...patients.values()].flatMap((p) => (p.phoneNumber ? [p.phoneNumber] : [])));
-  const unknown: PatientError[] = [];
-  const missingPhone: PatientError[] = [];
-  const doNotCall: PatientError[] = [];
+  const unknown: PatientProblem[] = [];
+  const missingPhone: PatientProblem[] = [];
+  const doNotCall: PatientProblem[] = [];
   body.patients.forEach((p, index) => {
     const patient = patients.get(p.patientId);
     if (!patient) {
-      unknown.push(patientError(index, p, "patientId", "patient not found", "The id of an existing patient of your organization", p.patientId));
+      unknown.push(problem(index, p, "patientId", "patient not found", "The id of an existing patient of your organization", p.patientId));
     } else if (!patient.phoneNumber) {
-      missingPhone.push(patientError(index, p, "phoneNumber", "patient has no phone number", "E.164 phone number on the patient record (e.g., +15555551234)", null));
+      missingPhone.push(problem(index, p, "phoneNumber", "patient has no phone number", "E.164 phone number on the patient record (e.g., +15555551234)", null));
     } else if (optedOut.has(patient.phoneNumber) && options.optedOut !== "record") {
-      doNotCall.push(patientError(index, p, "phoneNumber", "patient has opted out of contact", "A number that is not on the tenant's opt-out list", patient.phoneNumber));
+      doNotCall.push(problem(index, p, "phoneNumber", "patient has opted out of contact", "A number that is not on the tenant's opt-out list", patient.phoneNumber));
     }
   });
-  if (unknown.length) throw validationFailure("Validation failed for one or more patients", unknown);
+  if (unknown.length) throw new DomainError("PATIENTS_INVALID", "Validation failed for one or more patients", { patients: unknown });
   if (missingPhone.length) {
     const ids = missingPhone.map((e) => String(e.patientId));
-    throw validationFailure(`Patients missing phone numbers: ${ids.join(", ")}`, missingPhone, ids);
+    throw new DomainError("PATIENTS_INVALID", `Patients missing phone numbers: ${ids.join(", ")}`, { patients: missingPhone, missingPhoneNumbers: ids });
   }
-  if (doNotCall.length) throw validationFailure("One or more patients have opted out of contact", doNotCall);
+  if (doNotCall.length) throw new DomainError("PATIENT_OPTED_OUT", "One or more patients have opted out of contact", { patients: doNotCall });
 
   const batchId = crypto.randomUUID();
   // Calls placed for now wait in the tenant's queue until the dispatcher gives them a line.
@@ -135,23 +160,61 @@ export async function createBatch(
 
   return {
     batchId,
-    calls: callRows.map((c) => ({ callId: c.id!, status: c.status!, timezone: patients.get(c.patientId!)?.timezone ?? null })),
+    calls: callRows.map((c) => ({ callId: c.id!, patientId: c.patientId!, status: c.status!, timezone: patients.get(c.patientId!)?.timezone ?? null })),
     scheduledAt,
   };
 }
 
-function patientError(
-  index: number,
-  requested: CallCreate["patients"][number],
-  field: string,
-  message: string,
-  expectedFormat: string,
-  receivedValue: unknown,
-): PatientError {
+function problem(index: number, requested: CallCreate["patients"][number], field: string, message: string, expectedFormat: string, receivedValue: unknown): PatientProblem {
   return { index, patientId: requested.patientId, failedObject: requested, errors: [{ field, message, expectedFormat, receivedValue }] };
 }
 
-function validationFailure(message: string, errors: PatientError[], missingPhoneNumbers?: string[]): ApiError {
-  const body: PatientValidationBody = { statusCode: 400, message, errors, ...(missingPhoneNumbers ? { missingPhoneNumbers } : {}) };
-  return new ApiError(400, message, body);
+/**
+ * `call.created` for each call of a new batch (the create request writes their first history row
+ * itself, so the call objects never see it). A failure is logged, not thrown: the calls exist, and
+ * failing the request would invite a retry that places them twice.
+ */
+async function announceCreated(scope: Scope, batch: CreatedBatch, request: CallCreate) {
+  const events: EventToEmit[] = batch.calls.map((call) => ({
+    type: "call.created",
+    key: `call:${call.callId}:0`,
+    data: {
+      call_id: call.callId,
+      batch_id: batch.batchId,
+      agent_id: request.agentId,
+      patient_id: call.patientId,
+      status: call.status,
+      scheduled_at: iso(batch.scheduledAt),
+    },
+  }));
+  try {
+    await emitEvents(scope.env, scope.tenantId, events);
+  } catch (error) {
+    console.error(JSON.stringify({ level: "error", msg: "call.created emit failed", batchId: batch.batchId, error: errorSummary(error) }));
+  }
+}
+
+/**
+ * Hands a batch placed for now to the tenant's dispatcher. Returns each call's status: `queued` for
+ * those still waiting. If the dispatcher cannot be reached, the calls stay queued and the campaign
+ * `releasing`: the cron hands it over within a couple of minutes.
+ */
+async function dispatch(scope: Scope, batch: CreatedBatch): Promise<{ callId: string; status: CallStatus }[]> {
+  let started: Record<string, CallStatus | null> = {};
+  try {
+    started = await tenantDispatcher(scope.env, scope.tenantId).enqueue(
+      scope.tenantId,
+      // Calls recorded as `canceled` at creation (opted out) are never dialed.
+      batch.calls.filter((c) => c.status === "queued").map((c) => ({ callId: c.callId, campaignId: batch.batchId, timezone: c.timezone })),
+    );
+    // Off the response path: if it fails, the cron hands the (already queued) batch over again, harmlessly.
+    scope.waitUntil(
+      markReleased(scope.env.DB, [batch.batchId]).catch((error: unknown) => {
+        console.error(JSON.stringify({ level: "warn", msg: "marking a batch released failed", batchId: batch.batchId, error: errorSummary(error) }));
+      }),
+    );
+  } catch (error) {
+    console.error(JSON.stringify({ level: "error", msg: "dispatch failed; the cron will hand the batch over", batchId: batch.batchId, error: errorSummary(error) }));
+  }
+  return batch.calls.map((c) => ({ callId: c.callId, status: started[c.callId] ?? c.status }));
 }

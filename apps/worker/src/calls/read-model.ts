@@ -1,13 +1,18 @@
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, count, eq, gt, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { tables } from "@switchboard/schemas";
 import type { Db } from "../lib/db";
 
-const { calls, agents, callOptions, callEvents } = tables;
+const { calls, agents, callOptions, callEvents, patients } = tables;
 
-/** A call as the vendor surfaces translate it: the core row, its agent, its surface options, and whether anyone picked up. */
+/**
+ * A call as every surface reads it: the core row, its patient, its agent, its surface options, and
+ * whether anyone picked up. Each surface serializes it in its own shape.
+ */
 export interface CallView {
   call: typeof calls.$inferSelect;
+  /** Null once the patient has been deleted. */
+  patient: typeof patients.$inferSelect | null;
   /** Null once the agent has been deleted. */
   agent: typeof agents.$inferSelect | null;
   /** Null for calls placed through a surface that sets none. */
@@ -16,27 +21,44 @@ export interface CallView {
   answered: boolean;
 }
 
-const answered = sql<number>`exists (select 1 from ${callEvents} where ${callEvents.callId} = ${calls.id} and ${callEvents.toStatus} = 'in-progress')`;
-
+/** Every join is scoped by tenant too, so a call can never embed another tenant's patient or agent. */
 function selectViews(db: Db) {
   return db
-    .select({ call: calls, agent: agents, options: callOptions, answered })
+    .select({ call: calls, patient: patients, agent: agents, options: callOptions })
     .from(calls)
+    .leftJoin(patients, and(eq(patients.id, calls.patientId), eq(patients.tenantId, calls.tenantId)))
     .leftJoin(agents, and(eq(agents.id, calls.agentId), eq(agents.tenantId, calls.tenantId)))
     .leftJoin(callOptions, and(eq(callOptions.callId, calls.id), eq(callOptions.tenantId, calls.tenantId)));
 }
 
-function toView(row: { call: CallView["call"]; agent: CallView["agent"]; options: CallView["options"]; answered: number }): CallView {
-  return { ...row, answered: row.answered === 1 };
+function toView(row: Omit<CallView, "answered">): CallView {
+  return { ...row, answered: row.call.answeredAt !== null };
 }
 
+/** The tenant's call, or null when it is unknown here (or another tenant's). */
 export async function getCallView(db: Db, tenantId: string, callId: string): Promise<CallView | null> {
   const row = await selectViews(db).where(and(eq(calls.tenantId, tenantId), eq(calls.id, callId))).get();
   return row ? toView(row) : null;
 }
 
+/** Which of a tenant's calls a list shows. */
+export interface CallFilter {
+  campaignId?: string | undefined;
+  patientId?: string | undefined;
+  /** Epoch ms: calls that ended after it. */
+  endedAfter?: number | undefined;
+}
+
+export function callFilter(filter: CallFilter): SQL | undefined {
+  return and(
+    filter.campaignId ? eq(calls.campaignId, filter.campaignId) : undefined,
+    filter.patientId ? eq(calls.patientId, filter.patientId) : undefined,
+    filter.endedAfter !== undefined ? gt(calls.endedAt, filter.endedAfter) : undefined,
+  );
+}
+
 export interface CallViewPage {
-  /** Extra conditions besides the tenant. */
+  /** Extra conditions besides the tenant (`callFilter`, or a surface's own cursor). */
   where?: SQL | undefined;
   orderBy: (SQL | SQLiteColumn)[];
   limit: number;
@@ -52,7 +74,16 @@ export async function listCallViews(db: Db, tenantId: string, page: CallViewPage
   return rows.map(toView);
 }
 
-export async function countCalls(db: Db, tenantId: string): Promise<number> {
-  const row = await db.select({ n: sql<number>`count(*)` }).from(calls).where(eq(calls.tenantId, tenantId)).get();
+export async function countCalls(db: Db, tenantId: string, where?: SQL): Promise<number> {
+  const row = await db.select({ n: count() }).from(calls).where(and(eq(calls.tenantId, tenantId), where)).get();
   return row?.n ?? 0;
+}
+
+/** A call's history, oldest first; empty when the call is not the tenant's. */
+export async function callHistory(db: Db, tenantId: string, callId: string) {
+  return db
+    .select()
+    .from(callEvents)
+    .where(and(eq(callEvents.callId, callId), eq(callEvents.tenantId, tenantId)))
+    .orderBy(callEvents.seq);
 }

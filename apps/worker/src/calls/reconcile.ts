@@ -1,6 +1,6 @@
 import { LIVE_STATUSES } from "@switchboard/schemas";
 import type { Env } from "../env";
-import { callStub } from "../objects/stubs";
+import { callObject } from "../objects/stubs";
 import { errorSummary } from "../lib/log-safe";
 
 /** A live call with no news for this long gets its vendor asked. */
@@ -30,7 +30,7 @@ export async function reconcileQuietCalls(env: Env, now: number): Promise<{ chec
     while (next < ids.length) {
       const callId = ids[next++]!;
       try {
-        if ((await callStub(env, callId).reconcile("quiet")) === "moved") moved += 1;
+        if ((await callObject(env, callId).reconcile("quiet")) === "moved") moved += 1;
       } catch (error) {
         console.error(JSON.stringify({ level: "warn", msg: "reconcile failed", callId, error: errorSummary(error) }));
       }

@@ -1,6 +1,6 @@
 import { bulkMove } from "../objects/dispatcher/bulk-move";
 import type { Env } from "../env";
-import { dispatcherFor } from "../objects/stubs";
+import { tenantDispatcher } from "../objects/stubs";
 
 export interface CampaignCancellation {
   /** Calls that will never be dialed (again) because of this request. */
@@ -32,7 +32,7 @@ export async function cancelCampaign(env: Env, tenantId: string, campaignId: str
   ]);
   if (!campaign?.results.length) return null;
 
-  const held = await dispatcherFor(env, tenantId).cancelCampaign(tenantId, campaignId);
+  const held = await tenantDispatcher(env, tenantId).cancelCampaign(tenantId, campaignId);
   const [, queued] = await db.batch(
     bulkMove(db, {
       from: "queued", to: "canceled", type: "campaign.canceled",

@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { dispatcherFor } from "../objects/stubs";
+import { tenantDispatcher } from "../objects/stubs";
 import { errorSummary } from "../lib/log-safe";
 
 /** Campaigns handed over per cron run; more wait for the next minute (each costs two subrequests). */
@@ -28,7 +28,7 @@ export async function releaseDueCalls(env: Env, now: number): Promise<{ campaign
   await Promise.all(
     due.results.map(async (campaign) => {
       try {
-        await dispatcherFor(env, campaign.tenant_id).releaseCampaign(campaign.tenant_id, campaign.id);
+        await tenantDispatcher(env, campaign.tenant_id).releaseCampaign(campaign.tenant_id, campaign.id);
         handed.push(campaign.id);
       } catch (error) {
         console.error(JSON.stringify({ level: "error", msg: "campaign release failed; next run retries", batchId: campaign.id, error: errorSummary(error) }));

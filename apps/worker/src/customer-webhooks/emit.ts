@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { base64Url, sha256Hex } from "../lib/crypto";
 import { chunk } from "../lib/db";
 import { errorSummary } from "../lib/log-safe";
+import { webhookSender } from "../objects/stubs";
 
 /** Events per statement; each is a JSON object inside one bound parameter. */
 const ROWS_PER_STATEMENT = 100;
@@ -90,15 +91,12 @@ export async function emitEvents(env: EmitEnv, tenantId: string, events: readonl
  */
 export async function wake(env: Pick<Env, "WEBHOOKS">, endpointId: string) {
   try {
-    await senderOf(env, endpointId).kick(endpointId);
+    await webhookSender(env, endpointId).kick(endpointId);
   } catch (error) {
     console.error(JSON.stringify({ level: "warn", msg: "webhook sender kick failed", endpointId, error: errorSummary(error) }));
   }
 }
 
-export function senderOf(env: Pick<Env, "WEBHOOKS">, endpointId: string) {
-  return env.WEBHOOKS.get(env.WEBHOOKS.idFromName(endpointId));
-}
 
 async function eventId(tenantId: string, key: string | undefined): Promise<string> {
   if (key === undefined) return `msg_${crypto.randomUUID().replaceAll("-", "")}`;

@@ -1,13 +1,13 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { tables, type WEBHOOK_EVENT_TYPES } from "@switchboard/schemas";
 import type { Env } from "../env";
+import type { DisabledReason } from "../objects/contracts";
 import type { Db } from "../lib/db";
 import { open, seal } from "../lib/secret-box";
 import { iso } from "../lib/time";
 import { checkWebhookUrl, dohResolver, type UrlPolicy } from "./url-policy";
 
 export type EndpointRow = typeof tables.webhookEndpoints.$inferSelect;
-export type DisabledReason = "manual" | "gone" | "failing";
 type EventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export function endpointToWire(row: EndpointRow) {

@@ -1,82 +1,40 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
-import { ApiError, notFound, onError } from "./errors";
-import { documentIdempotencyKey } from "./openapi/idempotency";
-import { adminAuth, apiKeyAuth } from "./middleware/auth";
-import { requireTenantHeader } from "./comms/tenant-header";
-import { idempotency } from "./middleware/idempotency";
-import { requestContext } from "./middleware/request-context";
-import { registerKeyRoutes } from "./admin/keys";
-import { registerTenantRoutes } from "./admin/tenants";
-import { registerAgentRoutes } from "./api-v1/agents";
-import { registerAuditRoutes } from "./api-v1/audit";
-import { registerCallRoutes } from "./api-v1/calls";
-import { registerChatRoutes } from "./api-v1/chats";
-import { SEND_MESSAGE_PATH } from "./comms/send-message";
-import { registerConsentRoutes } from "./api-v1/consent";
-import { registerDocs } from "./docs";
-import { registerFileRoutes } from "./files";
-import { registerMessagingSettingsRoutes } from "./api-v1/messaging-settings";
-import { registerPatientRoutes } from "./api-v1/patients";
-import { SURFACES, surfaceFor } from "./surfaces";
-import { voipbinAuth } from "./voipbin/auth";
-import { registerUserRoutes } from "./api-v1/users";
-import { registerTwilioWebhooks } from "./vendor-webhooks/twilio";
-import { registerProviderRoutes } from "./api-v1/providers";
-import { registerCustomerWebhookRoutes } from "./api-v1/webhook-endpoints";
-import { registerVoiceWebhookRoutes } from "./vendor-webhooks/voice";
 import type { App, AppEnv } from "./context";
-import { defaultHook } from "./validation";
+import { adminSurface } from "./admin";
+import { apiV1Surface } from "./api-v1";
+import { commsSurface } from "./comms";
+import { registerDocs } from "./docs";
+import { envelopeErrors, envelopeNotFound } from "./envelope";
+import { surfaceErrorHandler } from "./errors";
+import { registerFileRoutes } from "./files";
+import { requestContext } from "./middleware/request-context";
+import { documentWebhookEvents } from "./openapi/webhook-events";
+import { envelopeHook } from "./validation";
+import { vendorWebhooksSurface } from "./vendor-webhooks";
+import { vocodeSurface } from "./vocode";
+import { voipbinSurface } from "./voipbin";
 
-/** Largest JSON body accepted: a 1,000-patient batch with generous `extended` data fits. */
-export const MAX_BODY_BYTES = 2 * 1024 * 1024;
-
+/**
+ * The API worker's HTTP side: one sub-app per surface, each with its own authentication,
+ * validation hook, error shape and 404, mounted once here.
+ */
 export function createApp(): App {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook });
-
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: envelopeHook });
   app.use("*", requestContext);
-  const jsonBodyLimit = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new ApiError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes)`);
-    },
-  });
-  // Message attachments are larger than any JSON body: that route sets its own limit.
-  app.use("*", (c, next) => (c.req.path === SEND_MESSAGE_PATH ? next() : jsonBodyLimit(c, next)));
-  app.use("/admin/*", adminAuth);
-  app.use("/api/v1/*", apiKeyAuth);
-  app.use("/v1/*", apiKeyAuth);
-  app.use("/v1.0/*", voipbinAuth);
-  app.use("/comms/*", apiKeyAuth, requireTenantHeader);
-  // After authentication (keys are per tenant). Each prefix must have its own auth mounted above this.
-  // The vendor surfaces place calls through the same core, so a retried create must not dial twice there either.
-  app.use("/api/v1/*", idempotency);
-  app.use("/comms/*", idempotency);
-  app.use("/v1/*", idempotency);
-  app.use("/v1.0/*", idempotency);
 
-  registerTenantRoutes(app);
-  registerKeyRoutes(app);
-  registerPatientRoutes(app);
-  registerAgentRoutes(app);
-  registerCallRoutes(app);
-  for (const surface of SURFACES) surface.register(app);
-  registerUserRoutes(app);
-  registerChatRoutes(app);
-  registerConsentRoutes(app);
-  registerMessagingSettingsRoutes(app);
-  registerProviderRoutes(app);
-  registerVoiceWebhookRoutes(app);
-  registerTwilioWebhooks(app);
+  app.route("/api/v1", apiV1Surface());
+  app.route("/admin", adminSurface());
+  app.route("/comms", commsSurface());
+  app.route("/v1", vocodeSurface());
+  app.route("/v1.0", voipbinSurface());
+  app.route("/webhooks", vendorWebhooksSurface());
+
+  // Outside any surface: signed attachment links, the API's own description, the index.
   registerFileRoutes(app);
-  registerCustomerWebhookRoutes(app);
-  registerAuditRoutes(app);
+  documentWebhookEvents(app);
   registerDocs(app);
-  // Last, so it sees every POST route.
-  documentIdempotencyKey(app);
-
   app.get("/", (c) => c.json({ name: "switchboard", docs: "/docs", openapi: "/openapi.json" }));
-  app.notFound((c) => surfaceFor(c.req.path)?.notFound(c) ?? notFound(c));
-  app.onError((err, c) => surfaceFor(c.req.path)?.onError(err, c) ?? onError(err, c));
+  app.notFound(envelopeNotFound);
+  app.onError(surfaceErrorHandler(envelopeErrors));
   return app;
 }

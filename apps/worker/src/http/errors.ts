@@ -1,50 +1,44 @@
-import type { Context } from "hono";
+import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "./context";
+import { DomainError } from "../errors";
 import { errorSummary } from "../lib/log-safe";
+import type { AppEnv } from "./context";
 
-/** The one error type handlers throw; `app.onError` turns it into the wire envelope. */
-export class ApiError extends HTTPException {
+/**
+ * A refusal by the HTTP layer itself: authentication, body limits, Idempotency-Key, a route's own
+ * "no such object". Each surface answers it in its own shape by status; `body`, when given, is a
+ * complete answer in that surface's shape (e.g. a pydantic-style 422).
+ */
+export class HttpError extends HTTPException {
   constructor(
     status: ContentfulStatusCode,
     message: string,
-    /** A complete body in another documented shape (e.g. the per-patient validation error). */
     readonly body?: unknown,
   ) {
     super(status, { message });
   }
 }
 
-export function errorEnvelope(c: Context<AppEnv>, status: number, message: string) {
-  return {
-    success: false as const,
-    error: {
-      status,
-      message,
-      timestamp: new Date().toISOString(),
-      requestId: c.get("requestId") ?? "",
-      path: c.req.path,
-      method: c.req.method,
-    },
+/** How one surface answers errors, in its own shape. */
+export interface SurfaceErrors {
+  /** A use case refused (http/domain-status.ts has the default status of each code). */
+  domain(c: Context<AppEnv>, err: DomainError): Response;
+  /** The HTTP layer refused: an HttpError, or Hono's own (malformed JSON 400, body too large 413, wrong media type 415). */
+  http(c: Context<AppEnv>, err: HTTPException): Response;
+  /** Something unexpected broke; already logged. */
+  internal(c: Context<AppEnv>): Response;
+}
+
+/**
+ * A surface's `onError`. Unexpected errors are logged here and only here: the request id and the
+ * error's name and masked message, never request data (PHI).
+ */
+export function surfaceErrorHandler(surface: SurfaceErrors): ErrorHandler<AppEnv> {
+  return (err, c) => {
+    if (err instanceof DomainError) return surface.domain(c, err);
+    if (err instanceof HTTPException) return surface.http(c, err);
+    console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), error: errorSummary(err) }));
+    return surface.internal(c);
   };
-}
-
-export function onError(err: Error, c: Context<AppEnv>): Response {
-  if (err instanceof ApiError) {
-    return c.json(err.body ?? errorEnvelope(c, err.status, err.message), err.status);
-  }
-  if (err instanceof HTTPException) {
-    // Hono's own: malformed JSON (400), body too large (413), etc.
-    const status = err.status as ContentfulStatusCode;
-    const message = err.message || (status === 413 ? "Request body too large" : "Bad request");
-    return c.json(errorEnvelope(c, status, message), status);
-  }
-  // Unknown: log the request id and the error's name/message only, never request data (PHI).
-  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), error: errorSummary(err) }));
-  return c.json(errorEnvelope(c, 500, "Internal server error"), 500);
-}
-
-export function notFound(c: Context<AppEnv>): Response {
-  return c.json(errorEnvelope(c, 404, `No route for ${c.req.method} ${c.req.path}`), 404);
 }

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "./errors";
+import { HttpError } from "./errors";
 import { checkFileLink, hasSigningKey } from "../messages/file-links";
 import type { App } from "./context";
 import { errorResponses } from "./openapi/helpers";
@@ -26,12 +26,12 @@ export function registerFileRoutes(app: App) {
     async (c) => {
       const { fileId } = c.req.valid("param");
       const { expires, signature } = c.req.valid("query");
-      if (!hasSigningKey(c.env)) throw new ApiError(404, "File not found");
+      if (!hasSigningKey(c.env)) throw new HttpError(404, "File not found");
       const check = await checkFileLink(c.env.FILES_SIGNING_KEY!, fileId, expires, signature);
-      if (check === "tampered") throw new ApiError(403, "Invalid file link");
-      if (check === "expired") throw new ApiError(410, "This file link has expired: read the message again for a fresh link");
+      if (check === "tampered") throw new HttpError(403, "Invalid file link");
+      if (check === "expired") throw new HttpError(410, "This file link has expired: read the message again for a fresh link");
       const object = await c.env.FILES.get(`files/${fileId}`);
-      if (!object) throw new ApiError(404, "File not found");
+      if (!object) throw new HttpError(404, "File not found");
       const headers = new Headers();
       object.writeHttpMetadata(headers);
       headers.set("Content-Length", String(object.size));

@@ -1,22 +1,16 @@
 import type { Hook } from "@hono/zod-openapi";
 import type { z } from "zod";
-import { ApiError } from "./errors";
+import { describeIssues } from "../lib/issues";
 import type { AppEnv } from "./context";
+import { HttpError } from "./errors";
 
-/** `a.b[0].c: message` for every issue, so a client sees all that is wrong at once. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const path = issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`)).join("");
-      return path ? `${path}: ${issue.message}` : issue.message;
-    })
-    .join("; ");
-}
+/** What a route's validation hook is given (the raw input is `data` when validation failed). */
+export type HookResult = { success: true } | { success: false; error: z.ZodError; target: string; data?: unknown };
 
-/** The app's default: a 400 in the /api/v1 envelope built from the zod issues. */
+/** The envelope surfaces' hook (/api/v1, /admin): a 400 built from the zod issues. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const defaultHook: Hook<any, AppEnv, any, undefined> = (result) => {
+export const envelopeHook: Hook<any, AppEnv, any, undefined> = (result) => {
   if (!result.success) {
-    throw new ApiError(400, `Validation failed: ${describeIssues(result.error.issues)}`);
+    throw new HttpError(400, `Validation failed: ${describeIssues(result.error.issues)}`);
   }
 };

@@ -7,7 +7,8 @@ import { optIn } from "../consent/opt-outs";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
 import { toE164 } from "../lib/phone";
-import { deleteFiles, storeFiles, type AcceptedFile } from "./attachments";
+import type { AcceptedFile } from "../sms/media";
+import { deleteFiles, storeFiles } from "./attachments";
 import { announceMessageReceived } from "./events";
 import { MESSAGE_STATUS_RANK } from "./status";
 

@@ -1,6 +1,6 @@
 import { tables, type MessageStatus, type MessageType } from "@switchboard/schemas";
 import { getChat } from "../chats/store";
-import { commsError, commsValidationError } from "../http/comms/errors";
+import { DomainError } from "../errors";
 import { isOptedOut } from "../consent/opt-outs";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
@@ -49,26 +49,26 @@ export interface SentMessage {
 export async function sendMessage(ctx: SendContext, input: SendInput): Promise<SentMessage> {
   const { db, env, tenantId } = ctx;
   const chat = await getChat(db, tenantId, input.chatId);
-  if (!chat) throw commsError(404, "Chat not found");
+  if (!chat) throw new DomainError("CHAT_NOT_FOUND", "Chat not found");
   const sender = await getStaffUser(db, tenantId, input.senderId);
-  if (!sender) throw commsError(404, "Sender not found: sender_id must be a staff user of this tenant (POST /api/v1/users)");
+  if (!sender) throw new DomainError("SENDER_NOT_FOUND", "Sender not found: sender_id must be a staff user of this tenant (POST /api/v1/users)");
   if (input.messageUid) {
     const first = await messageByUid(db, chat.id, input.messageUid);
     if (first) return { message: first, created: false };
   }
   if (!input.content && input.files.length === 0) {
-    throw commsValidationError([{ loc: ["body", "content"], msg: "Value error, a message needs content or files", type: "value_error" }]);
+    throw new DomainError("INVALID_INPUT", "a message needs content or files", { field: ["content"] });
   }
   if (input.quoteId) {
     const quoted = await getMessage(db, tenantId, input.quoteId);
-    if (!quoted || quoted.chatId !== chat.id) throw commsError(404, "Quoted message not found in this chat");
+    if (!quoted || quoted.chatId !== chat.id) throw new DomainError("QUOTED_MESSAGE_NOT_FOUND", "Quoted message not found in this chat");
   }
   const patient = await getPatient(db, tenantId, chat.patientId);
-  if (!patient) throw commsError(404, "The chat's patient no longer exists");
-  if (!patient.phoneNumber) throw commsError(409, "The patient has no phone number: add one with PATCH /api/v1/patients/{patientId}");
+  if (!patient) throw new DomainError("PATIENT_NOT_FOUND", "The chat's patient no longer exists");
+  if (!patient.phoneNumber) throw new DomainError("PATIENT_NO_PHONE", "The patient has no phone number: add one with PATCH /api/v1/patients/{patientId}");
 
   const accepted = await acceptFiles(input.files);
-  if (accepted.length && !hasSigningKey(env)) throw commsError(503, "Attachments are not available: this deployment has no FILES_SIGNING_KEY");
+  if (accepted.length && !hasSigningKey(env)) throw new DomainError("ATTACHMENTS_UNAVAILABLE", "Attachments are not available: this deployment has no FILES_SIGNING_KEY");
   const messageId = crypto.randomUUID();
   const files = await storeFiles(env.FILES, tenantId, messageId, accepted);
   const optedOut = await isOptedOut(db, tenantId, patient.phoneNumber);

@@ -23,33 +23,6 @@ export const MESSAGE_STATUS_RANK: Readonly<Record<MessageStatus, number>> = {
   OPTED_OUT: 7,
 };
 
-/** Twilio's MessageStatus values in ours. */
-export const TWILIO_MESSAGE_STATUS: Readonly<Record<string, MessageStatus>> = {
-  accepted: "QUEUED",
-  queued: "QUEUED",
-  scheduled: "SCHEDULED",
-  sending: "SENDING",
-  sent: "SENT",
-  delivered: "DELIVERED",
-  undelivered: "UNDELIVERED",
-  failed: "FAILED",
-  read: "READ",
-  canceled: "FAILED",
-};
-
-/** Twilio error codes that change what a failure means. */
-const TWILIO_VALIDITY_EXPIRED = "30036";
-export const TWILIO_UNSUBSCRIBED_RECIPIENT = "21610";
-
-/** Our status for a Twilio status (and error code, when it has one); null for statuses we do not track. */
-export function fromTwilioStatus(status: string, errorCode?: string | null): MessageStatus | null {
-  const mapped = TWILIO_MESSAGE_STATUS[status.toLowerCase()];
-  if (!mapped) return null;
-  if (mapped === "FAILED" && errorCode === TWILIO_VALIDITY_EXPIRED) return "EXPIRED";
-  if ((mapped === "FAILED" || mapped === "UNDELIVERED") && errorCode === TWILIO_UNSUBSCRIBED_RECIPIENT) return "OPTED_OUT";
-  return mapped;
-}
-
 export interface StatusUpdate {
   errorMessage?: string | null;
   providerMessageId?: string | null;

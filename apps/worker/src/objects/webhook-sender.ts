@@ -3,9 +3,11 @@ import { eq } from "drizzle-orm";
 import { tables } from "@switchboard/schemas";
 import { recordSystemAudit } from "../audit/record";
 import type { Env } from "../env";
+import type { SenderRun, WebhookSenderRpc } from "./contracts";
 import { chunk, createDb } from "../lib/db";
 import { refusedAttempt, sendAttempt, type AttemptOutcome } from "../customer-webhooks/attempt";
-import { disableEndpoint, signingSecrets, urlPolicy, type DisabledReason, type EndpointRow } from "../customer-webhooks/endpoints";
+import type { DisabledReason } from "./contracts";
+import { disableEndpoint, signingSecrets, urlPolicy, type EndpointRow } from "../customer-webhooks/endpoints";
 import { FAILING_DISABLE_AFTER_MS, nextAttemptAt } from "../customer-webhooks/retry-schedule";
 import { checkWebhookUrl } from "../customer-webhooks/url-policy";
 import { errorSummary } from "../lib/log-safe";
@@ -26,19 +28,13 @@ interface DueDelivery {
   payload: string;
 }
 
-export interface SenderRun {
-  attempted: number;
-  succeeded: number;
-  disabled: DisabledReason | null;
-}
-
 /**
  * Sends one endpoint's webhooks, off every request path. D1 holds the deliveries (the due work);
  * this object only owns the alarm that works through them, so a slow or dead endpoint delays
  * nothing but its own deliveries. Runs never overlap, so a delivery is never sent twice at once;
  * each attempt is bounded by a timeout. Alarms are at-least-once and so is delivery.
  */
-export class WebhookSender extends DurableObject<Env> {
+export class WebhookSender extends DurableObject<Env> implements WebhookSenderRpc {
   private queue: Promise<unknown> = Promise.resolve();
   /** Counts kicks, so a run that started before one reschedules instead of sleeping past it. */
   private kicks = 0;

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { tables, type Patient, type PatientCreate, type PatientUpdate } from "@switchboard/schemas";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
 import { jsonValues, type Db } from "../lib/db";
 import { toE164 } from "../lib/phone";
 import { iso } from "../lib/time";
@@ -27,11 +27,11 @@ export function normalizePatientInput<T extends PatientCreate | PatientUpdate>(i
   const out = { ...input };
   if (typeof input.phoneNumber === "string") {
     const e164 = toE164(input.phoneNumber);
-    if (!e164) throw new ApiError(400, "phoneNumber must be a valid phone number (E.164, e.g. +15555551234)");
+    if (!e164) throw new DomainError("INVALID_INPUT", "phoneNumber must be a valid phone number (E.164, e.g. +15555551234)");
     out.phoneNumber = e164;
   }
   if (typeof input.timezone === "string" && !isIanaTimezone(input.timezone)) {
-    throw new ApiError(400, "timezone must be an IANA time zone such as America/New_York");
+    throw new DomainError("INVALID_INPUT", "timezone must be an IANA time zone such as America/New_York");
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { sniffType, safeName, type AcceptedFile, ATTACHMENT_LIMITS } from "../messages/attachments";
+import { ATTACHMENT_LIMITS, safeName, sniffType, type AcceptedFile } from "./media";
 import { TWILIO_API_BASE, type TwilioConfig } from "./twilio";
 
 /**

@@ -2,13 +2,13 @@ import { and, eq } from "drizzle-orm";
 import type { VendorCredentials } from "@switchboard/providers";
 import { PROVIDER_OPTIONS, tables, type ProviderCredentials, type ProviderCredentialsInput, type VendorName } from "@switchboard/schemas";
 import type { Env } from "../env";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
 import { base64Url, sha256Hex } from "../lib/crypto";
 import type { Db } from "../lib/db";
 import { toE164 } from "../lib/phone";
 import { open, seal } from "../lib/secret-box";
 import { iso } from "../lib/time";
-import { describeIssues } from "../http/validation";
+import { describeIssues } from "../lib/issues";
 
 export type CredentialRow = typeof tables.providerCredentials.$inferSelect;
 
@@ -21,7 +21,7 @@ const REQUIRED: Record<VendorName, ("apiSecret" | "baseUrl" | "fromNumber")[]> =
 };
 
 function secretsKey(env: Env): string {
-  if (!env.SECRETS_KEY) throw new ApiError(503, "Vendor credentials are unavailable: this deployment has no SECRETS_KEY");
+  if (!env.SECRETS_KEY) throw new DomainError("SECRETS_UNAVAILABLE", "Vendor credentials are unavailable: this deployment has no SECRETS_KEY");
   return env.SECRETS_KEY;
 }
 
@@ -38,18 +38,18 @@ function hint(secret: string): string {
 /** Checks the input against what the vendor needs; the normalized from number and options. */
 export function validateCredentials(provider: VendorName, input: ProviderCredentialsInput) {
   const missing = REQUIRED[provider].filter((field) => !input[field]);
-  if (missing.length) throw new ApiError(400, `Validation failed: ${missing.map((f) => `${f}: required for ${provider}`).join("; ")}`);
+  if (missing.length) throw new DomainError("INVALID_INPUT", `Validation failed: ${missing.map((f) => `${f}: required for ${provider}`).join("; ")}`);
   const options = PROVIDER_OPTIONS[provider].safeParse(input.options ?? {});
   if (!options.success) {
-    throw new ApiError(400, `Validation failed: ${describeIssues(options.error.issues.map((i) => ({ ...i, path: ["options", ...i.path] })))}`);
+    throw new DomainError("INVALID_INPUT", `Validation failed: ${describeIssues(options.error.issues.map((i) => ({ ...i, path: ["options", ...i.path] })))}`);
   }
   if (input.baseUrl && provider !== "livekit" && !/^https?:/i.test(input.baseUrl)) {
-    throw new ApiError(400, "Validation failed: baseUrl: must be an http(s) URL");
+    throw new DomainError("INVALID_INPUT", "Validation failed: baseUrl: must be an http(s) URL");
   }
   let fromNumber: string | null = null;
   if (input.fromNumber) {
     fromNumber = toE164(input.fromNumber);
-    if (!fromNumber) throw new ApiError(400, "Validation failed: fromNumber: must be a phone number (E.164, e.g. +15555550100)");
+    if (!fromNumber) throw new DomainError("INVALID_INPUT", "Validation failed: fromNumber: must be a phone number (E.164, e.g. +15555550100)");
   }
   return { fromNumber, options: options.data as Record<string, unknown> };
 }

@@ -1,6 +1,6 @@
 import type { WebhookEvent } from "@switchboard/providers";
 import { tables } from "@switchboard/schemas";
-import { callStub } from "../objects/stubs";
+import { callObject } from "../objects/stubs";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
 import { errorSummary } from "../lib/log-safe";
@@ -35,7 +35,7 @@ export async function deliverEvents(
       result.unmatched += 1;
       continue;
     }
-    const stub = callStub(env, callId);
+    const stub = callObject(env, callId);
     if (event.confirm) {
       waitUntil(stub.reconcile("webhook").catch((error) => logFailure(callId, error)));
       result.unchanged += 1;

@@ -129,6 +129,8 @@ export const calls = sqliteTable(
     scheduledAt: integer("scheduled_at"),
     createdAt: integer("created_at").notNull(),
     startedAt: integer("started_at"),
+    /** When someone first picked up (the call reached `in-progress`); surfaces tell answered calls apart by it. */
+    answeredAt: integer("answered_at"),
     endedAt: integer("ended_at"),
     updatedAt: integer("updated_at").notNull(),
   },

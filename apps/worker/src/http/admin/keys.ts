@@ -2,10 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, pathId, tables } from "@switchboard/schemas";
 import { recordAudit } from "../../audit/record";
-import { ApiError } from "../errors";
+import { HttpError } from "../errors";
 import { iso } from "../../lib/time";
 import { issueApiKey } from "../../tenants/keys";
-import type { App } from "../context";
+import { scopeOf, type App } from "../context";
 import { adminSecurity, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
 const tags = ["Admin"];
@@ -19,7 +19,7 @@ function toWire(row: typeof tables.apiKeys.$inferSelect): z.infer<typeof ApiKey>
 export function registerKeyRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/admin/tenants/{tenantId}/keys", tags, security: adminSecurity,
+      method: "post", path: "/tenants/{tenantId}/keys", tags, security: adminSecurity,
       summary: "Issue an API key for a tenant",
       request: { params: TenantParams, body: { ...jsonBody(ApiKeyCreate), required: false } },
       responses: { 201: jsonResponse(ApiKeyCreated, "The key (shown once)"), ...errorResponses(400, 401, 404) },
@@ -28,16 +28,16 @@ export function registerKeyRoutes(app: App) {
       const { tenantId } = c.req.valid("param");
       const body = c.req.valid("json") ?? {};
       const tenant = await c.var.db.select({ id: tables.tenants.id }).from(tables.tenants).where(eq(tables.tenants.id, tenantId)).get();
-      if (!tenant) throw new ApiError(404, "Tenant not found");
+      if (!tenant) throw new HttpError(404, "Tenant not found");
       const key = await issueApiKey(c.var.db, tenantId, body.name ?? null);
-      await recordAudit(c, "api_key.issued", key.id, { tenantId });
+      await recordAudit(scopeOf(c, tenantId), "api_key.issued", key.id);
       return c.json({ ...toWire(key), apiKey: key.apiKey }, 201);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "get", path: "/admin/tenants/{tenantId}/keys", tags, security: adminSecurity,
+      method: "get", path: "/tenants/{tenantId}/keys", tags, security: adminSecurity,
       summary: "List a tenant's API keys (hashes and secrets are never shown)",
       request: { params: TenantParams },
       responses: { 200: jsonResponse(z.object({ data: z.array(ApiKey) }), "Keys, newest first"), ...errorResponses(401) },
@@ -50,7 +50,7 @@ export function registerKeyRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/admin/tenants/{tenantId}/keys/{keyId}", tags, security: adminSecurity,
+      method: "delete", path: "/tenants/{tenantId}/keys/{keyId}", tags, security: adminSecurity,
       summary: "Revoke an API key (refused at once from then on)",
       request: { params: KeyParams },
       responses: { 200: jsonResponse(ApiKey, "The revoked key"), ...errorResponses(401, 404) },
@@ -64,8 +64,8 @@ export function registerKeyRoutes(app: App) {
         .where(and(where, isNull(tables.apiKeys.revokedAt)))
         .returning({ id: tables.apiKeys.id });
       const row = await c.var.db.select().from(tables.apiKeys).where(where).get();
-      if (!row) throw new ApiError(404, "API key not found");
-      if (revoked.length) await recordAudit(c, "api_key.revoked", keyId, { tenantId });
+      if (!row) throw new HttpError(404, "API key not found");
+      if (revoked.length) await recordAudit(scopeOf(c, tenantId), "api_key.revoked", keyId);
       return c.json(toWire(row), 200);
     },
   );

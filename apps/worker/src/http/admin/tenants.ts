@@ -2,15 +2,15 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { count, desc, eq } from "drizzle-orm";
 import { PageQuery, Tenant, TenantCreate, TenantCreated, TenantList, TenantUpdate, pathId, tables } from "@switchboard/schemas";
 import { changedFields, recordAudit } from "../../audit/record";
-import { dispatcherFor } from "../../objects/stubs";
+import { tenantDispatcher } from "../../objects/stubs";
 import { legalWindow, parseClock } from "../../objects/dispatcher/calling-window";
 import type { Env } from "../../env";
-import { ApiError } from "../errors";
+import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { iso } from "../../lib/time";
 import { isIanaTimezone } from "../../lib/timezone";
 import { issueApiKey } from "../../tenants/keys";
-import type { App } from "../context";
+import { scopeOf, type App } from "../context";
 import { adminSecurity, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 import { errorSummary } from "../../lib/log-safe";
 
@@ -35,19 +35,19 @@ function callingHoursColumns(env: Env, hours: { start: string; end: string } | n
   const legal = legalWindow(env);
   if (parseClock(hours.start) < legal.start || parseClock(hours.end) > legal.end) {
     const clock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
-    throw new ApiError(400, `callingHours must lie within the legal calling hours ${clock(legal.start)}-${clock(legal.end)}`);
+    throw new HttpError(400, `callingHours must lie within the legal calling hours ${clock(legal.start)}-${clock(legal.end)}`);
   }
   return { callingHoursStart: hours.start, callingHoursEnd: hours.end };
 }
 
 function checkTimezone(zone: string | undefined) {
-  if (zone !== undefined && !isIanaTimezone(zone)) throw new ApiError(400, "timezone must be an IANA time zone such as America/New_York");
+  if (zone !== undefined && !isIanaTimezone(zone)) throw new HttpError(400, "timezone must be an IANA time zone such as America/New_York");
 }
 
 export function registerTenantRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/admin/tenants", tags, security: adminSecurity,
+      method: "post", path: "/tenants", tags, security: adminSecurity,
       summary: "Create a tenant and its first API key",
       request: { body: jsonBody(TenantCreate) },
       responses: { 201: jsonResponse(TenantCreated, "The tenant, with its first API key (shown once)"), ...errorResponses(400, 401) },
@@ -68,15 +68,15 @@ export function registerTenantRoutes(app: App) {
         .returning()
         .get();
       const key = await issueApiKey(c.var.db, row.id, "default");
-      await recordAudit(c, "tenant.created", row.id, { tenantId: row.id });
-      await recordAudit(c, "api_key.issued", key.id, { tenantId: row.id });
+      await recordAudit(scopeOf(c, row.id), "tenant.created", row.id);
+      await recordAudit(scopeOf(c, row.id), "api_key.issued", key.id);
       return c.json({ ...toWire(row), apiKey: key.apiKey, apiKeyId: key.id }, 201);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "get", path: "/admin/tenants", tags, security: adminSecurity, summary: "List tenants",
+      method: "get", path: "/tenants", tags, security: adminSecurity, summary: "List tenants",
       request: { query: PageQuery },
       responses: { 200: jsonResponse(TenantList, "Tenants, newest first"), ...errorResponses(400, 401) },
     }),
@@ -92,20 +92,20 @@ export function registerTenantRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/admin/tenants/{tenantId}", tags, security: adminSecurity, summary: "Get a tenant",
+      method: "get", path: "/tenants/{tenantId}", tags, security: adminSecurity, summary: "Get a tenant",
       request: { params: TenantParams },
       responses: { 200: jsonResponse(Tenant, "The tenant"), ...errorResponses(401, 404) },
     }),
     async (c) => {
       const row = await c.var.db.select().from(tables.tenants).where(eq(tables.tenants.id, c.req.valid("param").tenantId)).get();
-      if (!row) throw new ApiError(404, "Tenant not found");
+      if (!row) throw new HttpError(404, "Tenant not found");
       return c.json(toWire(row), 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "patch", path: "/admin/tenants/{tenantId}", tags, security: adminSecurity,
+      method: "patch", path: "/tenants/{tenantId}", tags, security: adminSecurity,
       summary: "Change a tenant's name, concurrency limit, default time zone or calling hours",
       description: "A new limit or new calling hours apply to the tenant's queue at once; live calls are never cut off.",
       request: { params: TenantParams, body: jsonBody(TenantUpdate) },
@@ -122,11 +122,11 @@ export function registerTenantRoutes(app: App) {
       const row = Object.keys(changes).length
         ? await c.var.db.update(tables.tenants).set(changes).where(where).returning().get()
         : await c.var.db.select().from(tables.tenants).where(where).get();
-      if (!row) throw new ApiError(404, "Tenant not found");
+      if (!row) throw new HttpError(404, "Tenant not found");
       if (Object.keys(changes).length) {
-        await recordAudit(c, "tenant.updated", tenantId, { tenantId, detail: { fields: changedFields(body) } });
+        await recordAudit(scopeOf(c, tenantId), "tenant.updated", tenantId, { fields: changedFields(body) });
         // The dispatcher also re-reads on its own every few minutes; this makes the change immediate.
-        await dispatcherFor(c.env, tenantId).configure(tenantId).catch((error: unknown) => {
+        await tenantDispatcher(c.env, tenantId).configure(tenantId).catch((error: unknown) => {
           console.error(JSON.stringify({ level: "warn", msg: "dispatcher reconfigure failed", tenantId, error: errorSummary(error) }));
         });
       }

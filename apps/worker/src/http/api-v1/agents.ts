@@ -3,22 +3,22 @@ import { and, count, desc, eq, inArray } from "drizzle-orm";
 import { Agent, AgentCreate, AgentUpdate, LIVE_STATUSES, RetrySettings, SimulatorSettings, PageQuery, Pagination, pathId, providerList, tables, WAITING_STATUSES } from "@switchboard/schemas";
 import { agentToWire, getAgent, settingsOf } from "../../agents/store";
 import { changedFields, recordAudit } from "../../audit/record";
-import { ApiError } from "../errors";
+import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
-import type { App } from "../context";
+import { scopeOf, type App } from "../context";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
 const tags = ["Agents"];
 const Params = z.object({ agentId: pathId("agentId") });
 const AgentList = z.object({ data: z.array(Agent), pagination: Pagination }).openapi("AgentList");
-const notFound = () => new ApiError(404, "Agent not found");
+const notFound = () => new HttpError(404, "Agent not found");
 /** Calls that still need their agent: live, or waiting to be dialed. */
 const BLOCKING_STATUSES = [...LIVE_STATUSES, ...WAITING_STATUSES];
 
 export function registerAgentRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/api/v1/agents", tags, security, summary: "Create an agent",
+      method: "post", path: "/agents", tags, security, summary: "Create an agent",
       request: { body: jsonBody(AgentCreate) },
       responses: { 201: jsonResponse(Agent, "The agent"), ...errorResponses(400, 401, 403, 413) },
     }),
@@ -31,14 +31,14 @@ export function registerAgentRoutes(app: App) {
         .values({ id: crypto.randomUUID(), tenantId: c.var.tenantId, name, provider: list[0]!.provider, settings: settingsOf(rest, list), createdAt: now, updatedAt: now })
         .returning()
         .get();
-      await recordAudit(c, "agent.created", row.id);
+      await recordAudit(scopeOf(c), "agent.created", row.id);
       return c.json(agentToWire(row), 201);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/agents", tags, security, summary: "List agents, newest first",
+      method: "get", path: "/agents", tags, security, summary: "List agents, newest first",
       request: { query: PageQuery },
       responses: { 200: jsonResponse(AgentList, "A page of agents"), ...errorResponses(400, 401, 403) },
     }),
@@ -57,7 +57,7 @@ export function registerAgentRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/agents/{agentId}", tags, security, summary: "Get an agent",
+      method: "get", path: "/agents/{agentId}", tags, security, summary: "Get an agent",
       request: { params: Params },
       responses: { 200: jsonResponse(Agent, "The agent"), ...errorResponses(401, 403, 404) },
     }),
@@ -70,7 +70,7 @@ export function registerAgentRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "patch", path: "/api/v1/agents/{agentId}", tags, security,
+      method: "patch", path: "/agents/{agentId}", tags, security,
       summary: "Update an agent (calls already placed keep the settings they started with)",
       request: { params: Params, body: jsonBody(AgentUpdate) },
       responses: { 200: jsonResponse(Agent, "The updated agent"), ...errorResponses(400, 401, 403, 404) },
@@ -102,14 +102,14 @@ export function registerAgentRoutes(app: App) {
         .returning()
         .get();
       if (!row) throw notFound();
-      await recordAudit(c, "agent.updated", row.id, { detail: { fields: changedFields(c.req.valid("json")) } });
+      await recordAudit(scopeOf(c), "agent.updated", row.id, { fields: changedFields(c.req.valid("json")) });
       return c.json(agentToWire(row), 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/api/v1/agents/{agentId}", tags, security,
+      method: "delete", path: "/agents/{agentId}", tags, security,
       summary: "Delete an agent (refused with 409 while it has live or waiting calls)",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ id: z.string(), deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 403, 404, 409) },
@@ -122,9 +122,9 @@ export function registerAgentRoutes(app: App) {
         .select({ n: count() })
         .from(tables.calls)
         .where(and(eq(tables.calls.agentId, agentId), inArray(tables.calls.status, [...BLOCKING_STATUSES])));
-      if ((busy?.n ?? 0) > 0) throw new ApiError(409, `Agent has ${busy?.n} live or waiting calls; hang them up or wait for them to end`);
+      if ((busy?.n ?? 0) > 0) throw new HttpError(409, `Agent has ${busy?.n} live or waiting calls; hang them up or wait for them to end`);
       await c.var.db.delete(tables.agents).where(and(eq(tables.agents.id, agentId), eq(tables.agents.tenantId, c.var.tenantId)));
-      await recordAudit(c, "agent.deleted", agentId);
+      await recordAudit(scopeOf(c), "agent.deleted", agentId);
       return c.json({ id: agentId, deleted: true as const }, 200);
     },
   );

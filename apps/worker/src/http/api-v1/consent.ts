@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
 import { PatientConsent, pathId, tables } from "@switchboard/schemas";
-import { ApiError } from "../errors";
+import { HttpError } from "../errors";
 import { iso } from "../../lib/time";
 import { getPatient } from "../../patients/store";
 import type { App } from "../context";
@@ -11,14 +11,14 @@ import { apiKeySecurity as security, errorResponses, jsonResponse } from "../ope
 export function registerConsentRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/patients/{patientId}/consent", tags: ["Patients"], security,
+      method: "get", path: "/patients/{patientId}/consent", tags: ["Patients"], security,
       summary: "Whether the patient's number is opted out, with its history",
       request: { params: z.object({ patientId: pathId("patientId") }) },
       responses: { 200: jsonResponse(PatientConsent, "The consent record"), ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
       const patient = await getPatient(c.var.db, c.var.tenantId, c.req.valid("param").patientId);
-      if (!patient) throw new ApiError(404, "Patient not found");
+      if (!patient) throw new HttpError(404, "Patient not found");
       const { optOuts } = tables;
       const rows = patient.phoneNumber
         ? await c.var.db

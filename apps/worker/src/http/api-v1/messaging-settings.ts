@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { MessagingSettings, MessagingSettingsUpdate } from "@switchboard/schemas";
 import { changedFields, recordAudit } from "../../audit/record";
-import { ApiError } from "../errors";
+import { HttpError } from "../errors";
 import { publicBaseUrl } from "../base-url";
 import { toE164 } from "../../lib/phone";
 import { iso } from "../../lib/time";
@@ -12,11 +12,11 @@ import {
   simulatorOptions,
   type MessagingSettingsRow,
 } from "../../sms/settings";
-import type { App } from "../context";
+import { scopeOf, type App } from "../context";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
 const tags = ["Messaging"];
-const PATH = "/api/v1/messaging/settings";
+const PATH = "/messaging/settings";
 
 function toWire(row: MessagingSettingsRow | undefined, tenantId: string, baseUrl: string) {
   return {
@@ -65,10 +65,10 @@ export function registerMessagingSettingsRoutes(app: App) {
       if (body.twilio) {
         const { accountSid, authToken, messagingServiceSid } = body.twilio;
         const fromNumber = body.twilio.fromNumber ? toE164(body.twilio.fromNumber) : null;
-        if (body.twilio.fromNumber && !fromNumber) throw new ApiError(400, "twilio.fromNumber must be a phone number in E.164 (e.g. +15555550100)");
-        if (!messagingServiceSid && !fromNumber) throw new ApiError(400, "twilio needs a messagingServiceSid or a fromNumber to send from");
+        if (body.twilio.fromNumber && !fromNumber) throw new HttpError(400, "twilio.fromNumber must be a phone number in E.164 (e.g. +15555550100)");
+        if (!messagingServiceSid && !fromNumber) throw new HttpError(400, "twilio needs a messagingServiceSid or a fromNumber to send from");
         const sameAccount = current?.twilioAccountSid === accountSid && current.twilioAuthTokenSealed;
-        if (!authToken && !sameAccount) throw new ApiError(400, "twilio.authToken is required (it can be left out only to keep the stored token of the same account)");
+        if (!authToken && !sameAccount) throw new HttpError(400, "twilio.authToken is required (it can be left out only to keep the stored token of the same account)");
         twilio = {
           twilioAccountSid: accountSid,
           twilioAuthTokenSealed: authToken ? await sealTwilioToken(authToken, c.env.SECRETS_KEY, tenantId, accountSid) : current!.twilioAuthTokenSealed,
@@ -77,7 +77,7 @@ export function registerMessagingSettingsRoutes(app: App) {
         };
       }
       if (body.provider === "twilio" && !twilio.twilioAuthTokenSealed) {
-        throw new ApiError(400, "provider twilio needs twilio: { accountSid, authToken, messagingServiceSid or fromNumber }");
+        throw new HttpError(400, "provider twilio needs twilio: { accountSid, authToken, messagingServiceSid or fromNumber }");
       }
       const row = await saveMessagingSettings(c.var.db, {
         tenantId,
@@ -88,7 +88,7 @@ export function registerMessagingSettingsRoutes(app: App) {
       });
       // The settings are the tenant's own object; field names only (`twilio.authToken`, never its value).
       const fields = [...changedFields(body), ...changedFields(body.twilio ?? {}).map((f) => `twilio.${f}`)];
-      await recordAudit(c, "messaging_settings.updated", tenantId, { detail: { provider: body.provider, fields } });
+      await recordAudit(scopeOf(c), "messaging_settings.updated", tenantId, { provider: body.provider, fields });
       return c.json(toWire(row, tenantId, publicBaseUrl(c.env, c.req.url)), 200);
     },
   );

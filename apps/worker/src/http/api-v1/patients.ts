@@ -2,21 +2,21 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq } from "drizzle-orm";
 import { PageQuery, Pagination, Patient, PatientCreate, PatientUpdate, pathId, tables } from "@switchboard/schemas";
 import { changedFields, recordAudit } from "../../audit/record";
-import { ApiError } from "../errors";
+import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { getPatient, normalizePatientInput, patientToWire } from "../../patients/store";
-import type { App } from "../context";
+import { scopeOf, type App } from "../context";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
 const tags = ["Patients"];
 const Params = z.object({ patientId: pathId("patientId") });
 const PatientList = z.object({ data: z.array(Patient), pagination: Pagination }).openapi("PatientList");
-const notFound = () => new ApiError(404, "Patient not found");
+const notFound = () => new HttpError(404, "Patient not found");
 
 export function registerPatientRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/api/v1/patients", tags, security, summary: "Create a patient",
+      method: "post", path: "/patients", tags, security, summary: "Create a patient",
       request: { body: jsonBody(PatientCreate) },
       responses: { 201: jsonResponse(Patient, "The patient"), ...errorResponses(400, 401, 403, 413) },
     }),
@@ -39,14 +39,14 @@ export function registerPatientRoutes(app: App) {
         })
         .returning()
         .get();
-      await recordAudit(c, "patient.created", row.id);
+      await recordAudit(scopeOf(c), "patient.created", row.id);
       return c.json(patientToWire(row), 201);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/patients", tags, security, summary: "List patients, newest first",
+      method: "get", path: "/patients", tags, security, summary: "List patients, newest first",
       request: { query: PageQuery },
       responses: { 200: jsonResponse(PatientList, "A page of patients"), ...errorResponses(400, 401, 403) },
     }),
@@ -65,7 +65,7 @@ export function registerPatientRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/patients/{patientId}", tags, security, summary: "Get a patient",
+      method: "get", path: "/patients/{patientId}", tags, security, summary: "Get a patient",
       request: { params: Params },
       responses: { 200: jsonResponse(Patient, "The patient"), ...errorResponses(401, 403, 404) },
     }),
@@ -78,7 +78,7 @@ export function registerPatientRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "patch", path: "/api/v1/patients/{patientId}", tags, security, summary: "Update a patient",
+      method: "patch", path: "/patients/{patientId}", tags, security, summary: "Update a patient",
       request: { params: Params, body: jsonBody(PatientUpdate) },
       responses: { 200: jsonResponse(Patient, "The updated patient"), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -92,14 +92,14 @@ export function registerPatientRoutes(app: App) {
         .returning()
         .get();
       if (!row) throw notFound();
-      await recordAudit(c, "patient.updated", row.id, { detail: { fields: changedFields(c.req.valid("json")) } });
+      await recordAudit(scopeOf(c), "patient.updated", row.id, { fields: changedFields(c.req.valid("json")) });
       return c.json(patientToWire(row), 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/api/v1/patients/{patientId}", tags, security,
+      method: "delete", path: "/patients/{patientId}", tags, security,
       summary: "Delete a patient (their past calls keep their number but no longer embed the patient)",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ patient_id: z.string(), deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 403, 404) },
@@ -112,7 +112,7 @@ export function registerPatientRoutes(app: App) {
         .returning({ id: tables.patients.id })
         .get();
       if (!row) throw notFound();
-      await recordAudit(c, "patient.deleted", row.id);
+      await recordAudit(scopeOf(c), "patient.deleted", row.id);
       return c.json({ patient_id: row.id, deleted: true as const }, 200);
     },
   );

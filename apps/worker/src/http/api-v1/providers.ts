@@ -2,23 +2,23 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, inArray } from "drizzle-orm";
 import { LIVE_STATUSES, ProviderCredentials, ProviderCredentialsInput, ProviderCredentialsList, tables, UnmatchedWebhook, VENDOR_PROVIDERS, VendorName } from "@switchboard/schemas";
 import { changedFields, recordAudit } from "../../audit/record";
-import { ApiError } from "../errors";
+import { HttpError } from "../errors";
 import { iso } from "../../lib/time";
 import { credentialsToWire, deleteCredentials, getCredentialRow, putCredentials } from "../../voice/credentials";
-import type { App } from "../context";
+import { scopeOf, type App } from "../context";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
 const tags = ["Providers"];
 const Params = z.object({
   provider: VendorName.openapi({ param: { name: "provider", in: "path" }, example: "retell" }),
 });
-const notConfigured = (provider: string) => new ApiError(404, `No ${provider} credentials are configured`);
+const notConfigured = (provider: string) => new HttpError(404, `No ${provider} credentials are configured`);
 const UNMATCHED_LIMIT = 100;
 
 export function registerProviderRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/providers", tags, security, summary: "The voice vendors this tenant has configured",
+      method: "get", path: "/providers", tags, security, summary: "The voice vendors this tenant has configured",
       responses: { 200: jsonResponse(ProviderCredentialsList, "Configured vendors, secrets masked"), ...errorResponses(401, 403) },
     }),
     async (c) => {
@@ -33,7 +33,7 @@ export function registerProviderRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "put", path: "/api/v1/providers/{provider}", tags, security,
+      method: "put", path: "/providers/{provider}", tags, security,
       summary: "Store the tenant's credentials for a voice vendor (replaces any stored before)",
       description:
         "Secrets are sealed at rest and never returned. The response carries `webhookUrl`: paste it into the vendor's console. " +
@@ -46,14 +46,14 @@ export function registerProviderRoutes(app: App) {
       const body = c.req.valid("json");
       const row = await putCredentials(c.env, c.var.db, c.var.tenantId, provider, body);
       // The vendor names the credentials in the API; field names only, never the secrets.
-      await recordAudit(c, "provider_credentials.updated", provider, { detail: { fields: changedFields(body) } });
+      await recordAudit(scopeOf(c), "provider_credentials.updated", provider, { fields: changedFields(body) });
       return c.json(await credentialsToWire(c.env, row, new URL(c.req.url).origin), 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/providers/{provider}", tags, security, summary: "The tenant's credentials for a vendor, secrets masked",
+      method: "get", path: "/providers/{provider}", tags, security, summary: "The tenant's credentials for a vendor, secrets masked",
       request: { params: Params },
       responses: { 200: jsonResponse(ProviderCredentials, "The stored credentials"), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -67,7 +67,7 @@ export function registerProviderRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/api/v1/providers/{provider}", tags, security,
+      method: "delete", path: "/providers/{provider}", tags, security,
       summary: "Remove the tenant's credentials for a vendor (refused with 409 while calls are live there)",
       description: "Calls waiting to be placed skip the vendor from then on; agents naming it can no longer create calls.",
       request: { params: Params },
@@ -84,16 +84,16 @@ export function registerProviderRoutes(app: App) {
         .select({ n: count() })
         .from(calls)
         .where(and(eq(calls.tenantId, c.var.tenantId), eq(calls.provider, provider), inArray(calls.status, [...LIVE_STATUSES])));
-      if ((live?.n ?? 0) > 0) throw new ApiError(409, `${live!.n} calls are live on ${provider}; hang them up or wait for them to end`);
+      if ((live?.n ?? 0) > 0) throw new HttpError(409, `${live!.n} calls are live on ${provider}; hang them up or wait for them to end`);
       if (!(await deleteCredentials(c.var.db, c.var.tenantId, provider))) throw notConfigured(provider);
-      await recordAudit(c, "provider_credentials.deleted", provider);
+      await recordAudit(scopeOf(c), "provider_credentials.deleted", provider);
       return c.json({ provider, deleted: true as const }, 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/providers/{provider}/unmatched-webhooks", tags, security,
+      method: "get", path: "/providers/{provider}/unmatched-webhooks", tags, security,
       summary: "Verified webhooks from this vendor that matched none of the tenant's calls, newest first",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ data: z.array(UnmatchedWebhook) }), `Up to ${UNMATCHED_LIMIT} events`), ...errorResponses(400, 401, 403) },

@@ -2,22 +2,22 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, isNull } from "drizzle-orm";
 import { PageQuery, pathId, tables, UserCreate, UserList, UserTiny, UserUpdate } from "@switchboard/schemas";
 import { changedFields, recordAudit } from "../../audit/record";
-import { ApiError } from "../errors";
+import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { toE164 } from "../../lib/phone";
-import type { App } from "../context";
+import { scopeOf, type App } from "../context";
 import { getStaffUser, staffUserToWire } from "../../users/store";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
 const tags = ["Users"];
 const Params = z.object({ userId: pathId("userId") });
-const notFound = () => new ApiError(404, "User not found");
+const notFound = () => new HttpError(404, "User not found");
 const { staffUsers } = tables;
 
 function phone(value: string | null | undefined): string | null | undefined {
   if (typeof value !== "string") return value;
   const e164 = toE164(value);
-  if (!e164) throw new ApiError(400, "phoneNumber must be a valid phone number (E.164, e.g. +15555551234)");
+  if (!e164) throw new HttpError(400, "phoneNumber must be a valid phone number (E.164, e.g. +15555551234)");
   return e164;
 }
 
@@ -25,7 +25,7 @@ function phone(value: string | null | undefined): string | null | undefined {
 export function registerUserRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/api/v1/users", tags, security, summary: "Create a staff user (type PROVIDER unless given)",
+      method: "post", path: "/users", tags, security, summary: "Create a staff user (type PROVIDER unless given)",
       request: { body: jsonBody(UserCreate) },
       responses: { 201: jsonResponse(UserTiny, "The user"), ...errorResponses(400, 401, 403, 413) },
     }),
@@ -49,14 +49,14 @@ export function registerUserRoutes(app: App) {
         })
         .returning()
         .get();
-      await recordAudit(c, "user.created", row.id);
+      await recordAudit(scopeOf(c), "user.created", row.id);
       return c.json(staffUserToWire(row), 201);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/users", tags, security, summary: "List staff users, newest first",
+      method: "get", path: "/users", tags, security, summary: "List staff users, newest first",
       request: { query: PageQuery },
       responses: { 200: jsonResponse(UserList, "A page of users"), ...errorResponses(400, 401, 403) },
     }),
@@ -75,7 +75,7 @@ export function registerUserRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/users/{userId}", tags, security, summary: "Get a staff user",
+      method: "get", path: "/users/{userId}", tags, security, summary: "Get a staff user",
       request: { params: Params },
       responses: { 200: jsonResponse(UserTiny, "The user"), ...errorResponses(401, 403, 404) },
     }),
@@ -88,7 +88,7 @@ export function registerUserRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "patch", path: "/api/v1/users/{userId}", tags, security, summary: "Update a staff user",
+      method: "patch", path: "/users/{userId}", tags, security, summary: "Update a staff user",
       request: { params: Params, body: jsonBody(UserUpdate) },
       responses: { 200: jsonResponse(UserTiny, "The updated user"), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -101,14 +101,14 @@ export function registerUserRoutes(app: App) {
       const where = and(eq(staffUsers.id, userId), eq(staffUsers.tenantId, c.var.tenantId), isNull(staffUsers.deletedAt));
       const row = await c.var.db.update(staffUsers).set({ ...changes, updatedAt: Date.now() }).where(where).returning().get();
       if (!row) throw notFound();
-      await recordAudit(c, "user.updated", row.id, { detail: { fields: changedFields(body) } });
+      await recordAudit(scopeOf(c), "user.updated", row.id, { fields: changedFields(body) });
       return c.json(staffUserToWire(row), 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/api/v1/users/{userId}", tags, security,
+      method: "delete", path: "/users/{userId}", tags, security,
       summary: "Delete a staff user (messages they sent keep naming them)",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ id: z.string(), deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 403, 404) },
@@ -123,7 +123,7 @@ export function registerUserRoutes(app: App) {
         .returning({ id: staffUsers.id })
         .get();
       if (!row) throw notFound();
-      await recordAudit(c, "user.deleted", row.id);
+      await recordAudit(scopeOf(c), "user.deleted", row.id);
       return c.json({ id: row.id, deleted: true as const }, 200);
     },
   );

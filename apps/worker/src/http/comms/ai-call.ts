@@ -1,5 +1,4 @@
 import type { AiCallRequest, CallCreate, CommsCallProvider } from "@switchboard/schemas";
-import { createBatch, type CreatedBatch } from "../../calls/place";
 import { chatForPatient } from "../../chats/store";
 import { isOptedOut } from "../../consent/opt-outs";
 import type { Db } from "../../lib/db";
@@ -10,19 +9,12 @@ import { commsError } from "./errors";
 
 const VENDOR_NAMES: Record<CommsCallProvider, string> = { livekit: "LiveKit", retell: "Retell" };
 
-export interface CreatedAiCall {
-  callId: string;
-  batch: CreatedBatch;
-  /** The request as POST /api/v1/calls would have taken it. */
-  create: CallCreate;
-}
-
 /**
- * Creates one AI call to a patient through the same core as POST /api/v1/calls: the tenant's agent
- * for the assistant type on the requested vendor, placed first on that vendor (and failing over to
- * the agent's others, as any call does). Dialing is the caller's job, as with createBatch.
+ * An AI call request in the core's terms: a one-patient POST /api/v1/calls with the tenant's agent
+ * for the assistant type on the requested vendor (placed first on that vendor, failing over to the
+ * agent's others as any call does). Refuses, in /comms words, what the tenant has not set up.
  */
-export async function createAiCall(db: Db, tenantId: string, request: AiCallRequest): Promise<CreatedAiCall> {
+export async function aiCallAsCreate(db: Db, tenantId: string, request: AiCallRequest): Promise<CallCreate> {
   const patient = await getPatient(db, tenantId, request.patientId);
   if (!patient) throw commsError(404, "Patient not found");
   if (!patient.phoneNumber) throw commsError(409, "The patient has no phone number: add one with PATCH /api/v1/patients/{patientId}");
@@ -43,15 +35,13 @@ export async function createAiCall(db: Db, tenantId: string, request: AiCallRequ
     eventId: request.eventId ?? null,
     provider: request.provider,
   };
-  const create: CallCreate = {
+  return {
     patients: [{ patientId: patient.id, extended: context }],
     agentId: agent.id,
     recording: true,
     reason: request.reasonForCall,
     name: `AI call: ${request.assistantType}`,
   };
-  const batch = await createBatch(db, tenantId, create, Date.now(), { provider: request.provider });
-  return { callId: batch.calls[0]!.callId, batch, create };
 }
 
 /** What the tenant must set up before /comms can call on this vendor, as the 400's detail. */

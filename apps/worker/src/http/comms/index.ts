@@ -1,18 +1,33 @@
-import type { Context } from "hono";
-import { commsErrorResponse } from "./errors";
-import type { App, AppEnv } from "../context";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../context";
+import { surfaceErrorHandler } from "../errors";
+import { apiKeyAuth } from "../middleware/auth";
+import { limitBody } from "../middleware/body-limit";
+import { idempotency } from "../middleware/idempotency";
+import { documentIdempotencyKey } from "../openapi/idempotency";
 import { registerCommsCallRoutes } from "./call";
+import { commsErrors, commsHook, commsNotFound } from "./errors";
 import { registerCommsSecurity } from "./openapi";
-import { registerSendMessageRoute } from "./send-message";
+import { registerSendMessageRoute, SEND_MESSAGE_PATH } from "./send-message";
+import { requireTenantHeader } from "./tenant-header";
 
-/** The /comms surface: a healthcare platform's published API, served as its clients expect (FastAPI's error shapes included). */
-export const commsSurface = {
-  prefix: "/comms",
-  register(app: App) {
-    registerCommsSecurity(app);
-    registerCommsCallRoutes(app);
-    registerSendMessageRoute(app);
-  },
-  onError: commsErrorResponse,
-  notFound: (c: Context<AppEnv>) => c.json({ detail: "Not Found" }, 404),
-};
+/**
+ * The /comms surface: a healthcare platform's published API, served as its clients expect
+ * (`API-KEY` and `TENANT` headers, FastAPI's error shapes), on Switchboard's calls and texts.
+ */
+export function commsSurface() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: commsHook });
+  app.onError(surfaceErrorHandler(commsErrors));
+  // Attachments are larger than any JSON body: send-message sets its own limit.
+  const jsonLimit = limitBody();
+  app.use("*", (c, next) => (c.req.path.endsWith(SEND_MESSAGE_PATH) ? next() : jsonLimit(c, next)));
+  app.use("*", apiKeyAuth, requireTenantHeader, idempotency);
+
+  registerCommsSecurity(app);
+  registerCommsCallRoutes(app);
+  registerSendMessageRoute(app);
+  documentIdempotencyKey(app, { envelope: false });
+
+  app.all("*", commsNotFound);
+  return app;
+}

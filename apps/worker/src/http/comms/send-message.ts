@@ -1,18 +1,19 @@
 import { createRoute } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { CommsMessage, SendMessageForm } from "@switchboard/schemas";
 import { recordAudit } from "../../audit/record";
-import { commsError, commsHook, commsValidationError, type ValidationIssue } from "./errors";
+import type { ValidationItem } from "../fastapi";
+import { commsError, commsValidationError } from "./errors";
 import { publicBaseUrl } from "../base-url";
-import { ATTACHMENT_LIMITS } from "../../messages/attachments";
+import { ATTACHMENT_LIMITS } from "../../sms/media";
 import { hasSigningKey } from "../../messages/file-links";
 import { sendMessage } from "../../messages/send";
-import { messagesToWire } from "../../messages/store";
-import type { App } from "../context";
+import { messagesToWire } from "../wire/comms-message";
+import { scopeOf, type App } from "../context";
+import { limitBody } from "../middleware/body-limit";
 import { jsonResponse } from "../openapi/helpers";
 import { commsErrorResponses, commsSecurity as security } from "./openapi";
 
-export const SEND_MESSAGE_PATH = "/comms/chat/send-message";
+export const SEND_MESSAGE_PATH = "/chat/send-message";
 /** The whole multipart body: the attachments' limit and room for the text fields and part headers. */
 export const MAX_SEND_MESSAGE_BYTES = ATTACHMENT_LIMITS.maxTotalBytes + 256 * 1024;
 
@@ -21,7 +22,7 @@ const FILE_FIELD = /^files(\[\d*\]|\.\d+(\.items)?)?$/;
 
 function fileParts(form: Record<string, unknown>): File[] {
   const files: File[] = [];
-  const issues: ValidationIssue[] = [];
+  const issues: ValidationItem[] = [];
   for (const [key, value] of Object.entries(form)) {
     if (!FILE_FIELD.test(key)) continue;
     for (const part of Array.isArray(value) ? value : [value]) {
@@ -44,14 +45,7 @@ export function registerSendMessageRoute(app: App) {
       summary: "Create Message",
       description:
         "Stores the message in the chat and texts it to the patient through the tenant's messaging provider. `message_uid` makes it idempotent within the chat. Files (JPEG, PNG, GIF, PDF; at most 10 and 5 MB in all) come back as signed links that expire.",
-      middleware: [
-        bodyLimit({
-          maxSize: MAX_SEND_MESSAGE_BYTES,
-          onError: () => {
-            throw commsError(413, `Request body too large: attachments may total at most ${ATTACHMENT_LIMITS.maxTotalBytes} bytes`);
-          },
-        }),
-      ] as const,
+      middleware: [limitBody(MAX_SEND_MESSAGE_BYTES, `Request body too large: attachments may total at most ${ATTACHMENT_LIMITS.maxTotalBytes} bytes`)] as const,
       request: { body: { required: true, content: { "multipart/form-data": { schema: SendMessageForm } } } },
       responses: { 200: jsonResponse(CommsMessage, "Successful Response"), ...commsErrorResponses(401, 403, 404, 409, 413, 415, 503) },
     }),
@@ -71,11 +65,10 @@ export function registerSendMessageRoute(app: App) {
           files: fileParts(form),
         },
       );
-      if (created) await recordAudit(c, "message.sent", row.id, { detail: { chatId: row.chatId, senderId: row.senderId, status: row.status } });
+      if (created) await recordAudit(scopeOf(c), "message.sent", row.id, { chatId: row.chatId, senderId: row.senderId, status: row.status });
       const signer = hasSigningKey(c.env) ? { baseUrl, secret: c.env.FILES_SIGNING_KEY! } : null;
       const [message] = await messagesToWire(c.var.db, c.var.tenantId, [row], signer);
       return c.json(message!, 200);
     },
-    (result) => commsHook(result),
   );
 }

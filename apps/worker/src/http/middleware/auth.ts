@@ -2,7 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { tables } from "@switchboard/schemas";
-import { ApiError } from "../errors";
+import { HttpError } from "../errors";
 import { secretsEqual, sha256Hex } from "../../lib/crypto";
 import type { AppEnv } from "../context";
 
@@ -21,17 +21,17 @@ export function presentedKey(headers: { header(name: string): string | undefined
  */
 export const apiKeyAuthFrom = (find: (c: Context<AppEnv>) => string | undefined) => createMiddleware<AppEnv>(async (c, next) => {
   const key = find(c);
-  if (!key) throw new ApiError(401, "Missing API key: send X-API-Key, API-KEY or Authorization: Bearer");
+  if (!key) throw new HttpError(401, "Missing API key: send X-API-Key, API-KEY or Authorization: Bearer");
   const keyHash = await sha256Hex(key);
   const row = await c.var.db
     .select({ id: tables.apiKeys.id, tenantId: tables.apiKeys.tenantId })
     .from(tables.apiKeys)
     .where(and(eq(tables.apiKeys.keyHash, keyHash), isNull(tables.apiKeys.revokedAt)))
     .get();
-  if (!row) throw new ApiError(401, "Invalid API key");
+  if (!row) throw new HttpError(401, "Invalid API key");
   const tenantHeader = c.req.header("TENANT");
   if (tenantHeader !== undefined && tenantHeader.trim() !== row.tenantId) {
-    throw new ApiError(403, "The TENANT header does not match the API key's tenant");
+    throw new HttpError(403, "The TENANT header does not match the API key's tenant");
   }
   c.set("tenantId", row.tenantId);
   c.set("apiKeyId", row.id);
@@ -46,7 +46,7 @@ export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
   const auth = c.req.header("Authorization");
   const token = auth?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   if (!expected || !token || !(await secretsEqual(token, expected))) {
-    throw new ApiError(401, "Invalid or missing admin token");
+    throw new HttpError(401, "Invalid or missing admin token");
   }
   await next();
 });

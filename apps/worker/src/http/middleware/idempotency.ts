@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { ApiError } from "../errors";
+import { HttpError } from "../errors";
 import { requestFingerprint } from "../../idempotency/fingerprint";
 import { claimKey, completeKey, releaseKey, type StoredResponse } from "../../idempotency/store";
 import type { AppEnv } from "../context";
@@ -20,7 +20,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.method !== "POST") return next();
   const key = c.req.header("Idempotency-Key");
   if (key === undefined) return next();
-  if (!VALID_KEY.test(key)) throw new ApiError(400, "Idempotency-Key must be 1 to 255 printable ASCII characters");
+  if (!VALID_KEY.test(key)) throw new HttpError(400, "Idempotency-Key must be 1 to 255 printable ASCII characters");
   const tenantId = c.get("tenantId");
   // A wiring mistake, not a client error: refuse rather than silently run without the guarantee.
   if (!tenantId) throw new Error("idempotency middleware mounted before tenant authentication");
@@ -33,11 +33,11 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const fingerprint = await requestFingerprint(c.req.method, c.req.url, await c.req.arrayBuffer());
   const claim = await claimKey(c.env.DB, secretsKey, tenantId, key, fingerprint, Date.now());
   if (claim.kind === "mismatch") {
-    throw new ApiError(422, "This Idempotency-Key was already used with a different request; use a new key for a new request");
+    throw new HttpError(422, "This Idempotency-Key was already used with a different request; use a new key for a new request");
   }
   if (claim.kind === "in_progress") {
     c.header("Retry-After", "1");
-    throw new ApiError(409, "A request with this Idempotency-Key is still being processed; retry shortly");
+    throw new HttpError(409, "A request with this Idempotency-Key is still being processed; retry shortly");
   }
   if (claim.kind === "replay") return replay(claim.response);
 

@@ -22,8 +22,8 @@ type Responses = Record<string, unknown>;
  * The error body this route's surface answers in: the /api/v1 envelope, or (on /comms, /v1, /v1.0)
  * the shape the route already documents for its own errors, so the 409/422 read like its others.
  */
-function errorContent(path: string, responses: Responses): unknown {
-  if (path.startsWith("/api/v1/")) return envelope;
+function errorContent(surfaceUsesEnvelope: boolean, responses: Responses): unknown {
+  if (surfaceUsesEnvelope) return envelope;
   for (const status of ["404", "401", "403", "400", "422"]) {
     const response = responses[status] as { content?: unknown } | undefined;
     if (response?.content) return response.content;
@@ -32,21 +32,21 @@ function errorContent(path: string, responses: Responses): unknown {
 }
 
 /**
- * Adds the Idempotency-Key header and its 409/422 answers to every documented POST the
- * middleware covers. Call once, after every route is registered. Documentation only: the
- * middleware does the checking.
+ * Adds the Idempotency-Key header and its 409/422 answers to every documented POST of a surface
+ * that mounts the idempotency middleware. Call once per such sub-app, after its routes are
+ * registered and before it is mounted. Documentation only: the middleware does the checking.
  */
-export function documentIdempotencyKey(app: App) {
+export function documentIdempotencyKey(app: App, options: { envelope: boolean }) {
   for (const definition of app.openAPIRegistry.definitions) {
     if (definition.type !== "route") continue;
     const route = definition.route;
-    if (route.method !== "post" || !/^\/(api\/v1|comms|v1|v1\.0)\//.test(route.path)) continue;
+    if (route.method !== "post") continue;
     const request = (route.request ??= {});
     const headers = request.headers;
     if (headers === undefined) request.headers = IdempotencyHeader;
     else if (Array.isArray(headers)) headers.push(IdempotencyHeader);
     else request.headers = (headers as typeof IdempotencyHeader).extend(IdempotencyHeader.shape);
-    const content = errorContent(route.path, route.responses as Responses) as typeof envelope;
+    const content = errorContent(options.envelope, route.responses as Responses) as typeof envelope;
     route.responses[409] ??= { description: "A request with this Idempotency-Key is still running", content };
     route.responses[422] ??= { description: "This Idempotency-Key was used with a different request", content };
   }

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { optOutAndAnnounce } from "../../consent/opt-out-events";
-import { ApiError } from "../errors";
+import { HttpError } from "../errors";
 import { receiveText } from "../../messages/inbound";
 import { changeMessageStatus } from "../../messages/events";
-import { fromTwilioStatus } from "../../messages/status";
+import { fromTwilioStatus } from "../../sms/twilio";
 import { getMessage, messageByProviderId } from "../../messages/store";
 import { fetchInboundMedia } from "../../sms/inbound-media";
 import { getMessagingSettings, twilioConfig } from "../../sms/settings";
@@ -27,23 +27,23 @@ const tenantParam = z.string().openapi({ param: { name: "tenantId", in: "path" }
  */
 async function verified(c: Context<AppEnv>, tenantId: string, form: Record<string, string | string[]>): Promise<{ config: TwilioConfig; params: Map<string, string> }> {
   const config = await twilioConfig(await getMessagingSettings(c.var.db, tenantId), c.env.SECRETS_KEY).catch(() => null);
-  if (!config) throw new ApiError(403, "Twilio is not configured for this tenant");
+  if (!config) throw new HttpError(403, "Twilio is not configured for this tenant");
   const entries = Object.entries(form).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => [name, v] as [string, string]));
   const url = new URL(c.req.url);
   const urls = [c.req.url];
   if (c.env.PUBLIC_BASE_URL) urls.push(`${c.env.PUBLIC_BASE_URL.replace(/\/+$/, "")}${url.pathname}${url.search}`);
   if (!(await verifyTwilioSignature(config.authToken, c.req.header("X-Twilio-Signature"), urls, entries))) {
-    throw new ApiError(403, "Invalid X-Twilio-Signature");
+    throw new HttpError(403, "Invalid X-Twilio-Signature");
   }
   const params = new Map(entries);
-  if (params.get("AccountSid") !== config.accountSid) throw new ApiError(403, "The request is for another Twilio account");
+  if (params.get("AccountSid") !== config.accountSid) throw new HttpError(403, "The request is for another Twilio account");
   return { config, params };
 }
 
 export function registerTwilioWebhooks(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/webhooks/twilio/{tenantId}/messages/{messageId}/status", tags,
+      method: "post", path: "/twilio/{tenantId}/messages/{messageId}/status", tags,
       summary: "Twilio's status callback for a message we sent (signed with X-Twilio-Signature)",
       request: { params: z.object({ tenantId: tenantParam, messageId: z.string().openapi({ param: { name: "messageId", in: "path" } }) }), body: formBody },
       responses: { 204: { description: "Taken (a late or repeated status changes nothing)" }, ...errorResponses(400, 403, 404) },
@@ -52,9 +52,9 @@ export function registerTwilioWebhooks(app: App) {
       const { tenantId, messageId } = c.req.valid("param");
       const { params } = await verified(c, tenantId, c.req.valid("form"));
       const message = await getMessage(c.var.db, tenantId, messageId);
-      if (!message) throw new ApiError(404, "Message not found");
+      if (!message) throw new HttpError(404, "Message not found");
       const reported = params.get("MessageStatus") ?? params.get("SmsStatus");
-      if (!reported) throw new ApiError(400, "MessageStatus is required");
+      if (!reported) throw new HttpError(400, "MessageStatus is required");
       const errorCode = params.get("ErrorCode") || null;
       const status = fromTwilioStatus(reported, errorCode);
       if (status) {
@@ -72,7 +72,7 @@ export function registerTwilioWebhooks(app: App) {
 
   app.openapi(
     createRoute({
-      method: "post", path: "/webhooks/twilio/{tenantId}/inbound", tags,
+      method: "post", path: "/twilio/{tenantId}/inbound", tags,
       summary: "Twilio's incoming-message webhook: stores the patient's text; STOP/START update consent",
       request: { params: z.object({ tenantId: tenantParam }), body: formBody },
       responses: { 200: { description: "Empty TwiML (no automatic reply)", content: { "text/xml": { schema: z.string() } } }, ...errorResponses(400, 403) },
@@ -82,7 +82,7 @@ export function registerTwilioWebhooks(app: App) {
       const { config, params } = await verified(c, tenantId, c.req.valid("form"));
       const messageSid = params.get("MessageSid") ?? params.get("SmsSid");
       const from = params.get("From");
-      if (!messageSid || !from) throw new ApiError(400, "MessageSid and From are required");
+      if (!messageSid || !from) throw new HttpError(400, "MessageSid and From are required");
       // Twilio retries a webhook it got no answer to: the first delivery was stored, keywords and all.
       if (await messageByProviderId(c.var.db, tenantId, messageSid)) return c.body(TWIML_EMPTY, 200, { "Content-Type": "text/xml; charset=utf-8" });
       const media = await fetchInboundMedia(config, params);

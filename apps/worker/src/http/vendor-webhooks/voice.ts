@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { isVendor } from "@switchboard/schemas";
-import { ApiError } from "../errors";
+import { HttpError } from "../errors";
 import { findByWebhookToken } from "../../voice/credentials";
 import { adapterFromRow } from "../../voice/adapters";
 import type { App } from "../context";
@@ -19,7 +19,7 @@ const Received = z
 export function registerVoiceWebhookRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/webhooks/{provider}/{token}", tags: ["Webhooks"],
+      method: "post", path: "/{provider}/{token}", tags: ["Webhooks"],
       summary: "Vendor webhooks (Retell, LiveKit, Vocode, VoIPbin) for the tenant whose URL this is",
       description:
         "The vendor's signature is checked on the raw body before anything else: a bad, stale or missing one is a 401 and changes nothing. " +
@@ -35,17 +35,17 @@ export function registerVoiceWebhookRoutes(app: App) {
     async (c) => {
       const { provider, token } = c.req.valid("param");
       const row = isVendor(provider) ? await findByWebhookToken(c.var.db, token) : undefined;
-      if (!row || row.provider !== provider) throw new ApiError(401, "Unknown webhook URL");
+      if (!row || row.provider !== provider) throw new HttpError(401, "Unknown webhook URL");
       const body = await c.req.text();
       const adapter = await adapterFromRow(c.env, row);
       if (!(await adapter.verifyWebhook!({ body, headers: c.req.raw.headers }))) {
-        throw new ApiError(401, "Webhook signature missing, invalid or stale");
+        throw new HttpError(401, "Webhook signature missing, invalid or stale");
       }
       let events;
       try {
         events = adapter.parseWebhook!(body);
       } catch {
-        throw new ApiError(400, `Not a ${provider} webhook body`);
+        throw new HttpError(400, `Not a ${provider} webhook body`);
       }
       const delivery = await deliverEvents(c.env, c.var.db, { tenantId: row.tenantId, provider }, events, body, (p) => c.executionCtx.waitUntil(p));
       return c.json({ received: true as const, ...delivery }, 200);

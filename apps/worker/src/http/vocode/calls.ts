@@ -3,11 +3,11 @@ import { asc, desc, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { tables } from "@switchboard/schemas";
 import { jsonResponse } from "../openapi/helpers";
-import type { App } from "../context";
-import { endCall } from "../../calls/surface-actions";
+import { scopeOf, type App } from "../context";
+import { hangUpCall } from "../../calls/hang-up";
 import { countCalls, getCallView, listCallViews } from "../../calls/read-model";
-import { invalidField, VocodeError, vocodeHook } from "./errors";
-import { vocodeErrors, vocodeSecurity, vocodeTags } from "./openapi";
+import { invalidField, VocodeError } from "./errors";
+import { vocodeErrorResponses, vocodeSecurity, vocodeTags } from "./openapi";
 import { VocodeCall, VocodeCallPage, VocodeHttpError } from "./schema";
 import { toVocodeCall, toVocodeListItem } from "./serialize";
 
@@ -35,11 +35,11 @@ const ListQuery = z.object({
 export function registerVocodeCalls(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/v1/calls/list", tags: vocodeTags, security: vocodeSecurity,
+      method: "get", path: "/calls/list", tags: vocodeTags, security: vocodeSecurity,
       summary: "List calls (Vocode's GET /v1/calls/list)",
       description: "Every call of the tenant, whichever API placed it. Without `sort_column`, in creation order (oldest first unless `sort_desc`).",
       request: { query: ListQuery },
-      responses: { 200: jsonResponse(VocodeCallPage, "A page of calls"), ...vocodeErrors },
+      responses: { 200: jsonResponse(VocodeCallPage, "A page of calls"), ...vocodeErrorResponses },
     }),
     async (c) => {
       const query = c.req.valid("query");
@@ -67,27 +67,25 @@ export function registerVocodeCalls(app: App) {
         200,
       );
     },
-    vocodeHook,
   );
 
   app.openapi(
     createRoute({
-      method: "get", path: "/v1/calls", tags: vocodeTags, security: vocodeSecurity,
+      method: "get", path: "/calls", tags: vocodeTags, security: vocodeSecurity,
       summary: "Get a call (Vocode's GET /v1/calls?id=)",
       request: { query: IdQuery },
-      responses: { 200: jsonResponse(VocodeCall, "The call"), 404: jsonResponse(VocodeHttpError, "No such call"), ...vocodeErrors },
+      responses: { 200: jsonResponse(VocodeCall, "The call"), 404: jsonResponse(VocodeHttpError, "No such call"), ...vocodeErrorResponses },
     }),
     async (c) => {
       const view = await getCallView(c.var.db, c.var.tenantId, c.req.valid("query").id);
       if (!view) throw notFound();
       return c.json(toVocodeCall(view), 200);
     },
-    vocodeHook,
   );
 
   app.openapi(
     createRoute({
-      method: "post", path: "/v1/calls/end", tags: vocodeTags, security: vocodeSecurity,
+      method: "post", path: "/calls/end", tags: vocodeTags, security: vocodeSecurity,
       summary: "End a call (Vocode's POST /v1/calls/end?id=)",
       description: "Hangs up a call that is being placed or is on the line; concurrent requests resolve to one hangup. Other calls answer 400.",
       request: { query: IdQuery },
@@ -95,16 +93,18 @@ export function registerVocodeCalls(app: App) {
         200: jsonResponse(VocodeCall, "The ended call"),
         400: jsonResponse(VocodeHttpError, "The call is not in progress"),
         404: jsonResponse(VocodeHttpError, "No such call"),
-        ...vocodeErrors,
+        ...vocodeErrorResponses,
       },
     }),
     async (c) => {
-      const ended = await endCall(c, c.req.valid("query").id);
-      if (ended.result === "not-found") throw notFound();
-      if (ended.result === "not-hangable") throw new VocodeError(400, "Call is not in progress");
-      return c.json(toVocodeCall(ended.view), 200);
+      const { id } = c.req.valid("query");
+      const result = await hangUpCall(scopeOf(c), id);
+      if (result === "not-found") throw notFound();
+      if (result === "not-hangable") throw new VocodeError(400, "Call is not in progress");
+      const view = await getCallView(c.var.db, c.var.tenantId, id);
+      if (!view) throw notFound();
+      return c.json(toVocodeCall(view), 200);
     },
-    vocodeHook,
   );
 }
 

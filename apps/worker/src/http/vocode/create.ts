@@ -5,10 +5,10 @@ import { isOptedOut } from "../../consent/opt-outs";
 import { toE164 } from "../../lib/phone";
 import { findOrCreateByPhone } from "../../patients/walk-in";
 import { jsonBody, jsonResponse } from "../openapi/helpers";
-import type { App } from "../context";
-import { placeOneCall } from "../../calls/surface-actions";
-import { invalidField, VocodeError, vocodeHook } from "./errors";
-import { vocodeErrors, vocodeSecurity, vocodeTags } from "./openapi";
+import { scopeOf, type App } from "../context";
+import { placeOneCall } from "../../calls/place";
+import { invalidField, VocodeError } from "./errors";
+import { vocodeErrorResponses, vocodeSecurity, vocodeTags } from "./openapi";
 import { VocodeCall, VocodeCreateCall, VocodeHttpError } from "./schema";
 import { toVocodeCall } from "./serialize";
 
@@ -17,7 +17,7 @@ const E164 = /^\+[1-9]\d{1,14}$/;
 export function registerVocodeCreate(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/v1/calls/create", tags: vocodeTags, security: vocodeSecurity,
+      method: "post", path: "/calls/create", tags: vocodeTags, security: vocodeSecurity,
       summary: "Create a call (Vocode's POST /v1/calls/create)",
       description:
         "Dials `to_number` with a Switchboard agent. A number that is no patient's becomes a walk-in contact. With `run_do_not_call_detection` a number on the tenant's do-not-call list is recorded with `do_not_call_result: true` and not dialed; without it such a number is refused (400).",
@@ -26,7 +26,7 @@ export function registerVocodeCreate(app: App) {
         200: jsonResponse(VocodeCall, "The call"),
         400: jsonResponse(VocodeHttpError, "The number is on the do-not-call list"),
         404: jsonResponse(VocodeHttpError, "No such agent"),
-        ...vocodeErrors,
+        ...vocodeErrorResponses,
       },
     }),
     async (c) => {
@@ -45,7 +45,7 @@ export function registerVocodeCreate(app: App) {
       const now = Date.now();
 
       const view = await placeOneCall(
-        c,
+        scopeOf(c),
         { patients: [{ patientId: patient.id, ...(body.context ? { extended: body.context } : {}) }], agentId: agent.id, recording: !hipaa },
         {
           optedOut: detect ? "record" : "refuse",
@@ -68,6 +68,5 @@ export function registerVocodeCreate(app: App) {
       );
       return c.json(toVocodeCall(view), 200);
     },
-    vocodeHook,
   );
 }

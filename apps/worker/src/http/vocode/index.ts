@@ -1,15 +1,23 @@
-import type { App } from "../context";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../context";
+import { surfaceErrorHandler } from "../errors";
+import { apiKeyAuth } from "../middleware/auth";
+import { limitBody } from "../middleware/body-limit";
+import { idempotency } from "../middleware/idempotency";
+import { documentIdempotencyKey } from "../openapi/idempotency";
 import { registerVocodeCalls } from "./calls";
 import { registerVocodeCreate } from "./create";
-import { vocodeNotFound, vocodeOnError } from "./errors";
+import { vocodeErrors, vocodeHook, vocodeNotFound } from "./errors";
 
-/** Vocode's hosted calls API under /v1, on Switchboard's calls. */
-export const vocodeSurface = {
-  prefix: "/v1",
-  register(app: App) {
-    registerVocodeCreate(app);
-    registerVocodeCalls(app);
-  },
-  onError: vocodeOnError,
-  notFound: vocodeNotFound,
-};
+/** Vocode's hosted calls API, mounted at /v1, on Switchboard's calls. */
+export function vocodeSurface() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: vocodeHook });
+  app.onError(surfaceErrorHandler(vocodeErrors));
+  // A retried create must not dial twice here either.
+  app.use("*", limitBody(), apiKeyAuth, idempotency);
+  registerVocodeCreate(app);
+  registerVocodeCalls(app);
+  documentIdempotencyKey(app, { envelope: false });
+  app.all("*", vocodeNotFound);
+  return app;
+}

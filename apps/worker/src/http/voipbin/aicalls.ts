@@ -5,11 +5,12 @@ import { getAgent } from "../../agents/store";
 import { isOptedOut } from "../../consent/opt-outs";
 import { getPatient } from "../../patients/store";
 import { jsonBody, jsonResponse } from "../openapi/helpers";
-import type { App } from "../context";
-import { endCall, placeOneCall } from "../../calls/surface-actions";
+import { scopeOf, type App } from "../context";
+import { hangUpCall } from "../../calls/hang-up";
+import { placeOneCall } from "../../calls/place";
 import { getCallView, listCallViews } from "../../calls/read-model";
-import { VoipbinError, voipbinHook } from "./errors";
-import { voipbinErrors, voipbinSecurity as security, voipbinTags as tags } from "./openapi";
+import { VoipbinError } from "./errors";
+import { voipbinErrorResponses, voipbinSecurity as security, voipbinTags as tags } from "./openapi";
 import { VoipbinAicall, VoipbinAicallCreate, VoipbinAicallList } from "./schema";
 import { toAicall } from "./serialize";
 import { decodeCursor, encodeCursor } from "./time";
@@ -29,11 +30,11 @@ const aicallNotFound = () => new VoipbinError(404, "AICALL_NOT_FOUND", "The AI c
 export function registerAicalls(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/v1.0/aicalls", tags, security,
+      method: "get", path: "/aicalls", tags, security,
       summary: "List AI calls, newest first (VoIPbin's GET /v1.0/aicalls)",
       description: "Every call of the tenant, whichever API placed it, as AIcalls.",
       request: { query: ListQuery },
-      responses: { 200: jsonResponse(VoipbinAicallList, "A page of AI calls"), ...voipbinErrors(400, 401, 403) },
+      responses: { 200: jsonResponse(VoipbinAicallList, "A page of AI calls"), ...voipbinErrorResponses(400, 401, 403) },
     }),
     async (c) => {
       const query = c.req.valid("query");
@@ -56,15 +57,14 @@ export function registerAicalls(app: App) {
       }
       return c.json({ result: page.map(toAicall), next_page_token: next }, 200);
     },
-    voipbinHook,
   );
 
   app.openapi(
     createRoute({
-      method: "get", path: "/v1.0/aicalls/{id}", tags, security,
+      method: "get", path: "/aicalls/{id}", tags, security,
       summary: "Get an AI call (VoIPbin's GET /v1.0/aicalls/{id})",
       request: { params: IdParam },
-      responses: { 200: jsonResponse(VoipbinAicall, "The AI call"), ...voipbinErrors(400, 401, 403, 404) },
+      responses: { 200: jsonResponse(VoipbinAicall, "The AI call"), ...voipbinErrorResponses(400, 401, 403, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -73,17 +73,16 @@ export function registerAicalls(app: App) {
       if (!view) throw aicallNotFound();
       return c.json(toAicall(view), 200);
     },
-    voipbinHook,
   );
 
   app.openapi(
     createRoute({
-      method: "post", path: "/v1.0/aicalls", tags, security,
+      method: "post", path: "/aicalls", tags, security,
       summary: "Start an AI call (VoIPbin's POST /v1.0/aicalls)",
       description:
         "`assistance_type: ai` with the id of a Switchboard agent, and `reference_type: call` with the id of the patient to call. The call is placed at once.",
       request: { body: jsonBody(VoipbinAicallCreate) },
-      responses: { 200: jsonResponse(VoipbinAicall, "The AI call"), ...voipbinErrors(400, 401, 403, 404, 409) },
+      responses: { 200: jsonResponse(VoipbinAicall, "The AI call"), ...voipbinErrorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const body = c.req.valid("json");
@@ -99,32 +98,31 @@ export function registerAicalls(app: App) {
       if (await isOptedOut(db, tenantId, patient.phoneNumber)) {
         throw new VoipbinError(409, "REFERENCE_OPTED_OUT", "The referenced patient has opted out of contact.");
       }
-      const view = await placeOneCall(c, { patients: [{ patientId: patient.id }], agentId: agent.id, recording: true });
+      const view = await placeOneCall(scopeOf(c), { patients: [{ patientId: patient.id }], agentId: agent.id, recording: true });
       return c.json(toAicall(view), 200);
     },
-    voipbinHook,
   );
 
   app.openapi(
     createRoute({
-      method: "post", path: "/v1.0/aicalls/{id}/terminate", tags, security,
+      method: "post", path: "/aicalls/{id}/terminate", tags, security,
       summary: "Terminate an AI call (VoIPbin's POST /v1.0/aicalls/{id}/terminate)",
       description:
         "Hangs the call up if it is being placed or on the line; concurrent requests resolve to one hangup. A call that has already ended (or is ending) answers as it is, as VoIPbin does; one still waiting to be dialed answers 409.",
       request: { params: IdParam },
-      responses: { 200: jsonResponse(VoipbinAicall, "The AI call"), ...voipbinErrors(400, 401, 403, 404, 409) },
+      responses: { 200: jsonResponse(VoipbinAicall, "The AI call"), ...voipbinErrorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
       if (!GUID.test(id)) throw new VoipbinError(400, "INVALID_REQUEST_PARAMETER", 'The parameter "id" has an invalid format.');
-      const ended = await endCall(c, id);
-      if (ended.result === "not-found") throw aicallNotFound();
-      const aicall = toAicall(ended.view);
-      if (ended.result === "not-hangable" && aicall.status !== "terminated" && aicall.status !== "terminating") {
-        throw new VoipbinError(409, "AICALL_STATE_INVALID", `The AI call cannot be terminated while ${ended.view.call.status}.`);
+      const result = await hangUpCall(scopeOf(c), id);
+      const view = result === "not-found" ? null : await getCallView(c.var.db, c.var.tenantId, id);
+      if (!view) throw aicallNotFound();
+      const aicall = toAicall(view);
+      if (result === "not-hangable" && aicall.status !== "terminated" && aicall.status !== "terminating") {
+        throw new VoipbinError(409, "AICALL_STATE_INVALID", `The AI call cannot be terminated while ${view.call.status}.`);
       }
       return c.json(aicall, 200);
     },
-    voipbinHook,
   );
 }

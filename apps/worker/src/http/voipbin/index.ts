@@ -1,19 +1,26 @@
-import type { App } from "../context";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../context";
+import { surfaceErrorHandler } from "../errors";
+import { limitBody } from "../middleware/body-limit";
+import { idempotency } from "../middleware/idempotency";
+import { documentIdempotencyKey } from "../openapi/idempotency";
 import { registerAicalls } from "./aicalls";
-import { voipbinNotFound, voipbinOnError } from "./errors";
+import { voipbinAuth } from "./auth";
+import { voipbinErrors, voipbinHook, voipbinNotFound } from "./errors";
 
-/** VoIPbin's AI-call API under /v1.0, on Switchboard's calls. */
-export const voipbinSurface = {
-  prefix: "/v1.0",
-  register(app: App) {
-    app.openAPIRegistry.registerComponent("securitySchemes", "VoipbinAccessKey", {
-      type: "apiKey",
-      in: "query",
-      name: "accesskey",
-      description: "A Switchboard API key where VoIPbin clients put their access key (`?token=` works too)",
-    });
-    registerAicalls(app);
-  },
-  onError: voipbinOnError,
-  notFound: voipbinNotFound,
-};
+/** VoIPbin's AI-call API, mounted at /v1.0, on Switchboard's calls. */
+export function voipbinSurface() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: voipbinHook });
+  app.onError(surfaceErrorHandler(voipbinErrors));
+  app.use("*", limitBody(), voipbinAuth, idempotency);
+  app.openAPIRegistry.registerComponent("securitySchemes", "VoipbinAccessKey", {
+    type: "apiKey",
+    in: "query",
+    name: "accesskey",
+    description: "A Switchboard API key where VoIPbin clients put their access key (`?token=` works too)",
+  });
+  registerAicalls(app);
+  documentIdempotencyKey(app, { envelope: false });
+  app.all("*", voipbinNotFound);
+  return app;
+}

@@ -13,6 +13,6 @@ const DESCRIPTIONS: Record<number, string> = {
 };
 
 /** VoIPbin error responses of a route. */
-export function voipbinErrors(...statuses: number[]) {
+export function voipbinErrorResponses(...statuses: number[]) {
   return Object.fromEntries(statuses.map((s) => [s, jsonResponse(VoipbinErrorResponse, DESCRIPTIONS[s] ?? "Error")]));
 }

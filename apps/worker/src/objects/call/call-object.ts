@@ -1,32 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import type { ProviderEvent } from "@switchboard/providers";
-import { canTransition, HANGUP_STATUSES, isTerminal, type CallOutcome, type CallStatus } from "@switchboard/schemas";
+import { canTransition, HANGUP_STATUSES, isTerminal, type CallStatus } from "@switchboard/schemas";
 import type { Env } from "../../env";
+import type { CallObjectRpc, DispatchInfo, EventSource, HangupOutcome, HangupResult } from "../contracts";
 import { errorSummary } from "../../lib/log-safe";
-import { attemptPolicy, refusalOf } from "./attempts";
 import { CallJournal } from "./journal";
-import { adapterFor, hangupAtProvider, place } from "./vendor";
-import { initialState, loadCallRecord } from "./record";
-import { apply, awaits, end, move, watchdog } from "./rules";
-
-/** What the tenant's dispatcher asks a call when it checks on its lines. */
-export interface DispatchInfo {
-  status: CallStatus;
-  attempt: number;
-  nextAttemptAt: number | null;
-  campaignId: string | null;
-  timezone: string | null;
-}
-
-export type HangupResult = "hung-up" | "not-hangable";
-/** Why a call was hung up: by the API, or because the provider reported voicemail and the client asked to hang up then. */
-export type HangupOutcome = Extract<CallOutcome, "hung_up_by_api" | "voicemail">;
-
-/** Which vendor call a webhook event is about; events of an abandoned attempt are not this call's. */
-export interface EventSource {
-  provider: string;
-  providerCallId?: string;
-}
+import { adapterFor, hangupAtProvider, place } from "./placement";
+import { initialState, loadCallRecord, refusalOf } from "./record";
+import { apply, attemptPolicy, awaits, end, move, watchdog } from "./rules";
 
 /** A summarizing call whose vendor sends no report is completed without one after this long. */
 const REPORT_GRACE_MS = 15 * 60_000;
@@ -34,12 +15,13 @@ const REPORT_GRACE_MS = 15 * 60_000;
 /**
  * One call: its life from dispatch to end, one RPC method per thing that can happen to it.
  *
- * The parts: call-rules.ts changes the state (every status change goes through `move()`, which
- * checks CALL_TRANSITIONS); call-journal.ts stores it and writes it through to D1 (retried on the
- * alarm, so no transition is lost); call-provider.ts talks to the vendor. Check-and-set happens in
+ * The parts: rules.ts changes the state (every status change goes through `move()`, which checks
+ * CALL_TRANSITIONS); journal.ts stores it and writes it through to D1 (retried on the alarm, so no
+ * transition is lost); record.ts reads the call from D1 at each attempt; placement.ts talks to the
+ * vendor; effects.ts does what follows a written transition (lines, webhooks). Check-and-set happens in
  * memory before any await, so concurrent hangups, or a hangup racing the call's own end, have one winner.
  */
-export class CallObject extends DurableObject<Env> {
+export class CallObject extends DurableObject<Env> implements CallObjectRpc {
   private readonly journal: CallJournal;
 
   constructor(ctx: DurableObjectState, env: Env) {

@@ -1,9 +1,8 @@
 import { LIVE_STATUSES } from "@switchboard/schemas";
 import type { Env } from "../../env";
 import { errorSummary } from "../../lib/log-safe";
-import type { CallState, ScriptEntry } from "./state";
 import { runCallEffects } from "./effects";
-import { writeThrough, type OutboxEntry } from "./write-through";
+import type { CallLog, CallSnapshot, CallState, OutboxEntry, ScriptEntry } from "./state";
 
 const WRITE_RETRY_MAX_MS = 60_000;
 
@@ -16,7 +15,7 @@ const WRITE_RETRY_MAX_MS = 60_000;
  * next. A failed D1 write stays in the outbox and is retried with backoff on the alarm, so no
  * transition is lost.
  */
-export class CallJournal {
+export class CallJournal implements CallLog {
   state: CallState | null = null;
   script: ScriptEntry[] = [];
   private outbox: OutboxEntry[] = [];
@@ -109,4 +108,44 @@ export class CallJournal {
     if (times.length) await this.storage.setAlarm(Math.min(...times));
     else await this.storage.deleteAlarm();
   }
+}
+
+/**
+ * Writes the call's current row and its pending history in one atomic D1 batch. Idempotent:
+ * the row is overwritten with the latest snapshot and events are keyed by (call_id, seq).
+ */
+export async function writeThrough(db: D1Database, call: CallSnapshot, entries: readonly OutboxEntry[]): Promise<void> {
+  const now = Date.now();
+  const statements = [
+    db
+      .prepare(
+        `UPDATE calls SET status = ?, outcome = ?, provider_call_id = ?, started_at = ?, answered_at = COALESCE(answered_at, ?), ended_at = ?,
+           final_report = ?, transcript = ?, recording_url = ?, provider = COALESCE(?, provider), updated_at = ?
+         WHERE id = ? AND tenant_id = ?`,
+      )
+      .bind(
+        call.status,
+        call.outcome,
+        call.providerCallId,
+        call.startedAt,
+        call.answeredAt ?? null,
+        call.endedAt,
+        call.finalReport ? JSON.stringify(call.finalReport) : null,
+        call.transcript ? JSON.stringify(call.transcript) : null,
+        call.recordingUrl ?? null,
+        call.provider ?? null,
+        now,
+        call.callId,
+        call.tenantId,
+      ),
+    ...entries.map((e) =>
+      db
+        .prepare(
+          `INSERT INTO call_events (call_id, tenant_id, seq, type, from_status, to_status, detail, at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, seq) DO NOTHING`,
+        )
+        .bind(call.callId, call.tenantId, e.seq, e.type, e.from, e.to, e.detail ? JSON.stringify(e.detail) : null, e.at),
+    ),
+  ];
+  await db.batch(statements);
 }

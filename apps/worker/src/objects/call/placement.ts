@@ -1,6 +1,79 @@
-import { ProviderError, type PlaceCallRequest, type PlacedCall } from "@switchboard/providers";
+import { ProviderError, type CallProvider, type PlaceCallRequest, type PlacedCall } from "@switchboard/providers";
 import type { CallOutcome } from "@switchboard/schemas";
-import type { PlannedProvider } from "../../voice/adapters";
+import type { Env } from "../../env";
+import { createDb } from "../../lib/db";
+import { agentProviderRefs, loadAdapter, planProviders, startingWith, type PlannedProvider } from "../../voice/adapters";
+import type { CallJournal } from "./journal";
+import type { CallRecord } from "./record";
+import { end } from "./rules";
+
+/** Places the call on the agent's providers, its own first, failing over as `placeWithFailover` decides. */
+export async function place(env: Env, journal: CallJournal, record: CallRecord) {
+  const state = journal.state!;
+  const settings = JSON.parse(record.agent_settings) as Record<string, unknown>;
+  const db = createDb(env.DB);
+  const refs = startingWith(agentProviderRefs(record.agent_provider, settings), record.provider);
+  const { plan, skipped } = await planProviders(env, db, record.tenant_id, refs);
+  for (const provider of skipped) journal.note("provider.skipped", { provider, reason: "not configured for this tenant" });
+  const result = await placeWithFailover(
+    plan,
+    {
+      callId: record.id,
+      toNumber: record.phone_number,
+      agent: { id: record.agent_id, name: record.agent_name, settings },
+      metadata: record.client_metadata ? JSON.parse(record.client_metadata) : {},
+      reason: record.reason,
+      recording: record.recording === 1,
+      hipaaCompliant: record.hipaa_compliant === 1,
+    },
+    {
+      note: (type, detail) => journal.note(type, detail),
+      attempting: (provider) => {
+        state.provider = provider;
+      },
+      stillWanted: () => state.status === "initiating",
+    },
+  );
+  if (!result.placed) {
+    if (state.status === "initiating") end(journal, "failed", result.outcome, "provider.failed", { provider: state.provider, reason: result.reason });
+    return;
+  }
+  state.providerCallId = result.placed.providerCallId;
+  journal.note("provider.placed", { provider: result.provider, providerCallId: result.placed.providerCallId });
+  if (state.status === "failed" && state.outcome === "hung_up_by_api") {
+    // Hung up while the provider was placing the call: drop the line it just opened.
+    await hangupAtProvider(env, journal, result.placed.providerCallId);
+  } else if (state.status === "initiating") {
+    const now = Date.now();
+    journal.script = (result.placed.script ?? []).map((s) => ({ dueAt: now + s.afterMs, event: s.event }));
+  }
+}
+
+/** The adapter of the provider holding the call; null when its credentials are gone. */
+export async function adapterFor(env: Env, journal: CallJournal): Promise<CallProvider | null> {
+  const state = journal.state!;
+  return loadAdapter(env, createDb(env.DB), state.tenantId, state.provider);
+}
+
+/** Drops the vendor's line and records how that went. */
+export async function hangupAtProvider(env: Env, journal: CallJournal, providerCallId: string) {
+  const adapter = await adapterFor(env, journal);
+  if (adapter) await safeHangup(journal, adapter, providerCallId);
+  else {
+    journal.note("provider.hangup_failed", { provider: journal.state!.provider, message: "the provider's credentials were removed" });
+    await journal.commit();
+  }
+}
+
+async function safeHangup(journal: CallJournal, provider: CallProvider, providerCallId: string) {
+  try {
+    await provider.hangup(providerCallId);
+    journal.note("provider.hangup", { provider: provider.name });
+  } catch (error) {
+    journal.note("provider.hangup_failed", { provider: provider.name, message: error instanceof Error ? error.message : "unknown" });
+  }
+  await journal.commit();
+}
 
 export interface PlacementHooks {
   /** A history entry on the call. */

@@ -1,5 +1,5 @@
 import type { CallStatus } from "@switchboard/schemas";
-import { attemptPolicy, type DispatchRecord } from "./attempts";
+import { attemptPolicy } from "./rules";
 import type { CallState } from "./state";
 
 /** The call row and agent the object needs to place a call, read from D1 at each attempt. */
@@ -64,4 +64,17 @@ export function initialState(record: CallRecord): CallState {
     campaignId: record.campaign_id,
     timezone: record.patient_timezone,
   };
+}
+
+/** The parts of the call row read at each attempt that may forbid dialing. */
+export interface DispatchRecord {
+  campaign_status: string | null;
+  opted_out: number;
+}
+
+/** Why an attempt must not be dialed, or null: the campaign was canceled, or the number opted out. */
+export function refusalOf(record: DispatchRecord): "campaign_canceled" | "opted_out" | null {
+  if (record.campaign_status === "canceled") return "campaign_canceled";
+  if (record.opted_out) return "opted_out";
+  return null;
 }

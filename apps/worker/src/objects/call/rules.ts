@@ -1,15 +1,12 @@
 import type { ProviderEvent } from "@switchboard/providers";
-import { canTransition, isTerminal, LIVE_STATUSES, pathTo, type CallOutcome, type CallStatus } from "@switchboard/schemas";
-import type { CallJournal } from "./journal";
-import type { CallState } from "./state";
-import { withoutFreeText } from "./redaction";
+import { canTransition, DEFAULT_RETRY_SETTINGS, isTerminal, LIVE_STATUSES, pathTo, RetrySettings, type CallOutcome, type CallStatus } from "@switchboard/schemas";
+import type { AttemptPolicy, CallLog, CallState } from "./state";
 
-/**
+/*
  * How a call's state changes: provider news, the lifecycle walk, retries and the watchdog. These
  * rules change the state and record history in the journal; they never await, so a check and its
  * set happen together and concurrent requests cannot interleave between them.
  */
-export type CallLog = Pick<CallJournal, "state" | "script" | "push" | "note">;
 
 /**
  * Moves the call to where the event says, walking the lifecycle table, and takes the event's data.
@@ -77,6 +74,7 @@ export function move(log: CallLog, to: CallStatus, type: string, detail?: Record
   const now = Date.now();
   state.status = to;
   if ((to === "dialing" || to === "in-progress") && state.startedAt === null) state.startedAt = now;
+  if (to === "in-progress" && !state.answeredAt) state.answeredAt = now;
   // The line is down once the call is summarizing, has ended, or this attempt has.
   if ((to === "summarizing" || to === "awaiting-retry" || isTerminal(to)) && state.endedAt === null) state.endedAt = now;
   log.push({ type, from, to, detail: detail ?? null, at: now });
@@ -122,4 +120,30 @@ export function watchdog(log: CallLog, now: number): string | null {
 /** Whether `attempt` is the one this call is waiting to make. */
 export function awaits(state: CallState, attempt: number): boolean {
   return state.status === "awaiting-retry" && attempt === state.attempt + 1;
+}
+
+const DEFAULT_MAX_DURATION_SECONDS = 900;
+
+/** The policy in an agent's stored settings (JSON); anything missing or malformed takes the defaults. */
+export function attemptPolicy(agentSettings: string): AttemptPolicy {
+  let settings: Record<string, unknown> = {};
+  try {
+    settings = JSON.parse(agentSettings) as Record<string, unknown>;
+  } catch {
+    // stored by us; defaults if it ever is not JSON
+  }
+  const retry = RetrySettings.safeParse(settings.retry ?? DEFAULT_RETRY_SETTINGS);
+  const { maxAttempts, spacingMinutes, on } = retry.success ? retry.data : DEFAULT_RETRY_SETTINGS;
+  const maxDuration = typeof settings.maxDurationSeconds === "number" ? settings.maxDurationSeconds : DEFAULT_MAX_DURATION_SECONDS;
+  return { maxAttempts, spacingMs: spacingMinutes * 60_000, retryOn: on, maxDurationMs: maxDuration * 1000 };
+}
+
+/**
+ * What is left of a provider's final report in HIPAA mode: the structured results (flags, counts,
+ * the outcome) stay; free text such as a summary, which retells the conversation, does not.
+ */
+export function withoutFreeText(report: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(report).filter(([key, value]) => typeof value === "boolean" || typeof value === "number" || (key === "outcome" && typeof value === "string")),
+  );
 }

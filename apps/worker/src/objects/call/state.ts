@@ -1,6 +1,44 @@
 import type { ProviderEvent } from "@switchboard/providers";
-import type { AttemptPolicy } from "./attempts";
-import type { CallSnapshot } from "./write-through";
+import type { CallOutcome, CallStatus, RetryableOutcome } from "@switchboard/schemas";
+
+/* The shapes a call object's parts share: its state, its history on the way to D1, its log. */
+
+/** A history row waiting to reach D1. `seq` is per call, so re-sending one is harmless. */
+export interface OutboxEntry {
+  seq: number;
+  type: string;
+  from: CallStatus | null;
+  to: CallStatus | null;
+  detail: Record<string, unknown> | null;
+  at: number;
+}
+
+/** The call row as the call object knows it. */
+export interface CallSnapshot {
+  callId: string;
+  tenantId: string;
+  status: CallStatus;
+  outcome: CallOutcome | null;
+  providerCallId: string | null;
+  startedAt: number | null;
+  /** When the patient first picked up; kept across attempts (older stored states lack it). */
+  answeredAt?: number | null;
+  endedAt: number | null;
+  finalReport: Record<string, unknown> | null;
+  transcript: unknown[] | null;
+  recordingUrl?: string | null;
+  /** The provider holding the call; it changes when a call fails over. */
+  provider?: string;
+}
+
+/** What a call object needs from its agent to run attempts: retries and the watchdog. */
+export interface AttemptPolicy {
+  maxAttempts: number;
+  spacingMs: number;
+  retryOn: readonly RetryableOutcome[];
+  /** A call live longer than this (from dispatch) is ended by the watchdog. */
+  maxDurationMs: number;
+}
 
 /** What a call object holds about its call; stored whole under "state". */
 export interface CallState extends CallSnapshot {
@@ -25,4 +63,17 @@ export interface CallState extends CallSnapshot {
 export interface ScriptEntry {
   dueAt: number;
   event: ProviderEvent;
+}
+
+/**
+ * What the rules write to: the state, the due script, and the history (rules.ts never awaits, so
+ * a check and its set happen together).
+ */
+export interface CallLog {
+  state: CallState | null;
+  script: ScriptEntry[];
+  /** A history entry, numbered after the last one this call wrote. */
+  push(entry: Omit<OutboxEntry, "seq">): void;
+  /** A history entry with no status change. */
+  note(type: string, detail: Record<string, unknown>): void;
 }

@@ -1,7 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { LIVE_STATUSES, type CallStatus } from "@switchboard/schemas";
-import { callStub } from "../stubs";
+import { callObject } from "../stubs";
 import type { Env } from "../../env";
+import type { DispatchRequest, RetryRequest, TenantDispatcherRpc } from "../contracts";
 import { newMeter } from "./bulk-move";
 import { legalWindow, windowAt } from "./calling-window";
 import { loadDispatchConfig, type DispatchConfig } from "./config";
@@ -23,19 +24,6 @@ const START_RETRY_MS = 5_000;
 const CONFIG_TTL_MS = 5 * 60_000;
 const FINISHED_RELEASES_KEPT_MS = 30 * 24 * 3600_000;
 
-export interface DispatchRequest {
-  callId: string;
-  campaignId: string | null;
-  /** The patient's IANA zone; null uses the tenant's. */
-  timezone: string | null;
-}
-
-/** The next attempt of a call that went unanswered. */
-export interface RetryRequest {
-  attempt: number;
-  notBefore: number;
-}
-
 /**
  * One per tenant: the queue of calls waiting for a line and the set of lines in use.
  *
@@ -49,7 +37,7 @@ export interface RetryRequest {
  * Scheduled campaigns are released into the queue here too, a page per step on alarms, so a
  * campaign of any size is moved in bounded invocations.
  */
-export class TenantDispatcher extends DurableObject<Env> {
+export class TenantDispatcher extends DurableObject<Env> implements TenantDispatcherRpc {
   private readonly sql: SqlStorage;
   private config: DispatchConfig | null = null;
 
@@ -82,7 +70,7 @@ export class TenantDispatcher extends DurableObject<Env> {
       if (entry.attempt < retry.attempt) store.requeue(this.sql, callId, retry.attempt, retry.notBefore);
     } else {
       // We lost track of it (audited away): ask the call where it stands.
-      const info = await callStub(this.env, callId).dispatchInfo();
+      const info = await callObject(this.env, callId).dispatchInfo();
       if (info?.status === "awaiting-retry" && info.attempt + 1 === retry.attempt) {
         store.addWaiting(this.sql, { callId, campaignId: info.campaignId, timezone: info.timezone, attempt: retry.attempt, notBefore: retry.notBefore });
       }
@@ -226,7 +214,7 @@ export class TenantDispatcher extends DurableObject<Env> {
       while (next < grants.length) {
         const entry = grants[next++]!;
         try {
-          const status = await callStub(this.env, entry.call_id).start(entry.call_id, entry.attempt);
+          const status = await callObject(this.env, entry.call_id).start(entry.call_id, entry.attempt);
           results[entry.call_id] = status;
           // Did not go live (canceled, refused, ended at once): the line is free again.
           if (status === null || !LIVE_STATUSES.includes(status)) this.dropLive(entry);
@@ -258,7 +246,7 @@ export class TenantDispatcher extends DurableObject<Env> {
       .toArray();
     await Promise.all(
       due.map(async (entry) => {
-        const info = await callStub(this.env, entry.call_id).dispatchInfo().catch(() => undefined);
+        const info = await callObject(this.env, entry.call_id).dispatchInfo().catch(() => undefined);
         if (info === undefined) return; // unreachable now: next audit
         if (info && LIVE_STATUSES.includes(info.status)) {
           this.sql.exec("UPDATE entries SET audit_at = ? WHERE call_id = ? AND state = 'live'", now + AUDIT_EVERY_MS, entry.call_id);

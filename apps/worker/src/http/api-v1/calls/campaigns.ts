@@ -4,11 +4,11 @@ import { CallPageQuery, CampaignCancelResponse, CampaignDetail, CampaignList, Pa
 import { campaignProgress } from "../../../campaigns/progress";
 import { recordAudit } from "../../../audit/record";
 import { cancelCampaign } from "../../../campaigns/cancel";
-import { listCalls } from "../../../calls/queries";
-import { ApiError } from "../../errors";
+import { HttpError } from "../../errors";
 import { offsetOf, pagination } from "../../../lib/pagination";
 import { iso } from "../../../lib/time";
-import type { App } from "../../context";
+import { scopeOf, type App } from "../../context";
+import { callPage } from "./read";
 import { apiKeySecurity as security, errorResponses, jsonResponse } from "../../openapi/helpers";
 
 const tags = ["Campaigns"];
@@ -17,7 +17,7 @@ const { campaigns } = tables;
 export function registerCampaignRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/calls/campaigns", tags, security,
+      method: "get", path: "/calls/campaigns", tags, security,
       summary: "List campaigns (batches), newest first",
       request: { query: PageQuery },
       responses: { 200: jsonResponse(CampaignList, "A page of campaigns"), ...errorResponses(400, 401, 403) },
@@ -43,7 +43,7 @@ export function registerCampaignRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/calls/campaigns/{batchId}", tags, security,
+      method: "get", path: "/calls/campaigns/{batchId}", tags, security,
       summary: "A campaign, its progress (calls per status) and a page of its calls",
       request: { params: z.object({ batchId: pathId("batchId") }), query: CallPageQuery },
       responses: { 200: jsonResponse(CampaignDetail, "The campaign and its calls"), ...errorResponses(400, 401, 403, 404) },
@@ -56,9 +56,9 @@ export function registerCampaignRoutes(app: App) {
         .from(campaigns)
         .where(and(eq(campaigns.id, batchId), eq(campaigns.tenantId, c.var.tenantId)))
         .get();
-      if (!campaign) throw new ApiError(404, "Campaign not found");
+      if (!campaign) throw new HttpError(404, "Campaign not found");
       const [page, progress] = await Promise.all([
-        listCalls(c.var.db, c.var.tenantId, query, batchId),
+        callPage(c.var.db, c.var.tenantId, query, batchId),
         campaignProgress(c.env.DB, c.var.tenantId, batchId),
       ]);
       return c.json(
@@ -81,7 +81,7 @@ export function registerCampaignRoutes(app: App) {
   );
   app.openapi(
     createRoute({
-      method: "post", path: "/api/v1/calls/campaigns/{batchId}/cancel", tags, security,
+      method: "post", path: "/calls/campaigns/{batchId}/cancel", tags, security,
       summary: "Cancel a scheduled or running campaign",
       description:
         "Calls not yet dialed, and calls waiting for a retry, end `canceled` and are never dialed. Calls on the line are left to finish " +
@@ -92,8 +92,8 @@ export function registerCampaignRoutes(app: App) {
     async (c) => {
       const { batchId } = c.req.valid("param");
       const result = await cancelCampaign(c.env, c.var.tenantId, batchId);
-      if (!result) throw new ApiError(404, "Campaign not found");
-      await recordAudit(c, "campaign.canceled", batchId, { detail: { canceled: result.canceled, live: result.live } });
+      if (!result) throw new HttpError(404, "Campaign not found");
+      await recordAudit(scopeOf(c), "campaign.canceled", batchId, { canceled: result.canceled, live: result.live });
       return c.json(
         {
           batchId,

@@ -1,18 +1,15 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { CallCreate, CallCreateResponse, PatientValidationError } from "@switchboard/schemas";
-import { createBatch } from "../../../calls/place";
-import { dispatchBatch } from "../../../calls/dispatch-batch";
-import { patientErrorsFromIssues } from "../../../calls/patient-errors";
-import { recordAudit } from "../../../audit/record";
-import { ApiError } from "../../errors";
-import type { App } from "../../context";
-import { describeIssues } from "../../validation";
-import { emitCallsCreated } from "../../../customer-webhooks/call-events";
+import { placeCalls } from "../../../calls/place";
+import { HttpError } from "../../errors";
+import { scopeOf, type App } from "../../context";
+import { describeIssues } from "../../../lib/issues";
+import { patientErrorsFromIssues } from "./patient-errors";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../../openapi/helpers";
 
 const createCallsRoute = createRoute({
   method: "post",
-  path: "/api/v1/calls",
+  path: "/calls",
   tags: ["Calls"],
   security,
   summary: "Create outbound calls to patients (one batch / campaign)",
@@ -34,8 +31,8 @@ function rejectInvalidCreate(result: { success: true } | { success: false; error
   // On failure the validator passes the raw body as `data`; the documented shape echoes parts of it.
   const raw = (result as { data?: unknown }).data;
   const body = patientErrorsFromIssues(result.error.issues, raw);
-  if (body) throw new ApiError(400, body.message, body);
-  throw new ApiError(400, `Validation failed: ${describeIssues(result.error.issues)}`);
+  if (body) throw new HttpError(400, body.message, body);
+  throw new HttpError(400, `Validation failed: ${describeIssues(result.error.issues)}`);
 };
 
 export function registerCreateCall(app: App) {
@@ -43,10 +40,8 @@ export function registerCreateCall(app: App) {
     createCallsRoute,
     async (c) => {
       const body = c.req.valid("json");
-      const batch = await createBatch(c.var.db, c.var.tenantId, body);
-      await recordAudit(c, "call.created", batch.calls.map((call) => call.callId), { detail: { batchId: batch.batchId } });
-      await emitCallsCreated(c.env, c.var.tenantId, batch, body);
-      const calls = batch.scheduledAt === null ? await dispatchBatch(c.env, c.var.tenantId, batch, (work) => c.executionCtx.waitUntil(work)) : batch.calls;
+      const batch = await placeCalls(scopeOf(c), body);
+      const calls = batch.calls;
       const totalInitiated = calls.filter((call) => call.status !== "queued" && call.status !== "scheduled").length;
       const totalQueued = calls.filter((call) => call.status === "queued").length;
       const message =

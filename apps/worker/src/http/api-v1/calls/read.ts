@@ -1,61 +1,58 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { asc, eq, and } from "drizzle-orm";
+import { desc } from "drizzle-orm";
 import { Call, CallEvent, CallList, CallPageQuery, pathId, tables } from "@switchboard/schemas";
-import { getCall, listCalls } from "../../../calls/queries";
-import { ApiError } from "../../errors";
-import { pagination } from "../../../lib/pagination";
+import { callFilter, callHistory, countCalls, getCallView, listCallViews } from "../../../calls/read-model";
+import type { Db } from "../../../lib/db";
+import { offsetOf, pagination } from "../../../lib/pagination";
 import { iso } from "../../../lib/time";
 import type { App } from "../../context";
+import { HttpError } from "../../errors";
+import { callToWire } from "./serialize";
 import { apiKeySecurity as security, errorResponses, jsonResponse } from "../../openapi/helpers";
 
 const tags = ["Calls"];
 const Params = z.object({ callId: pathId("callId") });
-const notFound = () => new ApiError(404, "Call not found");
+const notFound = () => new HttpError(404, "Call not found");
 
 export function registerReadCalls(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/calls", tags, security,
+      method: "get", path: "/calls", tags, security,
       summary: "List calls, newest first",
       request: { query: CallPageQuery },
       responses: { 200: jsonResponse(CallList, "A page of calls"), ...errorResponses(400, 401, 403) },
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const page = await listCalls(c.var.db, c.var.tenantId, query);
+      const page = await callPage(c.var.db, c.var.tenantId, query);
       return c.json({ data: page.data, pagination: pagination(query, page.data.length, page.total) }, 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/calls/{callId}", tags, security,
+      method: "get", path: "/calls/{callId}", tags, security,
       summary: "Get a call",
       request: { params: Params },
       responses: { 200: jsonResponse(Call, "The call"), ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
-      const call = await getCall(c.var.db, c.var.tenantId, c.req.valid("param").callId);
-      if (!call) throw notFound();
-      return c.json(call, 200);
+      const view = await getCallView(c.var.db, c.var.tenantId, c.req.valid("param").callId);
+      if (!view) throw notFound();
+      return c.json(callToWire(view), 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/calls/{callId}/events", tags, security,
+      method: "get", path: "/calls/{callId}/events", tags, security,
       summary: "A call's history: every accepted transition and provider attempt, oldest first",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ data: z.array(CallEvent) }), "The call's events"), ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
       const { callId } = c.req.valid("param");
-      const { callEvents } = tables;
-      const rows = await c.var.db
-        .select()
-        .from(callEvents)
-        .where(and(eq(callEvents.callId, callId), eq(callEvents.tenantId, c.var.tenantId)))
-        .orderBy(asc(callEvents.seq));
+      const rows = await callHistory(c.var.db, c.var.tenantId, callId);
       if (rows.length === 0) throw notFound();
       return c.json(
         {
@@ -65,4 +62,15 @@ export function registerReadCalls(app: App) {
       );
     },
   );
+}
+
+/** A page of the tenant's calls (optionally one campaign's), newest first, ties broken by id. */
+export async function callPage(db: Db, tenantId: string, query: { start: number; size: number; ended_after?: string | undefined }, campaignId?: string) {
+  const where = callFilter({ campaignId, endedAfter: query.ended_after ? Date.parse(query.ended_after) : undefined });
+  const { calls } = tables;
+  const [views, total] = await Promise.all([
+    listCallViews(db, tenantId, { where, orderBy: [desc(calls.createdAt), desc(calls.id)], limit: query.size, offset: offsetOf(query.start) }),
+    countCalls(db, tenantId, where),
+  ]);
+  return { data: views.map(callToWire), total };
 }

@@ -1,12 +1,9 @@
 import type { Call } from "@switchboard/schemas";
-import { tables } from "@switchboard/schemas";
+import type { CallView } from "../../../calls/read-model";
 import { iso } from "../../../lib/time";
 
-type CallRow = typeof tables.calls.$inferSelect;
-type PatientRow = typeof tables.patients.$inferSelect;
-
 /** The Call object of the Calls API. `duration` is whole seconds from start to end, null until it ends. */
-export function callToWire(call: CallRow, patient: PatientRow | null): Call {
+export function callToWire({ call, patient }: CallView): Call {
   const duration =
     call.startedAt !== null && call.endedAt !== null ? Math.max(0, Math.round((call.endedAt - call.startedAt) / 1000)) : null;
   return {

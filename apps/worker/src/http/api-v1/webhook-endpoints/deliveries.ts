@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { PageQuery, WEBHOOK_DELIVERY_STATUSES, WebhookDelivery, WebhookDeliveryDetail, WebhookDeliveryList, pathId } from "@switchboard/schemas";
 import { recordAudit } from "../../../audit/record";
-import { ApiError } from "../../errors";
+import { HttpError } from "../../errors";
 import { offsetOf, pagination } from "../../../lib/pagination";
-import type { App } from "../../context";
+import { scopeOf, type App } from "../../context";
 import { deliveryDetail, deliveryToWire, getDelivery, listDeliveries, requeueDelivery } from "../../../customer-webhooks/deliveries";
 import { wake } from "../../../customer-webhooks/emit";
 import { getEndpoint } from "../../../customer-webhooks/endpoints";
@@ -16,12 +16,12 @@ const DeliveryParams = Params.extend({ deliveryId: pathId("deliveryId") });
 const DeliveryQuery = PageQuery.extend({
   status: z.enum(WEBHOOK_DELIVERY_STATUSES, { error: `status must be one of ${WEBHOOK_DELIVERY_STATUSES.join(", ")}` }).optional(),
 });
-const deliveryNotFound = () => new ApiError(404, "Delivery not found");
+const deliveryNotFound = () => new HttpError(404, "Delivery not found");
 
 export function registerWebhookDeliveryRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/webhook-endpoints/{endpointId}/deliveries", tags, security,
+      method: "get", path: "/webhook-endpoints/{endpointId}/deliveries", tags, security,
       summary: "List an endpoint's deliveries, newest first (pending, succeeded and failed)",
       request: { params: Params, query: DeliveryQuery },
       responses: { 200: jsonResponse(WebhookDeliveryList, "A page of deliveries"), ...errorResponses(400, 401, 403, 404) },
@@ -37,7 +37,7 @@ export function registerWebhookDeliveryRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}", tags, security,
+      method: "get", path: "/webhook-endpoints/{endpointId}/deliveries/{deliveryId}", tags, security,
       summary: "Get a delivery with its payload and every attempt",
       request: { params: DeliveryParams },
       responses: { 200: jsonResponse(WebhookDeliveryDetail, "The delivery"), ...errorResponses(401, 403, 404) },
@@ -53,7 +53,7 @@ export function registerWebhookDeliveryRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "post", path: "/api/v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/replay", tags, security,
+      method: "post", path: "/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/replay", tags, security,
       summary: "Send a delivery again (same webhook-id), from the start of the retry schedule",
       request: { params: DeliveryParams },
       responses: { 202: jsonResponse(WebhookDelivery, "Queued; it goes out at once, off this request"), ...errorResponses(401, 403, 404, 409) },
@@ -62,11 +62,11 @@ export function registerWebhookDeliveryRoutes(app: App) {
       const { endpointId, deliveryId } = c.req.valid("param");
       const endpoint = await getEndpoint(c.var.db, c.var.tenantId, endpointId);
       if (!endpoint) throw endpointNotFound();
-      if (!endpoint.enabled) throw new ApiError(409, "The endpoint is disabled: enable it before replaying");
+      if (!endpoint.enabled) throw new HttpError(409, "The endpoint is disabled: enable it before replaying");
       if (!(await getDelivery(c.var.db, endpointId, deliveryId))) throw deliveryNotFound();
       const row = (await requeueDelivery(c.var.db, deliveryId, Date.now()))!;
       await wake(c.env, endpointId);
-      await recordAudit(c, "webhook_delivery.replayed", deliveryId, { detail: { endpointId } });
+      await recordAudit(scopeOf(c), "webhook_delivery.replayed", deliveryId, { endpointId });
       return c.json(deliveryToWire(row), 202);
     },
   );

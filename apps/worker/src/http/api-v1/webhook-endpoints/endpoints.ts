@@ -11,9 +11,9 @@ import {
   tables,
 } from "@switchboard/schemas";
 import { recordAudit } from "../../../audit/record";
-import { ApiError } from "../../errors";
+import { HttpError } from "../../errors";
 import { offsetOf, pagination } from "../../../lib/pagination";
-import type { App } from "../../context";
+import { scopeOf, type App } from "../../context";
 import { checkWebhookUrl, disableEndpoint, endpointToWire, getEndpoint, sealSecret, urlPolicy } from "../../../customer-webhooks/endpoints";
 import { generateWebhookSecret } from "../../../customer-webhooks/signing";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../../openapi/helpers";
@@ -22,18 +22,18 @@ const tags = ["Webhooks"];
 const Params = z.object({ endpointId: pathId("endpointId") });
 /** How long a rotated-out secret keeps signing, so receivers can switch without losing events. */
 const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
-export const endpointNotFound = () => new ApiError(404, "Webhook endpoint not found");
+export const endpointNotFound = () => new HttpError(404, "Webhook endpoint not found");
 
 async function requireAllowedUrl(env: Parameters<typeof urlPolicy>[0], url: string): Promise<string> {
   const verdict = await checkWebhookUrl(url, urlPolicy(env));
-  if (!verdict.ok) throw new ApiError(400, verdict.reason);
+  if (!verdict.ok) throw new HttpError(400, verdict.reason);
   return verdict.url.href;
 }
 
 export function registerWebhookEndpointRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/api/v1/webhook-endpoints", tags, security,
+      method: "post", path: "/webhook-endpoints", tags, security,
       summary: "Register a webhook endpoint (its signing secret is shown once, in this response)",
       description:
         "Deliveries follow the Standard Webhooks spec: `webhook-id`, `webhook-timestamp` and `webhook-signature` headers, signed with the endpoint's secret. The URL must be HTTPS and resolve to a public address (localhost is allowed only in local development).",
@@ -61,14 +61,14 @@ export function registerWebhookEndpointRoutes(app: App) {
         })
         .returning()
         .get();
-      await recordAudit(c, "webhook_endpoint.created", id);
+      await recordAudit(scopeOf(c), "webhook_endpoint.created", id);
       return c.json({ ...endpointToWire(row), secret }, 201);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/webhook-endpoints", tags, security, summary: "List webhook endpoints, newest first",
+      method: "get", path: "/webhook-endpoints", tags, security, summary: "List webhook endpoints, newest first",
       request: { query: PageQuery },
       responses: { 200: jsonResponse(WebhookEndpointList, "A page of endpoints"), ...errorResponses(400, 401, 403) },
     }),
@@ -86,7 +86,7 @@ export function registerWebhookEndpointRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/api/v1/webhook-endpoints/{endpointId}", tags, security,
+      method: "get", path: "/webhook-endpoints/{endpointId}", tags, security,
       summary: "Get a webhook endpoint (a disabled one says why: manual, gone or failing)",
       request: { params: Params },
       responses: { 200: jsonResponse(WebhookEndpoint, "The endpoint"), ...errorResponses(401, 403, 404) },
@@ -100,7 +100,7 @@ export function registerWebhookEndpointRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "patch", path: "/api/v1/webhook-endpoints/{endpointId}", tags, security,
+      method: "patch", path: "/webhook-endpoints/{endpointId}", tags, security,
       summary: "Change an endpoint's URL, events or description, or enable/disable it",
       request: { params: Params, body: jsonBody(WebhookEndpointUpdate) },
       responses: { 200: jsonResponse(WebhookEndpoint, "The updated endpoint"), ...errorResponses(400, 401, 403, 404) },
@@ -124,14 +124,14 @@ export function registerWebhookEndpointRoutes(app: App) {
       if (body.enabled === false && current.enabled) await disableEndpoint(c.env.DB, endpointId, "manual", now);
       const row = (await getEndpoint(c.var.db, c.var.tenantId, endpointId))!;
       const fields = Object.keys(body).filter((k) => body[k as keyof typeof body] !== undefined);
-      if (fields.length) await recordAudit(c, "webhook_endpoint.updated", endpointId, { detail: { fields } });
+      if (fields.length) await recordAudit(scopeOf(c), "webhook_endpoint.updated", endpointId, { fields });
       return c.json(endpointToWire(row), 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/api/v1/webhook-endpoints/{endpointId}", tags, security,
+      method: "delete", path: "/webhook-endpoints/{endpointId}", tags, security,
       summary: "Delete an endpoint (nothing more is sent to it; pending deliveries are marked failed)",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ id: z.string(), deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 403, 404) },
@@ -140,14 +140,14 @@ export function registerWebhookEndpointRoutes(app: App) {
       const { endpointId } = c.req.valid("param");
       if (!(await getEndpoint(c.var.db, c.var.tenantId, endpointId))) throw endpointNotFound();
       await disableEndpoint(c.env.DB, endpointId, "manual", Date.now(), true);
-      await recordAudit(c, "webhook_endpoint.deleted", endpointId);
+      await recordAudit(scopeOf(c), "webhook_endpoint.deleted", endpointId);
       return c.json({ id: endpointId, deleted: true as const }, 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: "post", path: "/api/v1/webhook-endpoints/{endpointId}/rotate-secret", tags, security,
+      method: "post", path: "/webhook-endpoints/{endpointId}/rotate-secret", tags, security,
       summary: "Rotate the signing secret: the new one is shown once; the old one keeps signing for 24 hours",
       description: "During the grace period `webhook-signature` carries two signatures (space separated), one per secret.",
       request: { params: Params },
@@ -170,7 +170,7 @@ export function registerWebhookEndpointRoutes(app: App) {
         .where(eq(tables.webhookEndpoints.id, endpointId))
         .returning()
         .get();
-      await recordAudit(c, "webhook_endpoint.secret_rotated", endpointId);
+      await recordAudit(scopeOf(c), "webhook_endpoint.secret_rotated", endpointId);
       return c.json({ ...endpointToWire(row), secret }, 200);
     },
   );

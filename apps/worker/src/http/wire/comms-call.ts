@@ -1,15 +1,16 @@
-import { and, eq } from "drizzle-orm";
 import { isTerminal, tables, type CommsCall, type UserTiny } from "@switchboard/schemas";
+import { getCallView, type CallView } from "../../calls/read-model";
 import { chatForPatient } from "../../chats/store";
 import type { Db } from "../../lib/db";
 import { iso } from "../../lib/time";
 import { patientAsUser } from "../../users/store";
-import { commsCallStatus } from "./call-status";
+import { commsCallStatus } from "./comms-call-status";
 
-type CallRow = typeof tables.calls.$inferSelect;
-type PatientRow = typeof tables.patients.$inferSelect;
+/*
+ * The /comms Call object: answered by /comms and, for a chat's calls, by /api/v1/chats/{id}/calls.
+ */
+
 type AgentRow = typeof tables.agents.$inferSelect;
-const { calls, patients, agents } = tables;
 
 /** The AI agent placing a call, as the /comms user that sends it. */
 function agentAsUser(agentId: string, agent: AgentRow | null): UserTiny {
@@ -21,7 +22,7 @@ function text(value: unknown): string | null {
 }
 
 /** A call as the /comms Call object. `chatId` is the chat of the call's patient. */
-export function callToComms(call: CallRow, chatId: string, patient: PatientRow | null, agent: AgentRow | null): CommsCall {
+export function callToComms({ call, patient, agent }: CallView, chatId: string): CommsCall {
   const report = call.finalReport ?? {};
   const ended = isTerminal(call.status);
   return {
@@ -51,14 +52,8 @@ export function callToComms(call: CallRow, chatId: string, patient: PatientRow |
 
 /** The tenant's call in the /comms shape, or null when unknown here (or it has no patient, so no chat). */
 export async function getCommsCall(db: Db, tenantId: string, callId: string): Promise<CommsCall | null> {
-  const row = await db
-    .select({ call: calls, patient: patients, agent: agents })
-    .from(calls)
-    .leftJoin(patients, and(eq(patients.id, calls.patientId), eq(patients.tenantId, calls.tenantId)))
-    .leftJoin(agents, and(eq(agents.id, calls.agentId), eq(agents.tenantId, calls.tenantId)))
-    .where(and(eq(calls.id, callId), eq(calls.tenantId, tenantId)))
-    .get();
-  if (!row?.call.patientId) return null;
-  const { chat } = await chatForPatient(db, tenantId, row.call.patientId);
-  return callToComms(row.call, chat.id, row.patient, row.agent);
+  const view = await getCallView(db, tenantId, callId);
+  if (!view?.call.patientId) return null;
+  const { chat } = await chatForPatient(db, tenantId, view.call.patientId);
+  return callToComms(view, chat.id);
 }

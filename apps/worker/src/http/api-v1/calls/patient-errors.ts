@@ -1,20 +1,14 @@
 import type { z } from "zod";
 import { UUID_EXPECTED_FORMAT } from "@switchboard/schemas";
+import type { PatientProblem } from "../../../errors";
 
 /** The Calls API's per-patient validation error body (400). */
 export interface PatientValidationBody {
   statusCode: 400;
   message: string;
-  errors: PatientError[];
+  errors: PatientProblem[];
   /** Ids of patients without a phone number, when that is what failed. */
   missingPhoneNumbers?: string[];
-}
-
-export interface PatientError {
-  index: number;
-  patientId: unknown;
-  failedObject: unknown;
-  errors: { field: string; message: string; expectedFormat: string; receivedValue: unknown }[];
 }
 
 const EXPECTED_FORMAT: Record<string, string> = {
@@ -26,7 +20,7 @@ const EXPECTED_FORMAT: Record<string, string> = {
 /** Groups zod issues under `patients[i]` into the documented shape; null when none are per-patient. */
 export function patientErrorsFromIssues(issues: readonly z.core.$ZodIssue[], rawBody: unknown): PatientValidationBody | null {
   const rawPatients = isObject(rawBody) && Array.isArray(rawBody.patients) ? rawBody.patients : [];
-  const byIndex = new Map<number, PatientError>();
+  const byIndex = new Map<number, PatientProblem>();
   for (const issue of issues) {
     const [root, index, field] = issue.path;
     if (root !== "patients" || typeof index !== "number") continue;

@@ -1,0 +1,20 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../context";
+import { envelopeErrors, envelopeNotFound } from "../envelope";
+import { surfaceErrorHandler } from "../errors";
+import { adminAuth } from "../middleware/auth";
+import { limitBody } from "../middleware/body-limit";
+import { envelopeHook } from "../validation";
+import { registerKeyRoutes } from "./keys";
+import { registerTenantRoutes } from "./tenants";
+
+/** The operator's API, mounted at /admin: the ADMIN_TOKEN, errors in the envelope. */
+export function adminSurface() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: envelopeHook });
+  app.onError(surfaceErrorHandler(envelopeErrors));
+  app.use("*", limitBody(), adminAuth);
+  registerTenantRoutes(app);
+  registerKeyRoutes(app);
+  app.all("*", envelopeNotFound);
+  return app;
+}

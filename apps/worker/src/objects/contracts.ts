@@ -1,0 +1,79 @@
+import type { ProviderEvent } from "@switchboard/providers";
+import type { CallOutcome, CallStatus } from "@switchboard/schemas";
+import type { Entry, ReleaseJob } from "./dispatcher/queue-store";
+
+/*
+ * What each Durable Object answers over RPC. env.ts types its namespaces with these interfaces and
+ * each class `implements` its own, so the bindings are typed without env.ts importing a class (no
+ * import cycle through env.ts) and a class that drifts from its contract fails to compile.
+ */
+
+/** Where a call stands, for the tenant dispatcher's audit of its lines. */
+export interface DispatchInfo {
+  status: CallStatus;
+  attempt: number;
+  nextAttemptAt: number | null;
+  campaignId: string | null;
+  timezone: string | null;
+}
+
+export type HangupResult = "hung-up" | "not-hangable";
+/** Why a call was hung up: by the API, or because the provider reported voicemail and the client asked to hang up then. */
+export type HangupOutcome = Extract<CallOutcome, "hung_up_by_api" | "voicemail">;
+
+/** Which vendor call a webhook event is about; events of an abandoned attempt are not this call's. */
+export interface EventSource {
+  provider: string;
+  providerCallId?: string;
+}
+
+/** One call's life, from dispatch to its end (objects/call/call-object.ts). */
+export interface CallObjectRpc extends Rpc.DurableObjectBranded {
+  status(): Promise<CallStatus | null>;
+  dispatchInfo(): Promise<DispatchInfo | null>;
+  start(callId: string, attempt?: number): Promise<CallStatus | null>;
+  hangup(outcome?: HangupOutcome): Promise<HangupResult>;
+  applyProviderEvent(event: ProviderEvent, source?: EventSource): Promise<boolean>;
+  reconcile(trigger: "quiet" | "webhook"): Promise<"moved" | "unchanged" | "skipped">;
+  tick(now: number): Promise<void>;
+}
+
+/** A call handed to the tenant's queue (its first attempt). */
+export interface DispatchRequest {
+  callId: string;
+  campaignId: string | null;
+  /** The patient's IANA zone; null uses the tenant's. */
+  timezone: string | null;
+}
+
+/** The next attempt of a call that went unanswered. */
+export interface RetryRequest {
+  attempt: number;
+  notBefore: number;
+}
+
+/** One tenant's queue of calls and its lines (objects/dispatcher/tenant-dispatcher.ts). */
+export interface TenantDispatcherRpc extends Rpc.DurableObjectBranded {
+  enqueue(tenantId: string, calls: DispatchRequest[]): Promise<Record<string, CallStatus | null>>;
+  lineFreed(tenantId: string, callId: string, retry?: RetryRequest): Promise<void>;
+  releaseCampaign(tenantId: string, campaignId: string): Promise<void>;
+  cancelCampaign(tenantId: string, campaignId: string): Promise<{ retries: number; live: string[] }>;
+  configure(tenantId: string): Promise<void>;
+  tick(now: number): Promise<void>;
+  inspect(): Promise<{ limit: number | null; live: Entry[]; waiting: Entry[]; releases: ReleaseJob[] }>;
+  stats(campaignId: string): Promise<{ live: number; waiting: number; release: ReleaseJob | null }>;
+}
+
+export type DisabledReason = "manual" | "gone" | "failing";
+
+export interface SenderRun {
+  attempted: number;
+  succeeded: number;
+  disabled: DisabledReason | null;
+}
+
+/** One customer endpoint's deliveries (objects/webhook-sender.ts). */
+export interface WebhookSenderRpc extends Rpc.DurableObjectBranded {
+  kick(endpointId: string): Promise<void>;
+  deliverDue(now?: number, options?: { timeoutMs?: number }): Promise<SenderRun>;
+}
