@@ -11,3 +11,4 @@ export * from "./wire/webhooks";
 export * from "./wire/audit";
 export * from "./wire/webhook-events";
 export * from "./wire/provider";
+export * from "./policy";
