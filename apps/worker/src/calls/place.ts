@@ -1,19 +1,16 @@
+import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { tables, type CallCreate, type CallStatus } from "@switchboard/schemas";
-import { getAgent } from "../agents/store";
 import { recordAudit } from "../audit/record";
-import { markReleased } from "../campaigns/release";
-import { optedOutAmong } from "../consent/opt-outs";
 import { emitEvents, type EventToEmit } from "../customer-webhooks/emit";
 import { DomainError, type PatientProblem } from "../errors";
-import { d1Statement, jsonInserts, type Db } from "../lib/db";
+import { d1Statement, jsonInserts, jsonValues, type Db } from "../lib/db";
 import { errorSummary } from "../lib/log-safe";
 import { iso } from "../lib/time";
 import { tenantDispatcher } from "../objects/stubs";
-import { getPatientsByIds } from "../patients/store";
 import type { Scope } from "../scope";
 import { getCallView, type CallView } from "./read-model";
-import { agentProviderRefs, providerProblems } from "../voice/adapters";
+import { agentProviderRefs, configuredVendors, providerProblems } from "../voice/adapters";
 
 export interface PlaceOptions {
   /**
@@ -70,14 +67,31 @@ async function createBatch(db: Db, tenantId: string, body: CallCreate, now: numb
   if (scheduledAt !== null && scheduledAt <= now) {
     throw new DomainError("INVALID_INPUT", "scheduledAt must be a valid future ISO 8601 date", { field: ["scheduledAt"] });
   }
-  const agent = await getAgent(db, tenantId, body.agentId);
+  // Everything the request is checked against, in one round trip.
+  const { agents, patients: patientTable } = tables;
+  const [[agent], vendors, patientRows] = await db.batch([
+    db.select().from(agents).where(and(eq(agents.id, body.agentId), eq(agents.tenantId, tenantId))),
+    configuredVendors(db, tenantId),
+    db
+      .select({
+        id: patientTable.id,
+        phoneNumber: patientTable.phoneNumber,
+        timezone: patientTable.timezone,
+        // Spelled out: drizzle leaves column names unqualified inside sql``, which would compare each with itself.
+        optedOut: sql<number>`exists (select 1 from opt_outs o where o.tenant_id = "patients"."tenant_id"
+          and o.phone_number = "patients"."phone_number" and o.opted_in_at is null)`,
+      })
+      .from(patientTable)
+      // One bound parameter carries every id (D1 allows 100 parameters per statement, not 100 values).
+      .where(and(eq(patientTable.tenantId, tenantId), sql`${patientTable.id} in ${jsonValues([...new Set(body.patients.map((p) => p.patientId))])}`)),
+  ]);
   if (!agent) throw new DomainError("AGENT_NOT_FOUND", "Agent not found");
   // A vendor the tenant has not configured is refused now, not discovered as a failed call later.
-  const providerProblem = await providerProblems(db, tenantId, agentProviderRefs(agent.provider, agent.settings));
+  const providerProblem = providerProblems(agentProviderRefs(agent.provider, agent.settings), vendors);
   if (providerProblem) throw new DomainError("PROVIDER_NOT_CONFIGURED", providerProblem);
 
-  const patients = await getPatientsByIds(db, tenantId, body.patients.map((p) => p.patientId));
-  const optedOut = await optedOutAmong(db, tenantId, [...patients.values()].flatMap((p) => (p.phoneNumber ? [p.phoneNumber] : [])));
+  const patients = new Map(patientRows.map((p) => [p.id, p]));
+  const optedOut = new Set(patientRows.flatMap((p) => (p.optedOut && p.phoneNumber ? [p.phoneNumber] : [])));
   const unknown: PatientProblem[] = [];
   const missingPhone: PatientProblem[] = [];
   const doNotCall: PatientProblem[] = [];
@@ -195,23 +209,19 @@ async function announceCreated(scope: Scope, batch: CreatedBatch, request: CallC
 }
 
 /**
- * Hands a batch placed for now to the tenant's dispatcher. Returns each call's status: `queued` for
- * those still waiting. If the dispatcher cannot be reached, the calls stay queued and the campaign
- * `releasing`: the cron hands it over within a couple of minutes.
+ * Hands a batch placed for now to the tenant's dispatcher (which marks the campaign released once it
+ * holds the calls). Returns each call's status: `queued` for those still waiting. If the dispatcher
+ * cannot be reached, the calls stay queued and the campaign `releasing`: the cron hands it over
+ * within a couple of minutes.
  */
 async function dispatch(scope: Scope, batch: CreatedBatch): Promise<{ callId: string; status: CallStatus }[]> {
   let started: Record<string, CallStatus | null> = {};
   try {
     started = await tenantDispatcher(scope.env, scope.tenantId).enqueue(
       scope.tenantId,
+      batch.batchId,
       // Calls recorded as `canceled` at creation (opted out) are never dialed.
       batch.calls.filter((c) => c.status === "queued").map((c) => ({ callId: c.callId, campaignId: batch.batchId, timezone: c.timezone })),
-    );
-    // Off the response path: if it fails, the cron hands the (already queued) batch over again, harmlessly.
-    scope.waitUntil(
-      markReleased(scope.env.DB, [batch.batchId]).catch((error: unknown) => {
-        console.error(JSON.stringify({ level: "warn", msg: "marking a batch released failed", batchId: batch.batchId, error: errorSummary(error) }));
-      }),
     );
   } catch (error) {
     console.error(JSON.stringify({ level: "error", msg: "dispatch failed; the cron will hand the batch over", batchId: batch.batchId, error: errorSummary(error) }));

@@ -10,16 +10,6 @@ export async function isOptedOut(db: Db, tenantId: string, phoneNumber: string):
   return row !== undefined;
 }
 
-/** The numbers among `phoneNumbers` that are opted out (one query, whatever their number). */
-export async function optedOutAmong(db: Db, tenantId: string, phoneNumbers: readonly string[]): Promise<Set<string>> {
-  if (phoneNumbers.length === 0) return new Set();
-  const rows = await db
-    .select({ phone: optOuts.phoneNumber })
-    .from(optOuts)
-    .where(and(active(tenantId), inArray(optOuts.phoneNumber, jsonValues([...new Set(phoneNumbers)]))));
-  return new Set(rows.map((r) => r.phone));
-}
-
 export interface OptOutInput {
   tenantId: string;
   phoneNumber: string;

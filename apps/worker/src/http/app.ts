@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { App, AppEnv } from "./context";
+import { requestContext, type App, type AppEnv } from "./context";
 import { adminSurface } from "./admin";
 import { apiV1Surface } from "./api-v1";
 import { commsSurface } from "./comms";
@@ -7,7 +7,6 @@ import { registerDocs } from "./docs";
 import { envelopeErrors, envelopeNotFound } from "./envelope";
 import { surfaceErrorHandler } from "./errors";
 import { registerFileRoutes } from "./files";
-import { requestContext } from "./middleware/request-context";
 import { documentWebhookEvents } from "./openapi/webhook-events";
 import { envelopeHook } from "./validation";
 import { vendorWebhooksSurface } from "./vendor-webhooks";

@@ -1,7 +1,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import type { Env } from "../env";
-import type { Db } from "../lib/db";
+import { createDb, type Db } from "../lib/db";
 import type { Scope } from "../scope";
 
 /** What middleware puts on the context for handlers. */
@@ -31,3 +32,12 @@ export function scopeOf(c: Context<AppEnv>, tenantId?: string): Scope {
     requestId: c.get("requestId") ?? null,
   };
 }
+
+/** Gives every request an id (echoed as X-Request-Id and in error envelopes) and a db handle. */
+export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
+  const requestId = `req_${Date.now()}_${Math.random().toString(36).slice(2, 10)}`;
+  c.set("requestId", requestId);
+  c.set("db", createDb(c.env.DB));
+  await next();
+  c.header("X-Request-Id", requestId);
+});

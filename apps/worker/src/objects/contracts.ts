@@ -54,7 +54,7 @@ export interface RetryRequest {
 
 /** One tenant's queue of calls and its lines (objects/dispatcher/tenant-dispatcher.ts). */
 export interface TenantDispatcherRpc extends Rpc.DurableObjectBranded {
-  enqueue(tenantId: string, calls: DispatchRequest[]): Promise<Record<string, CallStatus | null>>;
+  enqueue(tenantId: string, campaignId: string, calls: DispatchRequest[]): Promise<Record<string, CallStatus | null>>;
   lineFreed(tenantId: string, callId: string, retry?: RetryRequest): Promise<void>;
   releaseCampaign(tenantId: string, campaignId: string): Promise<void>;
   cancelCampaign(tenantId: string, campaignId: string): Promise<{ retries: number; live: string[] }>;

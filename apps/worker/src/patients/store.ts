@@ -39,13 +39,3 @@ export function normalizePatientInput<T extends PatientCreate | PatientUpdate>(i
 export async function getPatient(db: Db, tenantId: string, id: string): Promise<PatientRow | undefined> {
   return db.select().from(tables.patients).where(and(eq(tables.patients.id, id), eq(tables.patients.tenantId, tenantId))).get();
 }
-
-/** Patients of one tenant by id, read in chunks that respect D1's bound-parameter limit. */
-export async function getPatientsByIds(db: Db, tenantId: string, ids: readonly string[]): Promise<Map<string, PatientRow>> {
-  // One bound parameter carries every id (D1 allows 100 parameters per statement, not 100 values).
-  const rows = await db
-    .select()
-    .from(tables.patients)
-    .where(and(eq(tables.patients.tenantId, tenantId), inArray(tables.patients.id, jsonValues([...new Set(ids)]))));
-  return new Map(rows.map((row) => [row.id, row]));
-}

@@ -55,16 +55,20 @@ export async function planProviders(env: Env, db: Db, tenantId: string, refs: Ag
   return { plan, skipped };
 }
 
+/** The vendors a tenant has configured, with their options: what `providerProblems` checks an agent against. */
+export function configuredVendors(db: Db, tenantId: string) {
+  const t = tables.providerCredentials;
+  return db.select({ provider: t.provider, options: t.options }).from(t).where(eq(t.tenantId, tenantId));
+}
+
 /**
  * Why an agent's calls cannot be placed for this tenant, or null when they can: every vendor it
  * names must be configured, and LiveKit needs an agent name from the agent or the tenant's options.
  */
-export async function providerProblems(db: Db, tenantId: string, refs: AgentProviderRef[]): Promise<string | null> {
+export function providerProblems(refs: AgentProviderRef[], vendorRows: readonly { provider: string; options: Record<string, unknown> }[]): string | null {
   const vendors = refs.filter((r) => isVendor(r.provider)).map((r) => r.provider);
   if (!vendors.length) return null;
-  const t = tables.providerCredentials;
-  const rows = await db.select({ provider: t.provider, options: t.options }).from(t).where(and(eq(t.tenantId, tenantId), inArray(t.provider, vendors)));
-  const configured = new Map(rows.map((r) => [r.provider, r.options]));
+  const configured = new Map(vendorRows.map((r) => [r.provider, r.options]));
   const missing = vendors.filter((v) => !configured.has(v));
   if (missing.length) {
     return `The agent runs on ${missing.join(", ")}, which this tenant has not configured: PUT /api/v1/providers/${missing[0]} first`;

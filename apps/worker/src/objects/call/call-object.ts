@@ -4,9 +4,8 @@ import { canTransition, HANGUP_STATUSES, isTerminal, type CallStatus } from "@sw
 import type { Env } from "../../env";
 import type { CallObjectRpc, DispatchInfo, EventSource, HangupOutcome, HangupResult } from "../contracts";
 import { errorSummary } from "../../lib/log-safe";
-import { CallJournal } from "./journal";
 import { adapterFor, hangupAtProvider, place } from "./placement";
-import { initialState, loadCallRecord, refusalOf } from "./record";
+import { CallJournal, initialState, loadCallRecord, refusalOf } from "./journal";
 import { apply, attemptPolicy, awaits, end, move, watchdog } from "./rules";
 
 /** A summarizing call whose vendor sends no report is completed without one after this long. */
@@ -16,9 +15,9 @@ const REPORT_GRACE_MS = 15 * 60_000;
  * One call: its life from dispatch to end, one RPC method per thing that can happen to it.
  *
  * The parts: rules.ts changes the state (every status change goes through `move()`, which checks
- * CALL_TRANSITIONS); journal.ts stores it and writes it through to D1 (retried on the alarm, so no
- * transition is lost); record.ts reads the call from D1 at each attempt; placement.ts talks to the
- * vendor; effects.ts does what follows a written transition (lines, webhooks). Check-and-set happens in
+ * CALL_TRANSITIONS); journal.ts stores it, reads the call from D1 at each attempt and writes it
+ * through (retried on the alarm, so no transition is lost); placement.ts talks to the vendor;
+ * effects.ts does what follows a written transition (lines, webhooks). Check-and-set happens in
  * memory before any await, so concurrent hangups, or a hangup racing the call's own end, have one winner.
  */
 export class CallObject extends DurableObject<Env> implements CallObjectRpc {

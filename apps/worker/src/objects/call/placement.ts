@@ -3,8 +3,7 @@ import type { CallOutcome } from "@switchboard/schemas";
 import type { Env } from "../../env";
 import { createDb } from "../../lib/db";
 import { agentProviderRefs, loadAdapter, planProviders, startingWith, type PlannedProvider } from "../../voice/adapters";
-import type { CallJournal } from "./journal";
-import type { CallRecord } from "./record";
+import type { CallJournal, CallRecord } from "./journal";
 import { end } from "./rules";
 
 /** Places the call on the agent's providers, its own first, failing over as `placeWithFailover` decides. */

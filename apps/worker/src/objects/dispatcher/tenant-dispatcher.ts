@@ -4,8 +4,7 @@ import { callObject } from "../stubs";
 import type { Env } from "../../env";
 import type { DispatchRequest, RetryRequest, TenantDispatcherRpc } from "../contracts";
 import { newMeter } from "./bulk-move";
-import { legalWindow, windowAt } from "./calling-window";
-import { loadDispatchConfig, type DispatchConfig } from "./config";
+import { effectiveWindow, legalWindow, parseClock, windowAt, type CallingWindow } from "./calling-window";
 import { releasePage } from "./release-page";
 import * as store from "./queue-store";
 import { errorSummary } from "../../lib/log-safe";
@@ -47,11 +46,18 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     store.migrate(this.sql);
   }
 
-  /** Queues calls (first attempts) and starts as many as free lines allow. Returns the calls started now and their status. */
-  async enqueue(tenantId: string, calls: DispatchRequest[]): Promise<Record<string, CallStatus | null>> {
+  /** Queues a new campaign's calls (first attempts) and starts as many as free lines allow. Returns the calls started now and their status. */
+  async enqueue(tenantId: string, campaignId: string, calls: DispatchRequest[]): Promise<Record<string, CallStatus | null>> {
     const now = Date.now();
     await this.ready(tenantId, now);
     store.addManyWaiting(this.sql, calls, now);
+    // The campaign is released: we hold its calls. Off the caller's path: if it fails, the cron
+    // hands the (already queued) campaign over again, harmlessly.
+    this.ctx.waitUntil(
+      this.markReleased(campaignId).catch((error: unknown) => {
+        console.error(JSON.stringify({ level: "warn", msg: "marking a campaign released failed", campaignId, error: errorSummary(error) }));
+      }),
+    );
     return this.pump(now);
   }
 
@@ -78,7 +84,7 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     await this.ctx.storage.setAlarm(now);
   }
 
-  /** Takes a due scheduled campaign: its calls move into the queue page by page on alarms. Idempotent. */
+  /** Takes a due scheduled campaign (or a batch whose hand-over failed): its calls move into the queue page by page on alarms. Idempotent. */
   async releaseCampaign(tenantId: string, campaignId: string): Promise<void> {
     const now = Date.now();
     await this.ready(tenantId, now);
@@ -88,6 +94,7 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
       now,
     );
     await this.ctx.storage.setAlarm(now);
+    await this.markReleased(campaignId);
   }
 
   /**
@@ -299,6 +306,12 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
 
   // --- housekeeping --------------------------------------------------------
 
+  /** A campaign is `released` once its dispatcher holds it; one canceled meanwhile stays canceled. */
+  private async markReleased(campaignId: string) {
+    // `+status`: look the campaign up by id, not by scanning every scheduled one.
+    await this.env.DB.prepare(`UPDATE campaigns SET status = 'released' WHERE id = ? AND +status IN ('scheduled', 'releasing')`).bind(campaignId).run();
+  }
+
   private async ready(tenantId: string, now: number) {
     if (store.getMeta(this.sql, "tenant_id") === null) store.setMeta(this.sql, "tenant_id", tenantId);
     if (this.config && now - this.config.loadedAt < CONFIG_TTL_MS && now >= this.config.loadedAt) return;
@@ -318,4 +331,39 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     if (times.length) await this.ctx.storage.setAlarm(Math.min(...times));
     else await this.ctx.storage.deleteAlarm();
   }
+}
+
+/** What the dispatcher needs to know about its tenant. */
+export interface DispatchConfig {
+  limit: number;
+  /** For patients without a time zone. */
+  timezone: string;
+  /** The tenant's calling hours inside the deployment's legal window. */
+  window: CallingWindow;
+  loadedAt: number;
+}
+
+/** A tenant row's dispatch settings; null when the tenant does not exist. */
+export async function loadDispatchConfig(
+  env: { DB: D1Database; CALLING_HOURS?: string },
+  tenantId: string,
+  now: number,
+): Promise<DispatchConfig | null> {
+  const row = await env.DB.prepare(
+    "SELECT concurrency_limit, timezone, calling_hours_start, calling_hours_end FROM tenants WHERE id = ?",
+  )
+    .bind(tenantId)
+    .first<{ concurrency_limit: number; timezone: string; calling_hours_start: string | null; calling_hours_end: string | null }>();
+  if (!row) return null;
+  const legal = legalWindow(env);
+  const narrowed =
+    row.calling_hours_start && row.calling_hours_end
+      ? effectiveWindow(legal, { start: parseClock(row.calling_hours_start), end: parseClock(row.calling_hours_end) })
+      : legal;
+  return {
+    limit: Math.max(1, row.concurrency_limit),
+    timezone: row.timezone,
+    window: narrowed,
+    loadedAt: now,
+  };
 }
