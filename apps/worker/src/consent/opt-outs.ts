@@ -1,6 +1,6 @@
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { tables } from "@switchboard/schemas";
-import { jsonValues, type Db } from "../lib/db";
+import type { Db } from "../lib/db";
 
 const { optOuts } = tables;
 const active = (tenantId: string) => and(eq(optOuts.tenantId, tenantId), isNull(optOuts.optedInAt));

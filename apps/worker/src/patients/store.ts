@@ -1,7 +1,7 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { tables, type Patient, type PatientCreate, type PatientUpdate } from "@switchboard/schemas";
 import { DomainError } from "../errors";
-import { jsonValues, type Db } from "../lib/db";
+import type { Db } from "../lib/db";
 import { toE164 } from "../lib/phone";
 import { iso } from "../lib/time";
 import { isIanaTimezone } from "../lib/timezone";

@@ -1,4 +1,4 @@
-import { inArray, and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { createProvider, type CallProvider } from "@switchboard/providers";
 import { isVendor, tables, type AgentProviderRef, type ProviderName } from "@switchboard/schemas";
 import type { Env } from "../env";

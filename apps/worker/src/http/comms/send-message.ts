@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { CommsMessage, SendMessageForm } from "@switchboard/schemas";
 import { recordAudit } from "../../audit/record";
 import type { ValidationItem } from "../fastapi";
-import { commsError, commsValidationError } from "./errors";
+import { commsValidationError } from "./errors";
 import { publicBaseUrl } from "../base-url";
 import { ATTACHMENT_LIMITS } from "../../sms/media";
 import { hasSigningKey } from "../../messages/file-links";
