@@ -39,6 +39,13 @@ export async function useTwilio(key: string, extra: Record<string, unknown> = {}
   return res.body;
 }
 
+/** A tenant ready to text (commsSetup), texting through the fake Twilio. */
+export async function twilioSetup(patientOverrides: Record<string, unknown> = {}) {
+  const t = await commsSetup(patientOverrides);
+  await useTwilio(t.key);
+  return t;
+}
+
 /** The multipart form of send-message. */
 export function messageForm(fields: Record<string, string | undefined>, files: File[] = [], fileField = "files"): FormData {
   const form = new FormData();

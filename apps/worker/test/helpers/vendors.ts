@@ -1,4 +1,5 @@
 import { expect } from "vitest";
+import { placeCall } from "./calls";
 import { api, json } from "./http";
 import { createAgent, createPatient, createTenant } from "./tenants";
 
@@ -27,6 +28,16 @@ export async function vendorSetup(
   const patient = await createPatient(key, patientOverrides);
   const agent = await createAgent(key, { provider: undefined, simulator: undefined, providers, maxDurationSeconds: 600 });
   return { tenant, key, patient, agent, webhooks };
+}
+
+/**
+ * One call placed through /api/v1 on one vendor: a tenant with its account there, a patient, and an
+ * agent naming the vendor's agent `agent`. Returns the setup, the call id and the tenant's webhook URL.
+ */
+export async function placeOnVendor(provider: string, agent: string, account: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  const setup = await vendorSetup([{ provider, agent }], { [provider]: account });
+  const callId = await placeCall(setup.key, setup.patient.patient_id, setup.agent.id, extra);
+  return { ...setup, callId, url: setup.webhooks[provider]! };
 }
 
 /** Test accounts on the fake vendors, as /comms tenants store them with PUT /api/v1/providers/{provider}. */

@@ -6,18 +6,11 @@ import { optOut } from "../../src/consent/opt-outs";
 import { Internal } from "../../src/internal";
 import { createDb } from "../../src/lib/db";
 import { SEND_LEASE_MS, SEND_MAX_ATTEMPTS } from "../../src/messages/deliver";
-import { commsSetup, sendMessage, useTwilio } from "../helpers/messaging";
+import { sendMessage, twilioSetup } from "../helpers/messaging";
 import { fakeTwilioMessages, MESSAGES_URL, messageSid, twilioError } from "../fakes/twilio";
 import { server } from "../network";
 
-
 const MINUTE = 60_000;
-
-async function twilioSetup() {
-  const t = await commsSetup();
-  await useTwilio(t.key);
-  return t;
-}
 
 /** What the cron runs every minute, at `now`. */
 async function sweep(now: number) {
