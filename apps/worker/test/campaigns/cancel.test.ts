@@ -3,8 +3,7 @@ import { call } from "../helpers/http";
 import { createAgent, createPatient, createTenant, patchTenant } from "../helpers/tenants";
 import { campaign, createBatch, dialsPerCall, getCall, hangup, historyOf } from "../helpers/calls";
 import { insertPatients, insertScheduledCampaign } from "../helpers/seed";
-import { fireCron, inspect, tickDispatcher } from "../helpers/objects";
-import { poll, waitForProgress, waitForStatus, waitForWaiting } from "../helpers/wait";
+import { fireCron, inspect, playCall, runDispatcherAlarm, tickDispatcher, waitingEntry } from "../helpers/objects";
 
 const MINUTE = 60_000;
 const LONG = { simulator: { durationMs: 600_000 } };
@@ -63,22 +62,31 @@ describe("canceling a campaign", () => {
   it("cancels calls waiting for a retry", async () => {
     const { tenant, key, agent, patients } = await clinic(2, { simulator: { outcome: "no_answer", durationMs: 100 }, retry: { maxAttempts: 3, spacingMinutes: 30 } });
     const batch = await createBatch(key, { agentId: agent.id, patients });
-    for (const c of batch.calls) await waitForWaiting(tenant.id, c.callId, 2);
+    for (const c of batch.calls) {
+      await playCall(c.callId, "awaiting-retry");
+      await waitingEntry(tenant.id, c.callId, 2);
+    }
 
     const res = await cancel(key, batch.batchId);
     expect(res.body).toMatchObject({ canceled: 2, live: 0 });
-    await waitForProgress(key, batch.batchId, (s) => s.canceled === 2);
+    // The dispatcher sends both through at once, to be refused.
+    await runDispatcherAlarm(tenant.id);
+    expect((await campaign(key, batch.batchId)).progress.byStatus.canceled).toBe(2);
     const ids = batch.calls.map((c) => c.callId);
     expect([...(await dialsPerCall(ids)).values()]).toEqual([1, 1]);
     expect((await historyOf(ids[0]!)).at(-1)).toMatchObject({ from_status: "awaiting-retry", to_status: "canceled", detail: { reason: "campaign_canceled" } });
   });
 
   it("cancels a live call's retry when its attempt ends after the cancel", async () => {
-    const { key, agent, patients } = await clinic(1, { simulator: { outcome: "no_answer", durationMs: 1500 }, retry: { maxAttempts: 3, spacingMinutes: 30 } });
+    const { tenant, key, agent, patients } = await clinic(1, { simulator: { outcome: "no_answer", durationMs: 1500 }, retry: { maxAttempts: 3, spacingMinutes: 30 } });
     const batch = await createBatch(key, { agentId: agent.id, patients });
     const callId = batch.calls[0]!.callId;
     expect((await cancel(key, batch.batchId)).body).toMatchObject({ canceled: 0, live: 1 });
-    const ended = await waitForStatus(key, callId, "canceled");
+    // The attempt ends unanswered; the retry it waits for is sent through at once, to be refused.
+    await playCall(callId, "awaiting-retry");
+    await runDispatcherAlarm(tenant.id);
+    const ended = await getCall(key, callId);
+    expect(ended.status).toBe("canceled");
     expect(ended.outcome).toBe("canceled");
     const history = await historyOf(callId);
     expect(history.filter((e) => e.type === "provider.placed")).toHaveLength(1);
@@ -95,11 +103,10 @@ describe("canceling a campaign", () => {
     const res = await cancel(tenant.apiKey, batchId);
     expect(res.status).toBe(200);
 
-    const done = await poll(
-      () => campaign(tenant.apiKey, batchId),
-      (c) => c.progress.byStatus.scheduled === 0 && c.progress.byStatus.queued === 0,
-      20_000,
-    );
+    // Any release step the runtime had under way has finished (runs never overlap).
+    await runDispatcherAlarm(tenant.id);
+    const done = await campaign(tenant.apiKey, batchId);
+    expect(done.progress.byStatus).toMatchObject({ scheduled: 0, queued: 0 });
     const { byStatus } = done.progress;
     expect(byStatus.canceled + byStatus.initiating).toBe(3000);
     expect(byStatus.initiating).toBe(res.body.live);

@@ -8,9 +8,8 @@ import { sweepWebhooks } from "../../src/customer-webhooks/sweep";
 import { api, call, json } from "../helpers/http";
 import { setup } from "../helpers/tenants";
 import { createCalls } from "../helpers/calls";
-import { senderAlarm, senderStub } from "../helpers/objects";
-import { deliveriesOf, getEndpointWire, quiesceEndpoints, registerEndpoint } from "../helpers/webhooks";
-import { poll, waitForDelivery, waitForStatus } from "../helpers/wait";
+import { playCall, runSenderAlarm, senderAlarm, senderStub } from "../helpers/objects";
+import { deliveriesOf, deliverNow, getEndpointWire, quiesceEndpoints, registerEndpoint } from "../helpers/webhooks";
 import { customerEndpoints } from "../fakes/customer-endpoints";
 import { serveForFile } from "../network";
 
@@ -32,8 +31,9 @@ async function failingDelivery(behave: () => Response) {
   const endpoint = await registerEndpoint(key, { url: target.url });
   await emitEvent(env, tenant.id, "message.status_changed", { message_id: "m-1", status: "delivered" });
   // The first attempt is immediate, on the sender's own alarm.
-  const first = await waitForDelivery(endpoint.id, (d) => d.attempts === 1);
-  return { tenant, key, target, endpoint, first };
+  const [first] = await deliverNow(endpoint.id);
+  expect(first).toMatchObject({ attempts: 1 });
+  return { tenant, key, target, endpoint, first: first! };
 }
 
 describe("retry schedule (time driven through the sender, not slept)", () => {
@@ -106,7 +106,7 @@ describe("the cron's sweep", () => {
     expect(await senderAlarm(endpoint.id)).toBeNull();
 
     expect((await sweepWebhooks(env, Date.now())).woken).toBeGreaterThanOrEqual(1);
-    await waitForDelivery(endpoint.id, (d) => d.status === "succeeded" && d.attempts === 2);
+    expect((await deliverNow(endpoint.id))[0]).toMatchObject({ status: "succeeded", attempts: 2 });
   });
 });
 
@@ -116,9 +116,9 @@ describe("giving up on an endpoint", () => {
     const target = customers.endpoint(status(500));
     const endpoint = await registerEndpoint(key, { url: target.url });
     await emitEvent(env, tenant.id, "message.received", { message_id: "m-1" });
-    await waitForDelivery(endpoint.id, (d) => d.attempts === 1);
+    expect((await deliverNow(endpoint.id))[0]).toMatchObject({ attempts: 1 });
     await emitEvent(env, tenant.id, "message.received", { message_id: "m-2" });
-    await poll(() => deliveriesOf(endpoint.id), (rows) => rows.length === 2 && rows[1]!.attempts === 1);
+    expect((await deliverNow(endpoint.id)).map((r) => r.attempts)).toEqual([1, 1]);
 
     customers.respond(target.name, status(410));
     const run = await senderStub(endpoint.id).deliverDue(Date.now() + 5_000);
@@ -142,7 +142,7 @@ describe("giving up on an endpoint", () => {
     const sender = senderStub(endpoint.id);
     // Four days on, a new event fails too: still enabled.
     await emitEvent(env, tenant.id, "message.received", { message_id: "m-4" });
-    await poll(() => deliveriesOf(endpoint.id), (rows) => rows.length === 2 && rows[1]!.attempts === 1);
+    expect((await deliverNow(endpoint.id)).map((r) => r.attempts)).toEqual([1, 1]);
     expect((await sender.deliverDue(first.last_attempt_at! + 4 * DAY)).disabled).toBeNull();
     expect((await getEndpointWire(key, endpoint.id)).enabled).toBe(true);
     // Five days after the first failure: disabled, and the tenant can see why.
@@ -166,18 +166,19 @@ describe("replay", () => {
     const target = customers.endpoint();
     const endpoint = await registerEndpoint(key, { url: target.url });
     await emitEvent(env, tenant.id, "call.completed", { call_id: "c-1" });
-    const delivered = await waitForDelivery(endpoint.id, (d) => d.status === "succeeded");
+    const [delivered] = await deliverNow(endpoint.id);
+    expect(delivered).toMatchObject({ status: "succeeded" });
 
-    const res = await call(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries/${delivered.id}/replay`, { method: "POST", key });
+    const res = await call(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries/${delivered!.id}/replay`, { method: "POST", key });
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ id: delivered.id, status: "pending" });
-    await waitForDelivery(endpoint.id, (d) => d.status === "succeeded" && d.attempts === 2);
+    expect(res.body).toMatchObject({ id: delivered!.id, status: "pending" });
+    expect((await deliverNow(endpoint.id))[0]).toMatchObject({ status: "succeeded", attempts: 2 });
     const requests = customers.to(target.name);
     expect(requests).toHaveLength(2);
     expect(requests[1]!.headers["webhook-id"]).toBe(requests[0]!.headers["webhook-id"]);
     expect(requests[1]!.body).toBe(requests[0]!.body);
     const audit = await json(await api("/api/v1/audit-events?action=webhook_delivery.replayed", { key }));
-    expect(audit.data).toEqual([expect.objectContaining({ object_type: "webhook_delivery", object_id: delivered.id, detail: { endpointId: endpoint.id } })]);
+    expect(audit.data).toEqual([expect.objectContaining({ object_type: "webhook_delivery", object_id: delivered!.id, detail: { endpointId: endpoint.id } })]);
   });
 
   it("replays a failed delivery once the endpoint is enabled again (409 before)", async () => {
@@ -185,15 +186,17 @@ describe("replay", () => {
     const target = customers.endpoint(status(410));
     const endpoint = await registerEndpoint(key, { url: target.url });
     await emitEvent(env, tenant.id, "call.failed", { call_id: "c-2" });
-    const failed = await waitForDelivery(endpoint.id, (d) => d.status === "failed");
-    await poll(() => getEndpointWire(key, endpoint.id), (e) => e.enabled === false);
-    const path = `/api/v1/webhook-endpoints/${endpoint.id}/deliveries/${failed.id}/replay`;
+    const [failed] = await deliverNow(endpoint.id);
+    expect(failed).toMatchObject({ status: "failed" });
+    // The same run disabled the endpoint (410 Gone).
+    expect((await getEndpointWire(key, endpoint.id)).enabled).toBe(false);
+    const path = `/api/v1/webhook-endpoints/${endpoint.id}/deliveries/${failed!.id}/replay`;
     expect((await call(path, { method: "POST", key })).status).toBe(409);
 
     customers.respond(target.name, status(200));
     await api(`/api/v1/webhook-endpoints/${endpoint.id}`, { method: "PATCH", key, json: { enabled: true } });
     expect((await call(path, { method: "POST", key })).status).toBe(202);
-    await waitForDelivery(endpoint.id, (d) => d.status === "succeeded" && d.attempts === 2);
+    expect((await deliverNow(endpoint.id))[0]).toMatchObject({ status: "succeeded", attempts: 2 });
   });
 
   it("404s for another tenant's delivery", async () => {
@@ -201,14 +204,15 @@ describe("replay", () => {
     const b = await setup();
     const endpoint = await registerEndpoint(a.key, { url: customers.endpoint().url });
     await emitEvent(env, a.tenant.id, "call.created", { call_id: "c-3" });
-    const row = await waitForDelivery(endpoint.id, (d) => d.status === "succeeded");
-    expect((await call(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries/${row.id}/replay`, { method: "POST", key: b.key })).status).toBe(404);
+    const [row] = await deliverNow(endpoint.id);
+    expect(row).toMatchObject({ status: "succeeded" });
+    expect((await call(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries/${row!.id}/replay`, { method: "POST", key: b.key })).status).toBe(404);
   });
 });
 
 describe("a dead endpoint", () => {
   it("does not delay the API or a call; its attempts time out off the request path", async () => {
-    const { key, patient, agent } = await setup({ simulator: { durationMs: 300 } });
+    const { key, patient, agent } = await setup();
     const target = customers.endpoint(() => new Promise<Response>(() => {})); // never answers
     const endpoint = await registerEndpoint(key, { url: target.url });
 
@@ -220,9 +224,12 @@ describe("a dead endpoint", () => {
     expect(elapsed).toBeLessThan(1_400);
     const callId = (await json(res)).calls[0].callId;
     // The call walks its whole life while the endpoint hangs.
-    await waitForStatus(key, callId, "completed", 5_000);
+    await playCall(callId, "completed");
 
-    const timedOut = await waitForDelivery(endpoint.id, (d) => d.attempts >= 1, 10_000);
+    // Each attempt waits out its 1.5 s timeout: a real wait, as in production.
+    await runSenderAlarm(endpoint.id);
+    const [timedOut] = await deliveriesOf(endpoint.id);
+    expect(timedOut!.attempts).toBeGreaterThanOrEqual(1);
     expect(timedOut).toMatchObject({ status: "pending", last_status_code: null, last_error: "timed out after 1500 ms" });
     const list = await json(await api(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries`, { key }));
     expect(list.data.length).toBeGreaterThanOrEqual(1);

@@ -6,10 +6,10 @@ import { emitEvent } from "../../src/customer-webhooks/emit";
 import { api, call, json } from "../helpers/http";
 import { createTenant, setup } from "../helpers/tenants";
 import { placeCall } from "../helpers/calls";
-import { deliveriesOf, quiesceEndpoints, registerEndpoint } from "../helpers/webhooks";
-import { poll, waitForDelivery, waitForStatus } from "../helpers/wait";
+import { deliveriesOf, deliverNow, quiesceEndpoints, registerEndpoint } from "../helpers/webhooks";
 import { customerEndpoints } from "../fakes/customer-endpoints";
 import { serveForFile } from "../network";
+import { playCall } from "../helpers/objects";
 
 const customers = customerEndpoints();
 serveForFile(...customers.handlers);
@@ -82,14 +82,15 @@ describe("webhook endpoints", () => {
 
 describe("deliveries", () => {
   it("sends a call's whole life, each event verified by the standardwebhooks package", async () => {
-    const { key, tenant, patient, agent } = await setup({ simulator: { durationMs: 300 } });
+    const { key, tenant, patient, agent } = await setup();
     const target = customers.endpoint();
     const endpoint = await registerEndpoint(key, { url: target.url });
     const callId = await placeCall(key, patient.patient_id, agent.id);
-    await waitForStatus(key, callId, "completed");
+    await playCall(callId, "completed");
 
-    // created, four status changes, completed
-    await poll(async () => customers.to(target.name), (r) => r.length >= 6);
+    // created, five status changes, completed
+    await deliverNow(endpoint.id);
+    expect(customers.to(target.name)).toHaveLength(7);
     const verifier = new Webhook(endpoint.secret);
     const events = customers.to(target.name).map((r) => ({ request: r, payload: verifier.verify(r.body, r.headers) as any }));
     for (const { request, payload } of events) {
@@ -130,7 +131,9 @@ describe("deliveries", () => {
     const endpoint = await registerEndpoint(key, { url: target.url, events: ["call.failed"] });
     const callId = await placeCall(key, patient.patient_id, agent.id);
     expect((await call(`/api/v1/calls/${callId}`, { method: "DELETE", key })).status).toBe(200);
-    const delivered = await poll(async () => customers.to(target.name), (r) => r.length >= 1);
+    await deliverNow(endpoint.id);
+    const delivered = customers.to(target.name);
+    expect(delivered).toHaveLength(1);
     const payload = new Webhook(endpoint.secret).verify(delivered[0]!.body, delivered[0]!.headers) as any;
     expect(payload).toMatchObject({ type: "call.failed", data: { call_id: callId, status: "failed", outcome: "hung_up_by_api" } });
     const rows = await deliveriesOf(endpoint.id);
@@ -142,17 +145,18 @@ describe("deliveries", () => {
     const target = customers.endpoint();
     const endpoint = await registerEndpoint(key, { url: target.url });
     await emitEvent(env, tenant.id, "patient.opted_out", { patient_id: "p-1", source: "sms_keyword" });
-    const row = await waitForDelivery(endpoint.id, (d) => d.status === "succeeded");
+    const [row] = await deliverNow(endpoint.id);
+    expect(row).toMatchObject({ status: "succeeded" });
 
     const list = await call(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries`, { key });
     expect(list.status).toBe(200);
     expect(list.body.data).toEqual([
-      expect.objectContaining({ id: row.id, event_id: row.event_id, event_type: "patient.opted_out", status: "succeeded", attempts: 1, last_status_code: 204, next_attempt_at: null }),
+      expect.objectContaining({ id: row!.id, event_id: row!.event_id, event_type: "patient.opted_out", status: "succeeded", attempts: 1, last_status_code: 204, next_attempt_at: null }),
     ]);
     expect((await call(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries?status=failed`, { key })).body.data).toEqual([]);
     expect((await call(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries?status=bogus`, { key })).status).toBe(400);
 
-    const detail = await call(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries/${row.id}`, { key });
+    const detail = await call(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries/${row!.id}`, { key });
     expect(detail.body.payload).toMatchObject({ type: "patient.opted_out", data: { patient_id: "p-1", source: "sms_keyword" } });
     expect(detail.body.attempt_log).toEqual([{ attempt: 1, at: expect.any(String), status_code: 204, duration_ms: expect.any(Number), error: null }]);
     expect((await call(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries/nope`, { key })).status).toBe(404);
@@ -165,8 +169,9 @@ describe("deliveries", () => {
     const first = await emitEvent(env, tenant.id, "campaign.completed", { campaign_id: "c-1" }, { key: "campaign:c-1:completed" });
     const again = await emitEvent(env, tenant.id, "campaign.completed", { campaign_id: "c-1" }, { key: "campaign:c-1:completed" });
     expect(again).toBe(first);
-    await waitForDelivery(endpoint.id, (d) => d.status === "succeeded");
-    expect(await deliveriesOf(endpoint.id)).toHaveLength(1);
+    const rows = await deliverNow(endpoint.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: "succeeded" });
     expect(customers.to(target.name)).toHaveLength(1);
   });
 
@@ -183,7 +188,8 @@ describe("deliveries", () => {
     expect(grace).toBeLessThanOrEqual(24 * 3600_000);
 
     await emitEvent(env, tenant.id, "message.received", { message_id: "m-1" });
-    const [request] = await poll(async () => customers.to(target.name), (r) => r.length >= 1);
+    await deliverNow(endpoint.id);
+    const [request] = customers.to(target.name);
     expect(request!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
     expect(new Webhook(endpoint.secret).verify(request!.body, request!.headers)).toMatchObject({ type: "message.received" });
     expect(new Webhook(rotated.body.secret).verify(request!.body, request!.headers)).toMatchObject({ type: "message.received" });
@@ -215,8 +221,9 @@ describe("deliveries", () => {
     const res = await api("/api/v1/calls", { method: "POST", key, json: { patients: ids.map((patientId) => ({ patientId })), agentId: agent.id, scheduledAt } });
     expect(res.status).toBe(201);
     const callIds: string[] = (await json(res)).calls.map((c: any) => c.callId);
-    const rows = await poll(() => deliveriesOf(endpoint.id), (r) => r.length === 250 && r.every((d) => d.status === "succeeded"));
+    const rows = await deliverNow(endpoint.id);
     expect(rows).toHaveLength(250);
+    expect(rows.every((d) => d.status === "succeeded")).toBe(true);
     expect(new Set(rows.map((r) => r.event_id)).size).toBe(250);
     const delivered = customers.received.filter((r) => r.headers["webhook-id"] && rows.some((d) => d.event_id === r.headers["webhook-id"]));
     const payloads = delivered.map((r) => new Webhook(endpoint.secret).verify(r.body, r.headers) as any);

@@ -30,6 +30,13 @@ export async function inspect(tenantId: string) {
   return dispatcher(tenantId).inspect();
 }
 
+/** The dispatcher's entry for the call waiting for `attempt` (its line came back with the retry, a call effect). */
+export async function waitingEntry(tenantId: string, callId: string, attempt: number) {
+  const entry = (await inspect(tenantId)).waiting.find((e) => e.call_id === callId && e.attempt === attempt);
+  expect(entry, `${callId} waiting for attempt ${attempt}`).toBeDefined();
+  return entry!;
+}
+
 /** Runs the call object's alarm work as if the clock read `now`. */
 export async function tickCall(callId: string, now: number) {
   await runInDurableObject(callStub(callId), (instance: CallObject) => instance.tick(now));
@@ -42,13 +49,20 @@ export async function tickDispatcher(tenantId: string, now: number) {
 
 /**
  * Runs the call object's pending alarm now, its clock at the time the alarm is set for: what is due
- * then (the simulator's next scripted event, a write-through retry) happens at once. Returns the
- * alarm's time, or null when none is set.
+ * then (the simulator's next scripted event, a write-through retry) happens at once, written through
+ * with what follows it. Returns the alarm's time, or null when none is set.
+ *
+ * The runtime runs alarms that come due by itself too, and one it is running shows as no alarm: so
+ * with none set, this first waits for such a run (runs never overlap), then looks again.
  */
 export async function runCallAlarm(callId: string): Promise<number | null> {
   return runInDurableObject(callStub(callId), async (instance: CallObject, state) => {
-    const at = await state.storage.getAlarm();
-    if (at === null) return null;
+    let at = await state.storage.getAlarm();
+    if (at === null) {
+      await instance.tick(Date.now());
+      at = await state.storage.getAlarm();
+      if (at === null) return null;
+    }
     await state.storage.deleteAlarm();
     await instance.tick(Math.max(at, Date.now()));
     return at;
@@ -61,14 +75,14 @@ const ENDED = ["completed", "failed", "canceled"];
  * Plays a call on its alarms (`runCallAlarm`, one after another) until its row in D1 has `status`,
  * or has ended when none is given; at most `maxAlarms`. Each alarm's work is written through before
  * the next, so what follows a transition (the line given back, webhooks queued) has happened too.
- * For calls whose script is long (createAgent's default): the runtime never plays them by itself.
  */
 export async function playCall(callId: string, status?: string, maxAlarms = 10): Promise<string> {
   const reached = (s: string) => (status === undefined ? ENDED.includes(s) : s === status);
   let current = await rowStatus(callId);
   for (let run = 0; !reached(current) && run < maxAlarms; run++) {
-    if ((await runCallAlarm(callId)) === null) break;
+    const at = await runCallAlarm(callId);
     current = await rowStatus(callId);
+    if (at === null) break;
   }
   expect(current, `call ${callId} played on its alarms`).toBe(status ?? current);
   if (status === undefined) expect(ENDED).toContain(current);
@@ -87,6 +101,25 @@ async function rowStatus(callId: string): Promise<string> {
  */
 export async function runDispatcherAlarm(tenantId: string) {
   if (!(await runDurableObjectAlarm(dispatcher(tenantId)))) await tickDispatcher(tenantId, Date.now());
+}
+
+/**
+ * Plays a tenant's campaign to its end: the dispatcher's alarm (release steps, free lines to the
+ * calls first in line), then every call on a line played to its end (which gives its line back),
+ * over and over until no call of the campaign is left to end; at most `maxRounds` rounds.
+ */
+export async function playCampaign(tenantId: string, campaignId: string, maxRounds = 20) {
+  for (let round = 0; round < maxRounds; round++) {
+    await runDispatcherAlarm(tenantId);
+    const open = await env.DB.prepare(
+      "SELECT count(*) AS n FROM calls WHERE campaign_id = ? AND status NOT IN ('completed', 'failed', 'canceled')",
+    )
+      .bind(campaignId)
+      .first<{ n: number }>();
+    if (!open?.n) return;
+    for (const line of (await inspect(tenantId)).live) await playCall(line.call_id);
+  }
+  throw new Error(`campaign ${campaignId} still has calls to end after ${maxRounds} rounds`);
 }
 
 /**

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { api, json } from "./http";
-import { senderStub } from "./objects";
+import { runSenderAlarm, senderStub } from "./objects";
 
 /* A tenant's customer webhook endpoints (fakes/customer-endpoints.ts answers at their URLs) and their deliveries. */
 
@@ -52,4 +52,17 @@ export async function getEndpointWire(key: string, endpointId: string) {
   const res = await api(`/api/v1/webhook-endpoints/${endpointId}`, { key });
   expect(res.status).toBe(200);
   return json(res);
+}
+
+/**
+ * Delivers what is due to the endpoint now: runs its sender's alarm (runSenderAlarm) until none of
+ * its deliveries is due any more (a run takes 25), at most `maxRuns` times. Returns its deliveries.
+ */
+export async function deliverNow(endpointId: string, maxRuns = 20): Promise<DeliveryRow[]> {
+  for (let run = 0; ; run++) {
+    const rows = await deliveriesOf(endpointId);
+    const due = rows.some((d) => d.status === "pending" && d.next_attempt_at !== null && d.next_attempt_at <= Date.now());
+    if (!due || run === maxRuns) return rows;
+    await runSenderAlarm(endpointId);
+  }
 }

@@ -6,9 +6,9 @@ import { createAgent, createPatient, createTenant } from "../helpers/tenants";
 import { configureProvider } from "../helpers/vendors";
 import { commsSetup, createStaffUser, sendMessage, useTwilio } from "../helpers/messaging";
 import { getEvents, placeCall } from "../helpers/calls";
-import { poll, waitForEnd } from "../helpers/wait";
 import { AUTH_TOKEN, fakeTwilioMessages, inboundParams, MESSAGES_URL, twilioError } from "../fakes/twilio";
 import { server } from "../network";
+import { playCall } from "../helpers/objects";
 
 // Everything the worker writes to the console while it calls, texts, takes a STOP and meets failing
 // vendors, checked for the patient's identifiers, what they wrote, and every secret in play.
@@ -42,7 +42,7 @@ describe("PHI and secrets in logs", () => {
     secrets.push(sim.apiKey);
     const simPatient = await createPatient(sim.apiKey, PATIENT);
     const simAgent = await createAgent(sim.apiKey, { simulator: { durationMs: 150 } });
-    await waitForEnd(sim.apiKey, await placeCall(sim.apiKey, simPatient.patient_id, simAgent.id));
+    await playCall(await placeCall(sim.apiKey, simPatient.patient_id, simAgent.id));
 
     // A vendor that refuses with the number (and name) in its body, then one that fails outright.
     const vendor = await createTenant("PHI vendor");
@@ -57,7 +57,8 @@ describe("PHI and secrets in logs", () => {
     ]) {
       server.use(http.post("https://api.retellai.com/v2/create-phone-call", refusal, { once: true }));
       const callId = await placeCall(vendor.apiKey, vendorPatient.patient_id, vendorAgent.id);
-      const events = await poll(() => getEvents(vendor.apiKey, callId), (events) => events.some((e) => e.type === "provider.refused"));
+      // Placed (and refused) before POST /api/v1/calls answered.
+      const events = await getEvents(vendor.apiKey, callId);
       expect(events.some((e) => e.type === "provider.refused"), "the vendor's refusal was taken").toBe(true);
     }
 

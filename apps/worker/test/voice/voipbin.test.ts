@@ -3,8 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { reconcileQuietCalls } from "../../src/calls/reconcile";
 import { fakeVoipbin, voipbinAt } from "../fakes/voipbin";
 import { placeOnVendor } from "../helpers/vendors";
-import { hangup } from "../helpers/calls";
-import { waitForCall } from "../helpers/wait";
+import { getCall, hangup } from "../helpers/calls";
 import { server } from "../network";
 import { postWebhook } from "../helpers/http";
 
@@ -51,7 +50,7 @@ describe("voipbin", () => {
     const { key, callId, vendorCall } = await voipbinCall();
     voipbinAt(vendorCall, "hangup", { reason: "noanswer" });
     await reconcileQuietCalls(env, Date.now() + 3 * 60_000);
-    expect(await waitForCall(key, callId, (c) => c.status === "failed")).toMatchObject({ outcome: "no_answer" });
+    expect(await getCall(key, callId)).toMatchObject({ status: "failed", outcome: "no_answer" });
     expect(voipbin.requests.some((r) => r.method === "GET" && r.url === `https://api.voipbin.net/v1.0/calls/${vendorCall.id}?accesskey=${ACCESS_KEY}`)).toBe(true);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { call, expectEnvelope } from "../../helpers/http";
 import { createAgent, createPatient, createTenant, setup } from "../../helpers/tenants";
 import { hangup, placeCall } from "../../helpers/calls";
-import { sleep, waitForStatus } from "../../helpers/wait";
+import { sleep } from "../../helpers/wait";
+import { playCall } from "../../helpers/objects";
 
 const PATH = "/api/v1/agents";
 
@@ -157,7 +158,7 @@ describe("agents", () => {
     const { key, patient, agent } = await setup({ simulator: { durationMs: 200 } });
     const callId = await placeCall(key, patient.patient_id, agent.id);
     expect((await call(`${PATH}/${agent.id}`, { method: "DELETE", key })).status).toBe(409);
-    await waitForStatus(key, callId, "completed");
+    await playCall(callId, "completed");
     expect((await call(`${PATH}/${agent.id}`, { method: "DELETE", key })).status).toBe(200);
   });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { call, NIL_UUID, NOT_YET, voipbin, VOIPBIN_TIME } from "../../helpers/http";
 import { addToDoNotCall, createAgent, createPatient, createTenant, setup } from "../../helpers/tenants";
 import { aicallGet, callRow, getCall } from "../../helpers/calls";
-import { waitForRowEnd } from "../../helpers/wait";
+import { playCall } from "../../helpers/objects";
 
 /** The AIcall's fields, in the order VoIPbin documents them. */
 const AICALL_KEYS = [
@@ -190,7 +190,7 @@ describe("VoIPbin: POST /v1.0/aicalls/{id}/terminate", () => {
     const { key, patient } = await setup({ simulator: { outcome: "busy", durationMs: 100 } });
     const agentId = (await call("/api/v1/agents", { key })).body.data[0].id;
     const ended = await startAicall(key, agentId, patient.patient_id);
-    await waitForRowEnd(ended.id);
+    await playCall(ended.id);
     const again = await voipbin(`/v1.0/aicalls/${ended.id}/terminate`, key, { method: "POST" });
     expect([again.status, again.body.status]).toEqual([200, "terminated"]);
     expect(await callRow(ended.id)).toMatchObject({ status: "failed", outcome: "busy" });

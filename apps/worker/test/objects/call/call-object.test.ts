@@ -1,12 +1,11 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { canTransition, type CallStatus } from "@switchboard/schemas";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CallObject } from "../../../src/objects/call/call-object";
 import { setup } from "../../helpers/tenants";
 import { getCall, getEvents, hangup, placeCall } from "../../helpers/calls";
-import { callStub } from "../../helpers/objects";
-import { poll, sleep, waitForStatus } from "../../helpers/wait";
+import { callStub, playCall, runCallAlarm } from "../../helpers/objects";
 
 /** History invariants: seq 0..n without gaps, time never goes back, status changes chain legally. */
 function expectWellFormedHistory(events: any[]) {
@@ -68,15 +67,14 @@ describe("call object: provider events", () => {
   it("keeps an append-only history with increasing seq and times", async () => {
     const { key, patient, agent } = await setup({ simulator: { durationMs: 200 } });
     const callId = await placeCall(key, patient.patient_id, agent.id);
-    const snapshots: any[][] = [];
-    const final = await poll(
-      async () => {
-        const events = await getEvents(key, callId);
-        snapshots.push(events);
-        return events;
-      },
-      (events) => events.some((e) => e.to_status === "completed"),
-    );
+    // Read the history after each alarm the script plays on.
+    const snapshots: any[][] = [await getEvents(key, callId)];
+    for (let run = 0; run < 10; run++) {
+      const alarm = await runCallAlarm(callId);
+      snapshots.push(await getEvents(key, callId));
+      if (alarm === null) break;
+    }
+    const final = snapshots.at(-1)!;
     // every earlier read is a prefix of every later one: rows are only ever appended
     for (const snap of snapshots) expect(final.slice(0, snap.length)).toEqual(snap);
     expect(expectWellFormedHistory(final)).toEqual(["queued", "initiating", "dialing", "in-progress", "summarizing", "completed"]);
@@ -128,7 +126,8 @@ describe("call object: simulator endings", () => {
   ] as const)("outcome %s ends %s", async (outcome, status, reportOutcome) => {
     const { key, patient, agent } = await setup({ simulator: { outcome, durationMs: 200 } });
     const callId = await placeCall(key, patient.patient_id, agent.id);
-    const c = await waitForStatus(key, callId, status);
+    await playCall(callId, status);
+    const c = await getCall(key, callId);
     expect(c.outcome).toBe(outcome);
     if (reportOutcome === null) {
       expect(c.final_report).toBeNull();
@@ -174,10 +173,9 @@ describe("call object: D1 write-through retry", () => {
     expect(pending.alarm).toBe(pending.retryWriteAt);
 
     await env.DB.prepare("ALTER TABLE call_events_hidden RENAME TO call_events").run();
-    // Run the retry alarm once it is due (the runtime may also run it by itself at that moment).
-    await sleep(Math.max(0, pending.retryWriteAt! - Date.now()) + 10);
-    await runDurableObjectAlarm(stub);
-    const c = await poll(() => getCall(key, callId), (x) => x.status === "failed", 3000);
+    // The retry alarm, run now as of its time (or, if the runtime got there first, its run awaited).
+    await runCallAlarm(callId);
+    const c = await getCall(key, callId);
     expect(c).toMatchObject({ status: "failed", outcome: "hung_up_by_api" });
     const events = await getEvents(key, callId);
     expect(events.slice(0, before.length)).toEqual(before);
@@ -199,15 +197,15 @@ describe("call object: D1 write-through retry", () => {
     const stub = callStub(callId);
     await env.DB.prepare("ALTER TABLE call_events RENAME TO call_events_hidden").run();
     // The script plays on regardless: the call object is the authority, D1 its copy.
-    expect(await poll(() => stub.status(), (s) => s === "completed", 5000)).toBe("completed");
+    for (let run = 0; run < 10 && (await stub.status()) !== "completed"; run++) await runCallAlarm(callId);
+    expect(await stub.status()).toBe("completed");
     expect((await getCall(key, callId)).status).toBe("initiating");
     await env.DB.prepare("ALTER TABLE call_events_hidden RENAME TO call_events").run();
 
     const retryAt = await runInDurableObject(stub, async (_i: CallObject, state) => state.storage.get<number>("retryWriteAt"));
     expect(retryAt).toEqual(expect.any(Number));
-    await sleep(Math.max(0, retryAt! - Date.now()) + 10);
-    await runDurableObjectAlarm(stub);
-    const c = await poll(() => getCall(key, callId), (x) => x.status === "completed", 3000);
+    await runCallAlarm(callId);
+    const c = await getCall(key, callId);
     expect(c).toMatchObject({ status: "completed", outcome: "human", final_report: { outcome: "human" } });
     expect(c.duration).not.toBeNull();
     const transitions = expectWellFormedHistory(await getEvents(key, callId));

@@ -7,8 +7,9 @@ import { fakeVocode, vocodePickedUp } from "../../fakes/vocode";
 import { api, json, postWebhook } from "../../helpers/http";
 import { vendorSetup } from "../../helpers/vendors";
 import { createCalls, eventsOf, getCall, getEvents, placeCall } from "../../helpers/calls";
-import { poll, waitForCall } from "../../helpers/wait";
+import { waitForCall } from "../../helpers/wait";
 import { server } from "../../network";
+import { runDispatcherAlarm } from "../../helpers/objects";
 
 const RETELL_KEY = "key_failover_retell_0123456789ab";
 const VOCODE_KEY = "vocode_failover_0123456789";
@@ -56,6 +57,7 @@ describe("failover", () => {
     // The call now follows Vocode's word.
     vocodePickedUp(vendorCall);
     await vocode.send(webhooks.vocode!, "event_phone_call_connected", vendorCall);
+    // Vocode's events are unsigned: the worker checks each with GET /v1/calls after answering (waitUntil).
     expect((await waitForCall(key, callId, (c) => c.status === "in-progress")).status).toBe("in-progress");
   });
 
@@ -110,14 +112,15 @@ describe("failover", () => {
   });
 
   it("skips a provider whose credentials were removed before a scheduled call was released", async () => {
-    const { key, patient, agent } = await twoProviders();
+    const { tenant, key, patient, agent } = await twoProviders();
     const at = Date.now() + 60_000;
     const res = await createCalls(key, { patients: [{ patientId: patient.patient_id }], agentId: agent.id, scheduledAt: new Date(at).toISOString() });
     const callId = (await json(res)).calls[0].callId;
     expect((await api("/api/v1/providers/retell", { method: "DELETE", key })).status).toBe(200);
     await releaseDueCalls(env, at + 1);
     // Release hands the campaign to the tenant's dispatcher, which dials on its own alarm.
-    const events = await poll(() => getEvents(key, callId), (e) => eventsOf(e, "provider.placed").length > 0);
+    await runDispatcherAlarm(tenant.id);
+    const events = await getEvents(key, callId);
     expect(eventsOf(events, "provider.skipped")[0].detail).toEqual({ provider: "retell", reason: "not configured for this tenant" });
     expect(eventsOf(events, "provider.placed")[0].detail.provider).toBe("vocode");
   });

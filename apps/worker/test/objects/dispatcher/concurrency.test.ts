@@ -8,8 +8,7 @@ import { call } from "../../helpers/http";
 import { createAgent, createPatient, createTenant, patchTenant } from "../../helpers/tenants";
 import { createBatch, getCall, hangup, historyOf } from "../../helpers/calls";
 import { insertPatients } from "../../helpers/seed";
-import { dispatcher, inspect, tickCall, tickDispatcher } from "../../helpers/objects";
-import { poll, waitForStatus } from "../../helpers/wait";
+import { dispatcher, inspect, playCall, runDispatcherAlarm, tickCall, tickDispatcher } from "../../helpers/objects";
 
 const LONG = { simulator: { durationMs: 600_000 } };
 
@@ -44,17 +43,20 @@ describe("per-tenant concurrency", () => {
     const [b1, b2, b3] = second.calls.map((c) => c.callId) as [string, string, string];
 
     expect((await hangup(key, a1)).status).toBe(200);
-    await waitForStatus(key, b1, "initiating");
+    await runDispatcherAlarm(tenant.id);
+    expect((await getCall(key, b1)).status).toBe("initiating");
     expect((await getCall(key, b2)).status).toBe("queued");
     expect((await getCall(key, b3)).status).toBe("queued");
 
     expect((await hangup(key, a2)).status).toBe(200);
-    await waitForStatus(key, b2, "initiating");
+    await runDispatcherAlarm(tenant.id);
+    expect((await getCall(key, b2)).status).toBe("initiating");
     expect((await getCall(key, b3)).status).toBe("queued");
     expect(await liveIds(tenant.id)).toEqual([b1, b2].sort());
 
     expect((await hangup(key, b1)).status).toBe(200);
-    await waitForStatus(key, b3, "initiating");
+    await runDispatcherAlarm(tenant.id);
+    expect((await getCall(key, b3)).status).toBe("initiating");
     expect(await liveIds(tenant.id)).toEqual([b2, b3].sort());
     expect((await inspect(tenant.id)).waiting).toHaveLength(0);
   });
@@ -75,13 +77,14 @@ describe("per-tenant concurrency", () => {
     const batch = await place(key, agent.id, await patients(key, 3));
     expect(batch).toMatchObject({ totalInitiated: 1, totalQueued: 2 });
     await patchTenant(tenant.id, { concurrencyLimit: 3 });
-    for (const c of batch.calls) await waitForStatus(key, c.callId, "initiating");
+    await runDispatcherAlarm(tenant.id);
+    for (const c of batch.calls) expect((await getCall(key, c.callId)).status).toBe("initiating");
   });
 
   const endings: [string, Record<string, unknown>, (key: string, callId: string) => Promise<unknown>, string][] = [
-    ["it completes", { simulator: { durationMs: 1000 } }, async (key, id) => waitForStatus(key, id, "completed"), "completed"],
-    ["nobody answers", { simulator: { outcome: "no_answer", durationMs: 1000 } }, async (key, id) => waitForStatus(key, id, "failed"), "failed"],
-    ["the line is busy", { simulator: { outcome: "busy", durationMs: 2000 } }, async (key, id) => waitForStatus(key, id, "failed"), "failed"],
+    ["it completes", { simulator: { durationMs: 1000 } }, async (_key, id) => playCall(id, "completed"), "completed"],
+    ["nobody answers", { simulator: { outcome: "no_answer", durationMs: 1000 } }, async (_key, id) => playCall(id, "failed"), "failed"],
+    ["the line is busy", { simulator: { outcome: "busy", durationMs: 2000 } }, async (_key, id) => playCall(id, "failed"), "failed"],
     ["it is hung up", LONG, async (key, id) => expect((await hangup(key, id)).status).toBe(200), "failed"],
     [
       "its provider never answers (the watchdog ends it)",
@@ -92,7 +95,7 @@ describe("per-tenant concurrency", () => {
     [
       "it waits for a retry",
       { simulator: { outcome: "no_answer", durationMs: 150 }, retry: { maxAttempts: 2, spacingMinutes: 10 } },
-      async (key, id) => waitForStatus(key, id, "awaiting-retry"),
+      async (_key, id) => playCall(id, "awaiting-retry"),
       "awaiting-retry",
     ],
   ];
@@ -108,7 +111,8 @@ describe("per-tenant concurrency", () => {
 
     await end(key, x!.callId);
     expect((await getCall(key, x!.callId)).status).toBe(endStatus);
-    await waitForStatus(key, y!.callId, "initiating");
+    await runDispatcherAlarm(tenant.id);
+    expect((await getCall(key, y!.callId)).status).toBe("initiating");
     expect(await liveIds(tenant.id)).toEqual([y!.callId]);
   });
 
@@ -135,7 +139,8 @@ describe("per-tenant concurrency", () => {
     await optOut(createDb(env.DB), { tenantId: tenant.id, phoneNumber: phones[0]!, source: "api" });
 
     expect((await hangup(key, holder!.callId)).status).toBe(200);
-    await waitForStatus(key, next!.callId, "initiating");
+    await runDispatcherAlarm(tenant.id);
+    expect((await getCall(key, next!.callId)).status).toBe("initiating");
     const canceled = await getCall(key, refused!.callId);
     expect(canceled).toMatchObject({ status: "canceled", outcome: "canceled" });
     expect((await historyOf(refused!.callId)).at(-1)).toMatchObject({ type: "dispatch.refused", detail: { reason: "opted_out" } });
@@ -146,7 +151,7 @@ describe("per-tenant concurrency", () => {
     const short = await createAgent(key, { simulator: { durationMs: 100 } });
     const long = await createAgent(key, LONG);
     const [x] = (await place(key, short.id, await patients(key, 1))).calls;
-    await waitForStatus(key, x!.callId, "completed");
+    await playCall(x!.callId, "completed");
     // Lose the notice: the dispatcher believes the finished call still holds the line.
     await runInDurableObject(dispatcher(tenant.id), (_d: TenantDispatcher, state) => {
       state.storage.sql.exec("INSERT INTO entries (call_id, seq, attempt, state, not_before, eligible_at, granted_at, audit_at) VALUES (?, 0, 1, 'live', 0, 0, ?, ?)", x!.callId, Date.now(), Date.now() + 300_000);
@@ -156,7 +161,7 @@ describe("per-tenant concurrency", () => {
     await tickDispatcher(tenant.id, Date.now() + 60_000);
     expect((await getCall(key, y!.callId)).status).toBe("queued");
     await tickDispatcher(tenant.id, Date.now() + 301_000);
-    await waitForStatus(key, y!.callId, "initiating");
+    expect((await getCall(key, y!.callId)).status).toBe("initiating");
   });
 });
 
@@ -195,6 +200,6 @@ describe("a waiting call", () => {
     const [queued] = (await place(key, agent.id, await patients(key, 1))).calls;
     await tickDispatcher(tenant.id, Date.now() + 3_600_000);
     expect((await getCall(key, queued!.callId)).status).toBe("queued");
-    await poll(() => inspect(tenant.id), (s) => s.waiting.length === 1);
+    expect((await inspect(tenant.id)).waiting).toHaveLength(1);
   });
 });
