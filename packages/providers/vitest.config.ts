@@ -5,5 +5,7 @@ export default defineConfig({
   test: {
     environment: "node",
     include: ["test/**/*.test.ts"],
+    // One network (MSW), as in the worker's suite.
+    setupFiles: ["./test/setup.ts"],
   },
 });
