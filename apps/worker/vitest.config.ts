@@ -25,7 +25,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      setupFiles: ["./test/apply-migrations.ts"],
+      setupFiles: ["./test/setup.ts"],
       testTimeout: 30_000,
     },
   };

@@ -15,12 +15,8 @@ import {
   WebhookEvent,
 } from "@livekit/protocol";
 import { AccessToken, TokenVerifier, WebhookReceiver } from "livekit-server-sdk";
-import { http, HttpResponse, type DefaultBodyType, type StrictRequest } from "msw";
-import { postWebhook } from "../providers-helpers";
-import type { Recorded } from "./retell";
-
-/** A request as MSW hands it to a handler. */
-type VendorRequest = StrictRequest<DefaultBodyType>;
+import { http, HttpResponse } from "msw";
+import { webhookPoster, type FakeVendorOptions, type Recorded, type VendorRequest } from "./vendor";
 
 type Grants = Awaited<ReturnType<TokenVerifier["verify"]>>;
 
@@ -40,7 +36,8 @@ export interface FakeSipCall {
  * TokenVerifier with the grants each method needs. Webhooks are built as protocol WebhookEvents and
  * signed as the server signs them (an AccessToken carrying the body's sha256).
  */
-export function fakeLiveKit(apiKey: string, apiSecret: string, base: string) {
+export function fakeLiveKit(apiKey: string, apiSecret: string, base: string, options: FakeVendorOptions = {}) {
+  const postWebhook = webhookPoster(options);
   const verifier = new TokenVerifier(apiKey, apiSecret);
   const requests: Recorded[] = [];
   const calls = new Map<string, FakeSipCall>();

@@ -1,10 +1,7 @@
 import Retell from "retell-sdk";
 import { symmetric } from "retell-sdk/lib/webhook_auth";
-import { http, HttpResponse, type DefaultBodyType, type StrictRequest } from "msw";
-import { postWebhook } from "../providers-helpers";
-
-/** A request as MSW hands it to a handler. */
-type VendorRequest = StrictRequest<DefaultBodyType>;
+import { http, HttpResponse } from "msw";
+import { webhookPoster, type FakeVendorOptions, type Recorded, type VendorRequest } from "./vendor";
 
 /** A call object as Retell's get-call returns it (API reference: Get Call). */
 export interface RetellCallObject {
@@ -26,13 +23,6 @@ export interface RetellCallObject {
   end_timestamp?: number;
 }
 
-export interface Recorded {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: any;
-}
-
 async function record(request: VendorRequest, into: Recorded[]) {
   const text = await request.clone().text();
   let body: any = text;
@@ -51,7 +41,9 @@ async function record(request: VendorRequest, into: Recorded[]) {
  * (from_number and to_number required, E.164), stop-call, get-call; webhooks signed with the
  * official SDK's `Retell.sign`.
  */
-export function fakeRetell(apiKey: string, base = "https://api.retellai.com") {
+export function fakeRetell(apiKey: string, options: FakeVendorOptions & { base?: string } = {}) {
+  const base = options.base ?? "https://api.retellai.com";
+  const postWebhook = webhookPoster(options);
   const calls = new Map<string, RetellCallObject>();
   const requests: Recorded[] = [];
   let nextCreate: (() => Response | Promise<Response>) | null = null;

@@ -1,9 +1,5 @@
-import { http, HttpResponse, type DefaultBodyType, type StrictRequest } from "msw";
-import { postWebhook } from "../providers-helpers";
-import type { Recorded } from "./retell";
-
-/** A request as MSW hands it to a handler. */
-type VendorRequest = StrictRequest<DefaultBodyType>;
+import { http, HttpResponse } from "msw";
+import { webhookPoster, type FakeVendorOptions, type Recorded, type VendorRequest } from "./vendor";
 
 /** The call object of Vocode's API reference (Create Call response). */
 export interface VocodeCallObject {
@@ -37,7 +33,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * to_number and agent required; FastAPI-style 422 otherwise); `POST /v1/calls/end?id=`;
  * `GET /v1/calls?id=`. Its webhooks carry no signature.
  */
-export function fakeVocode(apiKey: string, base = "https://api.vocode.dev") {
+export function fakeVocode(apiKey: string, options: FakeVendorOptions & { base?: string } = {}) {
+  const base = options.base ?? "https://api.vocode.dev";
+  const postWebhook = webhookPoster(options);
   const calls = new Map<string, VocodeCallObject>();
   const requests: Recorded[] = [];
   let nextCreate: (() => Response | Promise<Response>) | null = null;

@@ -1,9 +1,5 @@
-import { http, HttpResponse, type DefaultBodyType, type StrictRequest } from "msw";
-import { postWebhook } from "../providers-helpers";
-import type { Recorded } from "./retell";
-
-/** A request as MSW hands it to a handler. */
-type VendorRequest = StrictRequest<DefaultBodyType>;
+import { http, HttpResponse } from "msw";
+import { webhookPoster, type FakeVendorOptions, type Recorded, type VendorRequest } from "./vendor";
 
 const NOT_YET = "9999-01-01 00:00:00.000000";
 
@@ -38,7 +34,9 @@ const address = (a: { type: string; target: string }) => ({ type: a.type, target
  * `GET /v1.0/calls/{id}`. Webhooks are `{ type, data }`, signed `X-VoIPBIN-Signature: sha256=<hex>`
  * as its webhook-manager signs them (HMAC-SHA256 of the body under the customer's webhook secret).
  */
-export function fakeVoipbin(accessKey: string, webhookSecret: string, base = "https://api.voipbin.net/v1.0") {
+export function fakeVoipbin(accessKey: string, webhookSecret: string, options: FakeVendorOptions & { base?: string } = {}) {
+  const base = options.base ?? "https://api.voipbin.net/v1.0";
+  const postWebhook = webhookPoster(options);
   const calls = new Map<string, VoipbinCallObject>();
   const requests: Recorded[] = [];
   let nextCreate: (() => Response) | null = null;

@@ -25,7 +25,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { api, callStub, json, setup, sleep } from "../helpers";
+import { api, json } from "../helpers/http";
+import { callStub } from "../helpers/objects";
+import { setup } from "../helpers/tenants";
+import { sleep } from "../helpers/wait";
 
 interface FnMeta {
   name: string;
