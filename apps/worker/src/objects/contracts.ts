@@ -62,6 +62,7 @@ export interface TenantDispatcherRpc extends Rpc.DurableObjectBranded {
   tick(now: number): Promise<void>;
   inspect(): Promise<{ limit: number | null; live: Entry[]; waiting: Entry[]; releases: ReleaseJob[] }>;
   stats(campaignId: string): Promise<{ live: number; waiting: number; release: ReleaseJob | null }>;
+  lines(tenantId: string): Promise<{ limit: number; live: string[]; waiting: number }>;
 }
 
 export type DisabledReason = "manual" | "gone" | "failing";

@@ -4,6 +4,7 @@ import { canTransition, HANGUP_STATUSES, isTerminal, type CallStatus } from "@sw
 import type { Env } from "../../env";
 import type { CallObjectRpc, DispatchInfo, EventSource, HangupOutcome, HangupResult } from "../contracts";
 import { errorSummary } from "../../lib/log-safe";
+import { withFaults } from "../../lib/faults";
 import { adapterFor, hangupAtProvider, place } from "./placement";
 import { CallJournal, initialState, loadCallRecord, refusalOf } from "./journal";
 import { apply, attemptPolicy, awaits, end, move, watchdog } from "./rules";
@@ -24,8 +25,8 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
   private readonly journal: CallJournal;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.journal = new CallJournal(ctx.storage, env);
+    super(ctx, withFaults(env));
+    this.journal = new CallJournal(ctx.storage, this.env);
     ctx.blockConcurrencyWhile(() => this.journal.load());
   }
 

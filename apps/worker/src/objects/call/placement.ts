@@ -18,6 +18,7 @@ export async function place(env: Env, journal: CallJournal, record: CallRecord) 
     plan,
     {
       callId: record.id,
+      attempt: state.attempt,
       toNumber: record.phone_number,
       agent: { id: record.agent_id, name: record.agent_name, settings },
       metadata: record.client_metadata ? JSON.parse(record.client_metadata) : {},
