@@ -34,7 +34,7 @@ export type AuditAction =
   | "user.deleted"
   | "message.sent";
 
-interface AuditRecord {
+export interface AuditRecord {
   tenantId: string;
   actor: Actor;
   action: AuditAction;
@@ -73,11 +73,15 @@ export function recordSystemAudit(db: D1Database, tenantId: string, action: Audi
 /** Object ids per statement: they travel as one JSON array, so a 1,000-call batch costs two statements. */
 const IDS_PER_STATEMENT = 500;
 
-async function writeAudit(db: D1Database, record: AuditRecord): Promise<void> {
-  const at = Date.now();
+/**
+ * The statements that record `record`, to run in the same D1 batch as the change they record: then
+ * the change and its audit row exist together or not at all, and no failure in between can skip
+ * the audit. Any mutation can use it (call creation and hang-up do).
+ */
+export function auditStatements(db: D1Database, record: AuditRecord, at = Date.now()): D1PreparedStatement[] {
   const objectType = record.action.slice(0, record.action.indexOf("."));
   const detail = record.detail ? JSON.stringify(record.detail) : null;
-  const statements = chunk(record.objectIds, IDS_PER_STATEMENT).map((ids) =>
+  return chunk(record.objectIds, IDS_PER_STATEMENT).map((ids) =>
     db
       .prepare(
         `INSERT INTO audit_events (tenant_id, actor_type, actor_id, action, object_type, object_id, request_id, detail, at)
@@ -85,6 +89,10 @@ async function writeAudit(db: D1Database, record: AuditRecord): Promise<void> {
       )
       .bind(record.tenantId, record.actor.type, record.actor.id, record.action, objectType, record.requestId, detail, at, JSON.stringify(ids)),
   );
+}
+
+async function writeAudit(db: D1Database, record: AuditRecord): Promise<void> {
+  const statements = auditStatements(db, record);
   for (let attempt = 1; ; attempt++) {
     try {
       await db.batch(statements);

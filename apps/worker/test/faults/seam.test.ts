@@ -11,7 +11,7 @@ const production = { ...env, ENVIRONMENT: "production" };
 /** The worker as deployed, with production's ENVIRONMENT. */
 async function productionFetch(path: string, init: RequestInit = {}) {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`https://switchboard.test${path}`, init), production as never, ctx);
+  const res = await worker.fetch(new Request(`https://switchboard.test${path}`, init) as never, production as never, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
