@@ -17,7 +17,9 @@ export type FaultSite =
   /** The call object, right after its vendor accepted the call and before that is recorded; `match` is the call id. */
   | "call.restart.placing"
   /** The call object, right after a transition reached D1; `match` is the call id. */
-  | "call.restart.committed";
+  | "call.restart.committed"
+  /** A call's effects (giving its line back) failing, e.g. the dispatcher unreachable; `match` is the call id. */
+  | "call.effects";
 
 export type FaultEffect =
   /** d1: the statement (or batch) fails before it runs. */

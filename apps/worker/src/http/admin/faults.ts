@@ -8,7 +8,7 @@ const tags = ["Admin"];
 
 const FaultRuleSchema = z
   .object({
-    site: z.enum(["d1", "simulator", "call.restart.placing", "call.restart.committed"]),
+    site: z.enum(["d1", "simulator", "call.restart.placing", "call.restart.committed", "call.effects"]),
     effect: z.enum(["error", "error-after", "stall", "status-5xx", "duplicate", "reorder", "restart"]),
     match: z.string().max(500).optional().openapi({ description: "d1: a substring of the SQL; others: a call id" }),
     probability: z.number().min(0).max(1).optional(),

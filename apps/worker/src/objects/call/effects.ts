@@ -1,5 +1,6 @@
 import { HANGUP_STATUSES, LIVE_STATUSES } from "@switchboard/schemas";
 import type { Env } from "../../env";
+import { injectedFault, InjectedFault } from "../../lib/faults";
 import { errorSummary } from "../../lib/log-safe";
 import { callObject, tenantDispatcher } from "../stubs";
 import type { CallSnapshot, OutboxEntry } from "./state";
@@ -56,6 +57,7 @@ export async function runCallEffects(env: Env, call: CallSnapshot & { provider: 
   let ok = true;
   for (const effect of CALL_EFFECTS) {
     try {
+      if (injectedFault(env, "call.effects", call.callId, ["error"])) throw new InjectedFault("call effect");
       await effect(env, call, written);
     } catch (error) {
       ok = false;
