@@ -12,6 +12,7 @@
 //   SOAK_BATCH (patients per create request, 25)  SOAK_KEEP=1 keeps .soak/<run>/ for inspection
 //   SOAK_VERBOSE=1 shows wrangler's output
 import { spawn } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createNetServer } from "node:net";
@@ -164,6 +165,8 @@ async function startReceiver(port) {
 // --- HTTP to the API, retried as a careful client would -------------------------------------------
 
 let BASE = "";
+/** Answers that were not JSON (the runtime's own error pages): counted and shown at the end. */
+const unparsed = [];
 async function request(path, init = {}, { retries = 40, okStatuses } = {}) {
   for (let attempt = 1; ; attempt++) {
     let res;
@@ -175,11 +178,51 @@ async function request(path, init = {}, { retries = 40, okStatuses } = {}) {
       continue;
     }
     const text = await res.text();
-    const body = text ? JSON.parse(text) : null;
+    let body = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // The runtime's own answer (e.g. an object reset while the request waited on it): not ours to read.
+      unparsed.push(`${res.status} ${init.method ?? "GET"} ${path}: ${text.slice(0, 120)}`);
+      if (res.status < 500) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${text.slice(0, 200)}`);
+    }
     if (res.status < 500 || (okStatuses && okStatuses.includes(res.status))) return { status: res.status, body, headers: res.headers };
     if (attempt >= retries) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${text.slice(0, 200)}`);
     await sleep(Math.min(2000, 100 * attempt));
   }
+}
+
+/**
+ * Tenants (their API keys stored hashed, as the API stores them) and their patients, written to the
+ * run's local D1 before the worker starts: thousands of POST /api/v1/patients would take minutes.
+ */
+function seed(workerConfig) {
+  const now = Date.now();
+  const q = (v) => (v === null ? "NULL" : `'${String(v).replaceAll("'", "''")}'`);
+  const tenants = [];
+  const sql = [];
+  for (let t = 0; t < TENANTS; t++) {
+    const id = randomUUID();
+    const apiKey = `soak-key-${t}-${process.pid}`;
+    const hash = createHash("sha256").update(apiKey).digest("hex");
+    sql.push(`INSERT INTO tenants (id, name, concurrency_limit, timezone, created_at) VALUES (${q(id)}, ${q(`Soak clinic ${t}`)}, ${LINES}, 'America/New_York', ${now});`);
+    sql.push(`INSERT INTO api_keys (id, tenant_id, key_hash, prefix, name, created_at) VALUES (${q(randomUUID())}, ${q(id)}, ${q(hash)}, 'soak-key', 'soak', ${now});`);
+    tenants.push({ id, key: { "X-API-Key": apiKey }, agents: [], patients: [], intended: 0 });
+  }
+  const rows = [];
+  for (let i = 0; i < CALLS; i++) {
+    const tenant = tenants[i % TENANTS];
+    const id = randomUUID();
+    tenant.patients.push(id);
+    rows.push(`(${q(id)}, ${q(tenant.id)}, 'Soak', ${q(`Patient${i}`)}, ${q(`+1555${String(1_000_000 + i).padStart(7, "0")}`)}, 'America/Chicago', ${now}, ${now})`);
+  }
+  for (let i = 0; i < rows.length; i += 500) {
+    sql.push(`INSERT INTO patients (id, tenant_id, first_name, last_name, phone_number, timezone, created_at, updated_at) VALUES ${rows.slice(i, i + 500).join(",\n")};`);
+  }
+  const file = join(dir, "seed.sql");
+  writeFileSync(file, sql.join("\n"));
+  wrangler(["d1", "execute", "DB", "--local", "--persist-to", state, "-c", workerConfig, "--file", file, "--yes"], { quiet: true });
+  return tenants;
 }
 
 const json = (method, body, headers = {}) => ({ method, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
@@ -201,6 +244,7 @@ try {
   const { workerConfig, cronConfig } = writeConfigs();
   log(`soak ${run}: ${CALLS} calls, ${TENANTS} tenants x ${LINES} lines; API :${port}, cron :${cronPort}, endpoint :${hookPort}; state in ${relative(root, state)}`);
   wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", workerConfig], { quiet: true });
+  const tenants = seed(workerConfig);
   startWrangler(["dev", "-c", workerConfig, "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--inspector-port", "0"]);
   startWrangler(["dev", "-c", cronConfig, "--port", String(cronPort), "--ip", "127.0.0.1", "--persist-to", join(state, "cron"), "--inspector-port", "0"]);
   await startReceiver(hookPort);
@@ -216,11 +260,9 @@ try {
   const fireCron = () => fetch(`http://127.0.0.1:${cronPort}/cdn-cgi/local/scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => undefined);
   log("stack up");
 
-  // Tenants, each with agents of every ending, its endpoint, and its share of patients.
-  const tenants = [];
-  for (let t = 0; t < TENANTS; t++) {
-    const tenant = (await request("/admin/tenants", json("POST", { name: `Soak clinic ${t}`, concurrencyLimit: LINES }, ADMIN))).body;
-    const key = { "X-API-Key": tenant.apiKey };
+  // Tenants (seeded before the worker started), each with agents of every ending and its endpoint.
+  for (const tenant of tenants) {
+    const key = tenant.key;
     const agents = [];
     for (const [outcome, weight, retry] of [["human", 6], ["voicemail", 1], ["no_answer", 1, true], ["busy", 1]]) {
       const agent = (
@@ -231,17 +273,10 @@ try {
       ).body;
       for (let w = 0; w < weight; w++) agents.push(agent.id);
     }
-    await request("/api/v1/webhook-endpoints", json("POST", { url: `http://127.0.0.1:${hookPort}/hooks/${t}`, events: ["call.created", "call.completed", "call.failed"] }, key));
-    tenants.push({ id: tenant.id, key, agents, patients: [], intended: 0 });
+    await request("/api/v1/webhook-endpoints", json("POST", { url: `http://127.0.0.1:${hookPort}/hooks/${tenant.id}`, events: ["call.created", "call.completed", "call.failed"] }, key));
+    tenant.agents = agents;
   }
-  const patientJobs = Array.from({ length: CALLS }, (_, i) => i);
-  await pool(patientJobs, 16, async (i) => {
-    const tenant = tenants[i % TENANTS];
-    const phone = `+1555${String(1_000_000 + i).padStart(7, "0")}`;
-    const res = await request("/api/v1/patients", json("POST", { firstName: "Soak", lastName: `Patient${i}`, phoneNumber: phone, timezone: "America/Chicago" }, tenant.key));
-    tenant.patients.push(res.body.patient_id);
-  });
-  log(`${CALLS} patients ready`);
+  log(`${TENANTS} tenants with ${CALLS} patients ready`);
 
   await request("/admin/faults", json("PUT", { rules: FAULTS, resetDials: true }, ADMIN));
   log(`faults on: ${FAULTS.map((f) => `${f.site}:${f.effect}${f.match ? `(${f.match})` : ""}@${f.probability}`).join(", ")}`);
@@ -407,6 +442,7 @@ Soak ${run} finished in ${minutes} min: ${calls.length} calls (${jobs.length} cr
   if (notEnded.length) console.log(`  not ended: ${notEnded.slice(0, 10).map((c) => `${c.id}:${c.status}`).join(", ")}`);
   if (lostTerminal.length) console.log(`  terminal events lost: ${lostTerminal.slice(0, 10).map((c) => c.id).join(", ")}`);
   console.log(`  faults fired: ${fired.join(", ")}`);
+  if (unparsed.length) console.log(`  answers that were not JSON (retried): ${unparsed.length}, e.g. ${unparsed.slice(0, 3).join(" | ")}`);
   const ok = maxDials <= 1 && linesLeaked === 0 && notEnded.length === 0 && lostTerminal.length + lostCreated.length === 0 && doubleTerminal.length === 0 && retriesThatCreated === 0 && calls.length >= CALLS;
   await cleanUp();
   process.exit(ok ? 0 : 1);

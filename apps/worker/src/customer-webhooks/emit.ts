@@ -111,6 +111,35 @@ export async function eventStatements(
   };
 }
 
+/**
+ * `eventStatements` for one event whose `data` is read from a row the same batch changes (e.g. a
+ * message's status and error after a conditional UPDATE): `data.json` is an SQL `json_object(...)`
+ * over `data.from` (a FROM clause with its WHERE, whose `?` placeholders follow the statement's own
+ * three and are bound from `data.binds`). No row, no event. The event's id comes from its key.
+ */
+export async function rowEventStatements(
+  db: D1Database,
+  tenantId: string,
+  event: { type: WebhookEventType; key: string },
+  data: { json: string; from: string; binds: unknown[] },
+  now: number,
+): Promise<{ ids: string[]; events: D1PreparedStatement[]; deliveries: D1PreparedStatement[] }> {
+  const id = await eventId(tenantId, event.key);
+  const payload = `json_object('type', json_extract(?2, '$.type'), 'timestamp', json_extract(?2, '$.timestamp'), 'data', ${data.json})`;
+  const insert = db
+    .prepare(
+      `INSERT INTO webhook_events (id, tenant_id, type, payload, created_at)
+       SELECT json_extract(?2, '$.id'), ?1, json_extract(?2, '$.type'), ${payload}, ?3
+         ${data.from}
+          AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE ${SUBSCRIBED}
+                        AND (e.events IS NULL OR EXISTS (SELECT 1 FROM json_each(e.events) s WHERE s.value = json_extract(?2, '$.type'))))
+       ON CONFLICT (id) DO NOTHING`,
+    )
+    .bind(tenantId, JSON.stringify({ id, type: event.type, timestamp: new Date(now).toISOString() }), now, ...data.binds);
+  const { deliveries } = await eventStatements(db, tenantId, [{ type: event.type, key: event.key, data: {} }], now);
+  return { ids: [id], events: [insert], deliveries };
+}
+
 /** An endpoint of the tenant (bound as ?1) that takes deliveries now. */
 const SUBSCRIBED = "e.tenant_id = ?1 AND e.enabled = 1 AND e.deleted_at IS NULL";
 
