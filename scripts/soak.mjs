@@ -115,6 +115,15 @@ function writeConfigs() {
   const cronConfig = join(dir, "cron.json");
   writeFileSync(workerConfig, JSON.stringify(worker, null, 2));
   writeFileSync(cronConfig, JSON.stringify(cron, null, 2));
+  // Run from bundles made now: `wrangler dev` reloads on source changes (resetting every object and
+  // the fault rules), and a soak must not care that someone edits the code meanwhile.
+  for (const [config, name] of [[workerConfig, "worker"], [cronConfig, "cron"]]) {
+    const out = join(dir, `dist-${name}`);
+    wrangler(["deploy", "--dry-run", "--outdir", out, "-c", config], { quiet: true });
+    const bundled = JSON.parse(readFileSync(config, "utf8"));
+    bundled.main = relative(dir, join(out, "index.js"));
+    writeFileSync(config, JSON.stringify(bundled, null, 2));
+  }
   return { workerConfig, cronConfig };
 }
 
@@ -245,8 +254,8 @@ try {
   log(`soak ${run}: ${CALLS} calls, ${TENANTS} tenants x ${LINES} lines; API :${port}, cron :${cronPort}, endpoint :${hookPort}; state in ${relative(root, state)}`);
   wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", workerConfig], { quiet: true });
   const tenants = seed(workerConfig);
-  startWrangler(["dev", "-c", workerConfig, "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--inspector-port", "0"]);
-  startWrangler(["dev", "-c", cronConfig, "--port", String(cronPort), "--ip", "127.0.0.1", "--persist-to", join(state, "cron"), "--inspector-port", "0"]);
+  startWrangler(["dev", "-c", workerConfig, "--no-bundle", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--inspector-port", "0"]);
+  startWrangler(["dev", "-c", cronConfig, "--no-bundle", "--port", String(cronPort), "--ip", "127.0.0.1", "--persist-to", join(state, "cron"), "--inspector-port", "0"]);
   await startReceiver(hookPort);
   for (let i = 0; ; i++) {
     try {

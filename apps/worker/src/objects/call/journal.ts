@@ -121,7 +121,9 @@ export class CallJournal implements CallLog {
    */
   async persistArmed() {
     const put = this.storage.put(this.snapshot());
-    const arm = this.storage.setAlarm(this.nextAlarm() ?? Date.now());
+    // For the attempt and the watchdog, not the history waiting in the outbox: that is written when
+    // the placement commits (one batch), or by the alarm after a restart.
+    const arm = this.storage.setAlarm(this.nextAlarm({ outbox: false }) ?? Date.now());
     await Promise.all([put, arm]);
   }
 
@@ -190,12 +192,12 @@ export class CallJournal implements CallLog {
     await this.storage.put({ pendingEffects: this.pendingEffects, retryEffectsAt: this.retryEffectsAt });
   }
 
-  private nextAlarm(): number | null {
+  private nextAlarm(include: { outbox: boolean } = { outbox: true }): number | null {
     const state = this.state;
     const watchdogAt = state && LIVE_STATUSES.includes(state.status) ? (state.watchdogAt ?? undefined) : undefined;
     const times = [
       this.script[0]?.dueAt,
-      this.outbox.length ? (this.retryWriteAt ?? Date.now()) : undefined,
+      include.outbox && this.outbox.length ? (this.retryWriteAt ?? Date.now()) : undefined,
       this.pendingEffects.length ? (this.retryEffectsAt ?? Date.now()) : undefined,
       watchdogAt,
       state?.placement?.dueAt,
