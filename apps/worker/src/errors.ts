@@ -20,7 +20,9 @@ export type ErrorCode =
   | "UNSUPPORTED_FILE_TYPE"
   // the deployment lacks a secret the request needs
   | "ATTACHMENTS_UNAVAILABLE"
-  | "SECRETS_UNAVAILABLE";
+  | "SECRETS_UNAVAILABLE"
+  // done in part; the platform finishes the rest by itself
+  | "CAMPAIGN_CANCEL_PENDING";
 
 /** One patient of a create request that cannot be called, in the Calls API's documented terms. */
 export interface PatientProblem {

@@ -5,9 +5,14 @@ import type { Env } from "./env";
 import { createDb } from "./lib/db";
 import { sweepMessageSends } from "./messages/deliver";
 import { sweepWebhooks } from "./customer-webhooks/sweep";
+import { withFaults } from "./lib/faults";
 
 /** RPC surface for our own workers (the cron), reached through a service binding; not on the internet. */
 export class Internal extends WorkerEntrypoint<Env> {
+  constructor(ctx: ExecutionContext, env: Env) {
+    super(ctx, withFaults(env));
+  }
+
   /** Hands every campaign due at `now` to its tenant's dispatcher. */
   async releaseDueCalls(now: number) {
     return releaseDueCalls(this.env, now);

@@ -20,4 +20,15 @@ export interface Scope {
   tenantId: string;
   actor: Actor;
   requestId: string | null;
+  /** The request's Idempotency-Key claim, when it has one: placing calls records its outcome on it. */
+  idempotency?: IdempotencyClaim | null;
+}
+
+/** A request's hold on its Idempotency-Key (http/middleware/idempotency.ts). */
+export interface IdempotencyClaim {
+  tenantId: string;
+  key: string;
+  token: string;
+  /** The batch an earlier request with this key placed: answer from it, place nothing. */
+  committedBatchId: string | null;
 }

@@ -1,11 +1,12 @@
 export * from "./types";
-export { createSimulatorProvider, DEFAULT_SIMULATOR_OPTIONS } from "./simulator";
+export { createSimulatorProvider, DEFAULT_SIMULATOR_OPTIONS, duplicatedScript, reorderedScript, type SimulatorHooks } from "./simulator";
 export { createProvider, type ProviderConfig, type VendorCredentials } from "./registry";
 export { DEFAULT_TIMEOUT_MS, type VendorHttp } from "./http";
 export { dynamicVariables } from "./variables";
 export { createRetellProvider, RETELL_BASE_URL } from "./retell";
 export { RETELL_DISCONNECTION_REASONS, RETELL_CALL_STATUSES } from "./retell/status";
 export { createLiveKitProvider, sipIdentity } from "./livekit";
+export { parseRoomName, roomName } from "./livekit/webhook";
 export { LIVEKIT_DISCONNECT_REASONS, LIVEKIT_SIP_CALL_STATUSES } from "./livekit/status";
 export { signAccessToken, verifyAccessToken } from "./livekit/token";
 export { createVocodeProvider, VOCODE_BASE_URL } from "./vocode";

@@ -1,7 +1,7 @@
 import { DEFAULT_TIMEOUT_MS, type VendorHttp } from "./http";
 import { createLiveKitProvider } from "./livekit";
 import { createRetellProvider } from "./retell";
-import { createSimulatorProvider } from "./simulator";
+import { createSimulatorProvider, type SimulatorHooks } from "./simulator";
 import type { CallProvider } from "./types";
 import { createVocodeProvider } from "./vocode";
 import { createVoipbinProvider } from "./voipbin";
@@ -18,6 +18,8 @@ export interface VendorCredentials {
 export interface ProviderConfig {
   /** Simulator: default end-to-end duration when the agent sets none. */
   simulatorDurationMs?: number;
+  /** Simulator: fault injection (tests and the soak only). */
+  simulatorHooks?: SimulatorHooks;
   /** Vendors: the tenant's credentials. */
   credentials?: VendorCredentials;
   /** Vendors: how to reach them (the runtime's fetch; tests hand in the same one, behind fake vendors). */
@@ -27,7 +29,7 @@ export interface ProviderConfig {
 /** The adapter for a provider name. Unknown names, or a vendor without credentials, are programming errors. */
 export function createProvider(name: string, config: ProviderConfig = {}): CallProvider {
   if (name === "simulator") {
-    return createSimulatorProvider(config.simulatorDurationMs === undefined ? {} : { durationMs: config.simulatorDurationMs });
+    return createSimulatorProvider(config.simulatorDurationMs === undefined ? {} : { durationMs: config.simulatorDurationMs }, config.simulatorHooks);
   }
   const c = config.credentials;
   if (!c) throw new Error(`provider ${name} needs credentials`);

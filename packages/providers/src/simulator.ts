@@ -1,4 +1,4 @@
-import type { CallProvider, PlaceCallRequest, PlacedCall, ScheduledProviderEvent, TranscriptTurn } from "./types";
+import { ProviderError, type CallProvider, type PlaceCallRequest, type PlacedCall, type ScheduledProviderEvent, type TranscriptTurn } from "./types";
 
 export type SimulatedOutcome = "human" | "voicemail" | "no_answer" | "busy";
 
@@ -99,21 +99,39 @@ function voicemailMessage(ctx: ScriptContext): string {
 export const DEFAULT_SIMULATOR_OPTIONS: SimulatorOptions = { outcome: "human", durationMs: 10_000 };
 
 /**
+ * How a simulator misbehaves on purpose (fault injection in tests and the soak; never set in
+ * production): it can be slow, refuse, or send its events twice or out of order, as vendors do.
+ */
+export interface SimulatorHooks {
+  /** Runs as a dial reaches the simulator, before it answers: may wait (a stall) or throw a ProviderError (a 5xx). */
+  dial?(request: PlaceCallRequest): Promise<void>;
+  /** Rewrites the events the simulator will send for a call. */
+  script?(request: PlaceCallRequest, script: ScheduledProviderEvent[]): ScheduledProviderEvent[];
+  /** How long a dial may take before it counts as a timeout, as for any vendor; 10 s when absent. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_DIAL_TIMEOUT_MS = 10_000;
+
+/**
  * The built-in provider: no account, no network. It answers at once and hands back a script
  * of lifecycle events that the call's Durable Object plays on its alarms.
  */
-export function createSimulatorProvider(defaults: Partial<SimulatorOptions> = {}): CallProvider {
+export function createSimulatorProvider(defaults: Partial<SimulatorOptions> = {}, hooks: SimulatorHooks = {}): CallProvider {
   return {
     name: "simulator",
     async placeCall(request: PlaceCallRequest): Promise<PlacedCall> {
+      if (hooks.dial) await withinTimeout(hooks.dial(request), hooks.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS);
       const options = resolveOptions(request.agent.settings.simulator, defaults);
+      const script = simulatorScript(options, {
+        greeting: stringOrNull(request.agent.settings.greeting),
+        reason: request.reason,
+        agentName: request.agent.name,
+      });
       return {
-        providerCallId: `sim_${request.callId}`,
-        script: simulatorScript(options, {
-          greeting: stringOrNull(request.agent.settings.greeting),
-          reason: request.reason,
-          agentName: request.agent.name,
-        }),
+        // Per attempt, as a vendor's call id is: the first keeps the id it always had.
+        providerCallId: request.attempt > 1 ? `sim_${request.callId}_${request.attempt}` : `sim_${request.callId}`,
+        script: hooks.script ? hooks.script(request, script) : script,
       };
     },
     async hangup() {
@@ -132,4 +150,33 @@ function resolveOptions(fromAgent: unknown, defaults: Partial<SimulatorOptions>)
 
 function stringOrNull(value: unknown): string | null {
   return typeof value === "string" ? value : null;
+}
+
+/** A dial that takes longer than `ms` fails as a vendor timeout does (the dial may still have happened). */
+async function withinTimeout(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ProviderError(`simulator did not answer within ${ms} ms`, true)), ms);
+  });
+  try {
+    await Promise.race([work, timeout]);
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+  }
+}
+
+/** Every event twice, the second a little later: a vendor retrying its webhooks. */
+export function duplicatedScript(script: ScheduledProviderEvent[]): ScheduledProviderEvent[] {
+  return script.flatMap((entry) => [entry, { afterMs: entry.afterMs + 1, event: entry.event }]);
+}
+
+/** Neighbouring events swap times: webhooks arriving out of order. */
+export function reorderedScript(script: ScheduledProviderEvent[]): ScheduledProviderEvent[] {
+  const out = script.map((entry) => ({ ...entry }));
+  for (let i = 0; i + 1 < out.length; i += 2) {
+    const first = out[i]!;
+    const second = out[i + 1]!;
+    [first.afterMs, second.afterMs] = [second.afterMs, first.afterMs];
+  }
+  return out.sort((a, b) => a.afterMs - b.afterMs);
 }

@@ -3,6 +3,8 @@ import type { CallOutcome, CallStatus } from "@switchboard/schemas";
 /** What a provider needs to place one call. */
 export interface PlaceCallRequest {
   callId: string;
+  /** Which attempt of the call this is (1-based): vendors echo it where they can, so news of an earlier attempt is told apart. */
+  attempt: number;
   /** E.164 */
   toNumber: string;
   fromNumber?: string | null;
@@ -31,6 +33,10 @@ export interface ProviderEvent {
   recordingUrl?: string;
   /** Vendor-side reason, kept in the event history for people debugging a call. */
   detail?: Record<string, unknown>;
+  /** When the vendor says the call started (epoch ms): the call's `started_at` is the vendor's, where it reports one. */
+  startedAt?: number;
+  /** When the vendor says the call ended (epoch ms). */
+  endedAt?: number;
   /**
    * What the event means instead when the call never reached `in-progress`. Some vendor signals
    * ("the line dropped") read differently before and after an answer.
@@ -69,6 +75,8 @@ export interface WebhookEvent {
   type: string;
   /** Our call id, when the vendor echoes what we attached. */
   callId?: string;
+  /** The attempt of our call the event is about, when the vendor echoes it (metadata, room name). */
+  attempt?: number;
   providerCallId?: string;
   event: ProviderEvent;
   /** The vendor's word is not signed: ask the vendor for the call's state before believing it. */

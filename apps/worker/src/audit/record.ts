@@ -34,7 +34,7 @@ export type AuditAction =
   | "user.deleted"
   | "message.sent";
 
-interface AuditRecord {
+export interface AuditRecord {
   tenantId: string;
   actor: Actor;
   action: AuditAction;
@@ -73,18 +73,33 @@ export function recordSystemAudit(db: D1Database, tenantId: string, action: Audi
 /** Object ids per statement: they travel as one JSON array, so a 1,000-call batch costs two statements. */
 const IDS_PER_STATEMENT = 500;
 
-async function writeAudit(db: D1Database, record: AuditRecord): Promise<void> {
-  const at = Date.now();
+/**
+ * The statements that record `record`, to run in the same D1 batch as the change they record: then
+ * the change and its audit row exist together or not at all, and no failure in between can skip
+ * the audit. Any mutation can use it (call creation and hang-up do).
+ *
+ * `once`: for a batch that may run again after its answer was lost (a call object's write-through
+ * is retried until D1 confirms it): rows already recorded for the same action, object and time are
+ * not recorded twice.
+ */
+export function auditStatements(db: D1Database, record: AuditRecord, at = Date.now(), options: { once?: boolean } = {}): D1PreparedStatement[] {
   const objectType = record.action.slice(0, record.action.indexOf("."));
   const detail = record.detail ? JSON.stringify(record.detail) : null;
-  const statements = chunk(record.objectIds, IDS_PER_STATEMENT).map((ids) =>
+  const once = options.once
+    ? `WHERE NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.tenant_id = ?1 AND a.object_id = j.value AND a.action = ?4 AND a.at = ?8)`
+    : "";
+  return chunk(record.objectIds, IDS_PER_STATEMENT).map((ids) =>
     db
       .prepare(
         `INSERT INTO audit_events (tenant_id, actor_type, actor_id, action, object_type, object_id, request_id, detail, at)
-         SELECT ?, ?, ?, ?, ?, value, ?, ?, ? FROM json_each(?)`,
+         SELECT ?1, ?2, ?3, ?4, ?5, j.value, ?6, ?7, ?8 FROM json_each(?9) j ${once}`,
       )
       .bind(record.tenantId, record.actor.type, record.actor.id, record.action, objectType, record.requestId, detail, at, JSON.stringify(ids)),
   );
+}
+
+async function writeAudit(db: D1Database, record: AuditRecord): Promise<void> {
+  const statements = auditStatements(db, record);
   for (let attempt = 1; ; attempt++) {
     try {
       await db.batch(statements);

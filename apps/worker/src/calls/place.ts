@@ -1,10 +1,11 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { tables, type CallCreate, type CallStatus } from "@switchboard/schemas";
-import { recordAudit } from "../audit/record";
-import { emitEvents, type EventToEmit } from "../customer-webhooks/emit";
+import { auditStatements } from "../audit/record";
+import { endpointsWoken, eventStatements, wakeAll, type EventToEmit } from "../customer-webhooks/emit";
 import { DomainError, type PatientProblem } from "../errors";
-import { d1Statement, jsonInserts, jsonValues, type Db } from "../lib/db";
+import { commitKeyStatements } from "../idempotency/store";
+import { d1Statement, jsonInserts, jsonValues } from "../lib/db";
 import { errorSummary } from "../lib/log-safe";
 import { iso } from "../lib/time";
 import { tenantDispatcher } from "../objects/stubs";
@@ -33,15 +34,20 @@ export interface PlacedBatch {
 
 /**
  * Places calls: the one way every surface does it. Validates the request against the tenant's
- * agent and patients, writes the campaign, its calls and their first history rows in one atomic D1
- * batch, records `call.created` in the audit trail, announces `call.created` to the tenant's
- * webhooks, and hands calls placed for now to the tenant's dispatcher, which starts as many as
- * free lines and calling hours allow.
+ * agent and patients, then writes in one atomic D1 batch the campaign, its calls and their first
+ * history rows, their `call.created` audit rows, their `call.created` webhook events (an outbox:
+ * nothing is announced that was not created, nothing created goes unannounced) and, under an
+ * Idempotency-Key, the key's outcome; then hands calls placed for now to the tenant's dispatcher,
+ * which starts as many as free lines and calling hours allow.
+ *
+ * A request whose key already committed a batch (a retry after a failure later in the first
+ * request) places nothing: it is answered from that batch.
  */
 export async function placeCalls(scope: Scope, request: CallCreate, options: PlaceOptions = {}): Promise<PlacedBatch> {
-  const batch = await createBatch(scope.db, scope.tenantId, request, Date.now(), options);
-  await recordAudit(scope, "call.created", batch.calls.map((call) => call.callId), { batchId: batch.batchId });
-  await announceCreated(scope, batch, request);
+  const committed = scope.idempotency?.committedBatchId;
+  if (committed) return committedBatch(scope, committed);
+  const batch = await createBatch(scope, request, Date.now(), options);
+  await wakeAll(scope.env, batch.endpointsToWake);
   const calls = batch.scheduledAt === null ? await dispatch(scope, batch) : batch.calls;
   return { batchId: batch.batchId, scheduledAt: batch.scheduledAt, calls: calls.map(({ callId, status }) => ({ callId, status })) };
 }
@@ -54,15 +60,38 @@ export async function placeOneCall(scope: Scope, request: CallCreate, options: P
   return view;
 }
 
+/**
+ * The batch an earlier request with this Idempotency-Key placed, as placing it answered (its calls
+ * in request order, as they stand now). Nothing is placed or dispatched: a batch whose hand-over
+ * to the dispatcher failed is handed over by the cron.
+ */
+async function committedBatch(scope: Scope, batchId: string): Promise<PlacedBatch> {
+  const { campaigns, calls } = tables;
+  const [[campaign], rows] = await scope.db.batch([
+    scope.db.select({ scheduledAt: campaigns.scheduledAt }).from(campaigns).where(and(eq(campaigns.id, batchId), eq(campaigns.tenantId, scope.tenantId))),
+    scope.db
+      .select({ callId: calls.id, status: calls.status })
+      .from(calls)
+      .where(and(eq(calls.campaignId, batchId), eq(calls.tenantId, scope.tenantId)))
+      // created_at counts down in request order (see createBatch).
+      .orderBy(desc(calls.createdAt), asc(calls.id)),
+  ]);
+  if (!campaign) throw new Error("an Idempotency-Key names a batch that does not exist");
+  return { batchId, scheduledAt: campaign.scheduledAt, calls: rows };
+}
+
 interface CreatedBatch {
   batchId: string;
   /** `timezone` is the patient's (null: the tenant's applies), for the calling window. */
   calls: { callId: string; patientId: string; status: CallStatus; timezone: string | null }[];
   scheduledAt: number | null;
+  /** Webhook endpoints that got `call.created` deliveries. */
+  endpointsToWake: string[];
 }
 
-/** Validates, then writes the campaign, its calls and their first history rows (json_each: a few statements for any size). */
-async function createBatch(db: Db, tenantId: string, body: CallCreate, now: number, options: PlaceOptions): Promise<CreatedBatch> {
+/** Validates, then writes the campaign, its calls, their first history rows, audit rows and events (json_each: a few statements for any size). */
+async function createBatch(scope: Scope, body: CallCreate, now: number, options: PlaceOptions): Promise<CreatedBatch> {
+  const { db, tenantId } = scope;
   const scheduledAt = body.scheduledAt === undefined ? null : Date.parse(body.scheduledAt);
   if (scheduledAt !== null && scheduledAt <= now) {
     throw new DomainError("INVALID_INPUT", "scheduledAt must be a valid future ISO 8601 date", { field: ["scheduledAt"] });
@@ -164,18 +193,28 @@ async function createBatch(db: Db, tenantId: string, body: CallCreate, now: numb
     status: scheduledAt === null ? "releasing" : "scheduled",
     createdAt: now,
   };
-  // D1 applies a batch atomically: the campaign and all its calls exist, or none do.
-  await db.$client.batch([
-    d1Statement(db.$client, db.insert(tables.campaigns).values(campaignRow)),
-    ...jsonInserts(db.$client, tables.calls, callRows),
-    ...jsonInserts(db.$client, tables.callEvents, eventRows),
-    ...(options.alongside?.(callRows.map((c) => ({ id: c.id!, patientId: c.patientId! }))) ?? []).map((q) => d1Statement(db.$client, q as unknown as Parameters<typeof d1Statement>[1])),
-  ]);
+  const d1 = db.$client;
+  const callIds = callRows.map((c) => c.id!);
+  const outbox = await eventStatements(d1, tenantId, createdEvents(batchId, agent.id, callRows, scheduledAt), now);
+  // D1 applies a batch atomically: the campaign, all its calls, their audit rows and events, and the
+  // Idempotency-Key's outcome exist together, or none do.
+  const statements = [
+    ...(scope.idempotency ? commitKeyStatements(d1, scope.idempotency, batchId) : []),
+    d1Statement(d1, db.insert(tables.campaigns).values(campaignRow)),
+    ...jsonInserts(d1, tables.calls, callRows),
+    ...jsonInserts(d1, tables.callEvents, eventRows),
+    ...(options.alongside?.(callRows.map((c) => ({ id: c.id!, patientId: c.patientId! }))) ?? []).map((q) => d1Statement(d1, q as unknown as Parameters<typeof d1Statement>[1])),
+    ...auditStatements(d1, { tenantId, actor: scope.actor, action: "call.created", objectIds: callIds, requestId: scope.requestId, detail: { batchId } }, now),
+    ...outbox.events,
+    ...outbox.deliveries,
+  ];
+  const results = await d1.batch(statements);
 
   return {
     batchId,
     calls: callRows.map((c) => ({ callId: c.id!, patientId: c.patientId!, status: c.status!, timezone: patients.get(c.patientId!)?.timezone ?? null })),
     scheduledAt,
+    endpointsToWake: endpointsWoken(results.slice(statements.length - outbox.deliveries.length)),
   };
 }
 
@@ -183,29 +222,20 @@ function problem(index: number, requested: CallCreate["patients"][number], field
   return { index, patientId: requested.patientId, failedObject: requested, errors: [{ field, message, expectedFormat, receivedValue }] };
 }
 
-/**
- * `call.created` for each call of a new batch (the create request writes their first history row
- * itself, so the call objects never see it). A failure is logged, not thrown: the calls exist, and
- * failing the request would invite a retry that places them twice.
- */
-async function announceCreated(scope: Scope, batch: CreatedBatch, request: CallCreate) {
-  const events: EventToEmit[] = batch.calls.map((call) => ({
+/** `call.created` for each call of a new batch (the create request writes their first history row itself, so the call objects never see it). */
+function createdEvents(batchId: string, agentId: string, calls: readonly (typeof tables.calls.$inferInsert)[], scheduledAt: number | null): EventToEmit[] {
+  return calls.map((call) => ({
     type: "call.created",
-    key: `call:${call.callId}:0`,
+    key: `call:${call.id}:0`,
     data: {
-      call_id: call.callId,
-      batch_id: batch.batchId,
-      agent_id: request.agentId,
+      call_id: call.id,
+      batch_id: batchId,
+      agent_id: agentId,
       patient_id: call.patientId,
       status: call.status,
-      scheduled_at: iso(batch.scheduledAt),
+      scheduled_at: iso(scheduledAt),
     },
   }));
-  try {
-    await emitEvents(scope.env, scope.tenantId, events);
-  } catch (error) {
-    console.error(JSON.stringify({ level: "error", msg: "call.created emit failed", batchId: batch.batchId, error: errorSummary(error) }));
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { tenantDispatcher } from "../objects/stubs";
 import { errorSummary } from "../lib/log-safe";
+import { finishPendingCancels } from "./cancel";
 
 /** Campaigns handed over per cron run; more wait for the next minute (each costs one subrequest). */
 const CAMPAIGNS_PER_RUN = 100;
@@ -13,9 +14,15 @@ const STUCK_RELEASING_MS = 60_000;
  * any size costs this run one subrequest). Idempotent: the dispatcher takes a campaign once, and only `scheduled`
  * calls are ever queued, by compare-and-set, so repeated, overlapping or crashed runs queue each
  * call once. Overdue campaigns (after downtime) are simply due. Immediate batches whose hand-over
- * failed (`releasing` for a minute) are handed over again.
+ * failed (`releasing` for a minute) are handed over again, and cancels whose second half never ran
+ * are finished (campaigns/cancel.ts).
  */
-export async function releaseDueCalls(env: Env, now: number): Promise<{ campaigns: number }> {
+export async function releaseDueCalls(env: Env, now: number): Promise<{ campaigns: number; cancelsFinished: number }> {
+  // Cancels left half done (a crash, an unreachable dispatcher) are finished here too.
+  const cancels = await finishPendingCancels(env, now).catch((error: unknown) => {
+    console.error(JSON.stringify({ level: "error", msg: "finishing campaign cancels failed; next run retries", error: errorSummary(error) }));
+    return { finished: 0 };
+  });
   const due = await env.DB.prepare(
     `SELECT id, tenant_id FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= ?1
      UNION ALL
@@ -35,5 +42,5 @@ export async function releaseDueCalls(env: Env, now: number): Promise<{ campaign
       }
     }),
   );
-  return { campaigns: handed };
+  return { campaigns: handed, cancelsFinished: cancels.finished };
 }

@@ -20,24 +20,35 @@ export interface OptOutInput {
 }
 
 /**
+ * The statement recording an opt-out with this id, unless one is already active for the number
+ * (one active opt-out per number is a unique index: of concurrent STOPs, one is recorded). Whether
+ * it was recorded shows as a row with `id` existing afterwards.
+ */
+export function optOutStatement(db: Db, id: string, input: OptOutInput) {
+  return db
+    .insert(optOuts)
+    .values({
+      id,
+      tenantId: input.tenantId,
+      phoneNumber: input.phoneNumber,
+      patientId: input.patientId ?? null,
+      source: input.source,
+      keyword: input.keyword ?? null,
+      optedOutAt: input.at ?? Date.now(),
+      optedInAt: null,
+      optInSource: null,
+    })
+    .onConflictDoNothing()
+    .returning({ id: optOuts.id });
+}
+
+/**
  * Records an opt-out unless one is already active for the number. Returns the new opt-out's id, or
  * null when the number was already opted out. To tell the tenant's webhooks, use optOutAndAnnounce.
  */
 export async function optOut(db: Db, input: OptOutInput): Promise<string | null> {
-  if (await isOptedOut(db, input.tenantId, input.phoneNumber)) return null;
-  const id = crypto.randomUUID();
-  await db.insert(optOuts).values({
-    id,
-    tenantId: input.tenantId,
-    phoneNumber: input.phoneNumber,
-    patientId: input.patientId ?? null,
-    source: input.source,
-    keyword: input.keyword ?? null,
-    optedOutAt: input.at ?? Date.now(),
-    optedInAt: null,
-    optInSource: null,
-  });
-  return id;
+  const [row] = await optOutStatement(db, crypto.randomUUID(), input);
+  return row?.id ?? null;
 }
 
 /** Ends any active opt-out for the number (the row stays, as consent history). */

@@ -1,12 +1,11 @@
 import type { WebhookEventType } from "@switchboard/schemas";
 import type { Env } from "../env";
 import { base64Url, sha256Hex } from "../lib/crypto";
-import { chunk } from "../lib/db";
 import { errorSummary } from "../lib/log-safe";
 import { webhookSender } from "../objects/stubs";
 
 /** Events per statement; each is a JSON object inside one bound parameter. */
-const ROWS_PER_STATEMENT = 100;
+const ROWS_PER_STATEMENT = 500;
 
 export interface EventToEmit {
   type: WebhookEventType;
@@ -34,55 +33,147 @@ export async function emitEvent(env: EmitEnv, tenantId: string, type: WebhookEve
   return ids[0] ?? null;
 }
 
-/** Many events at once (e.g. a 1,000-call batch's `call.created`). Returns the ids of those queued. */
+/**
+ * Many events at once, on their own: for events that announce no D1 change of their own. Events
+ * that announce a change go in the change's own batch instead (`eventStatements`). Returns the ids
+ * of the events some endpoint subscribes to.
+ */
 export async function emitEvents(env: EmitEnv, tenantId: string, events: readonly EventToEmit[], now = Date.now()): Promise<string[]> {
   if (!events.length) return [];
-  const endpoints = await env.DB.prepare(
-    `SELECT id, events FROM webhook_endpoints WHERE tenant_id = ? AND enabled = 1 AND deleted_at IS NULL`,
-  )
+  const endpoints = await env.DB.prepare(`SELECT events FROM webhook_endpoints WHERE tenant_id = ? AND enabled = 1 AND deleted_at IS NULL`)
     .bind(tenantId)
-    .all<{ id: string; events: string | null }>();
-  if (!endpoints.results.length) return [];
-  const subscriptions = endpoints.results.map((e) => ({ id: e.id, types: e.events ? new Set(JSON.parse(e.events) as string[]) : null }));
+    .all<{ events: string | null }>();
+  const subscribed = (type: string) => endpoints.results.some((e) => e.events === null || (JSON.parse(e.events) as string[]).includes(type));
+  const wanted = events.filter((e) => subscribed(e.type));
+  if (!wanted.length) return [];
+  const outbox = await eventStatements(env.DB, tenantId, wanted, now);
+  const results = await env.DB.batch([...outbox.events, ...outbox.deliveries]);
+  await wakeAll(env, endpointsWoken(results.slice(outbox.events.length)));
+  return outbox.ids;
+}
 
-  const queued: { id: string; type: string; payload: string }[] = [];
-  const perEndpoint = new Map<string, { id: string; type: string }[]>();
-  for (const event of events) {
-    const targets = subscriptions.filter((s) => !s.types || s.types.has(event.type));
-    if (!targets.length) continue;
-    const id = await eventId(tenantId, event.key);
-    queued.push({ id, type: event.type, payload: JSON.stringify({ type: event.type, timestamp: new Date(now).toISOString(), data: event.data }) });
-    for (const target of targets) {
-      const list = perEndpoint.get(target.id) ?? [];
-      list.push({ id, type: event.type });
-      perEndpoint.set(target.id, list);
-    }
-  }
-  if (!queued.length) return [];
+/**
+ * A transactional outbox: the statements that queue `events` (and one delivery per subscribed
+ * endpoint), to run in the same D1 batch as the change the events announce. Then the change and
+ * its announcement are written together or not at all: no failure in between can lose an event.
+ * Run `events` before `deliveries` (deliveries join the event rows); the deliveries' results name
+ * the endpoints to wake (`endpointsWoken`). Ids come from each event's `key`, and both inserts
+ * ignore what already exists, so running the same statements again queues nothing twice.
+ * `when`, if given, is an SQL condition under which the events are queued at all; its `?`
+ * placeholders follow the statement's own three (SQLite numbers a bare `?` after the highest so far).
+ */
+export async function eventStatements(
+  db: D1Database,
+  tenantId: string,
+  events: readonly EventToEmit[],
+  now: number,
+  when?: { sql: string; binds: unknown[] },
+): Promise<{ ids: string[]; events: D1PreparedStatement[]; deliveries: D1PreparedStatement[] }> {
+  if (!events.length) return { ids: [], events: [], deliveries: [] };
+  const rows = await Promise.all(
+    events.map(async (event) => ({
+      id: await eventId(tenantId, event.key),
+      type: event.type,
+      payload: JSON.stringify({ type: event.type, timestamp: new Date(now).toISOString(), data: event.data }),
+    })),
+  );
+  const parts = byteChunks(rows);
+  return {
+    ids: rows.map((r) => r.id),
+    events: parts.map((part) =>
+      db
+        .prepare(
+          `INSERT INTO webhook_events (id, tenant_id, type, payload, created_at)
+           SELECT json_extract(v.value, '$.id'), ?1, json_extract(v.value, '$.type'), json_extract(v.value, '$.payload'), ?2
+             FROM json_each(?3) v
+            WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE ${SUBSCRIBED}
+                            AND (e.events IS NULL OR EXISTS (SELECT 1 FROM json_each(e.events) s WHERE s.value = json_extract(v.value, '$.type'))))
+              ${when ? `AND (${when.sql})` : ""}
+           ON CONFLICT (id) DO NOTHING`,
+        )
+        .bind(tenantId, now, JSON.stringify(part), ...(when?.binds ?? [])),
+    ),
+    deliveries: parts.map((part) =>
+      db
+        .prepare(
+          `INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, status, attempts, retry_step, next_attempt_at, created_at, updated_at)
+           SELECT 'dlv_' || lower(hex(randomblob(16))), ?1, e.id, ev.id, ev.type, 'pending', 0, 0, ?2, ?2, ?2
+             FROM json_each(?3) v
+             JOIN webhook_events ev ON ev.id = json_extract(v.value, '$.id') AND ev.tenant_id = ?1
+             JOIN webhook_endpoints e ON ${SUBSCRIBED}
+                  AND (e.events IS NULL OR EXISTS (SELECT 1 FROM json_each(e.events) s WHERE s.value = ev.type))
+            WHERE true
+           ON CONFLICT (endpoint_id, event_id) DO NOTHING
+           RETURNING endpoint_id`,
+        )
+        .bind(tenantId, now, JSON.stringify(part.map(({ id }) => ({ id })))),
+    ),
+  };
+}
 
-  // Rows travel as JSON arrays (json_each), so a 1,000-call batch costs a few statements, not hundreds.
-  const insertEvents = (rows: typeof queued) =>
-    env.DB.prepare(
+/**
+ * `eventStatements` for one event whose `data` is read from a row the same batch changes (e.g. a
+ * message's status and error after a conditional UPDATE): `data.json` is an SQL `json_object(...)`
+ * over `data.from` (a FROM clause with its WHERE, whose `?` placeholders follow the statement's own
+ * three and are bound from `data.binds`). No row, no event. The event's id comes from its key.
+ */
+export async function rowEventStatements(
+  db: D1Database,
+  tenantId: string,
+  event: { type: WebhookEventType; key: string },
+  data: { json: string; from: string; binds: unknown[] },
+  now: number,
+): Promise<{ ids: string[]; events: D1PreparedStatement[]; deliveries: D1PreparedStatement[] }> {
+  const id = await eventId(tenantId, event.key);
+  const payload = `json_object('type', json_extract(?2, '$.type'), 'timestamp', json_extract(?2, '$.timestamp'), 'data', ${data.json})`;
+  const insert = db
+    .prepare(
       `INSERT INTO webhook_events (id, tenant_id, type, payload, created_at)
-       SELECT json_extract(value, '$.id'), ?, json_extract(value, '$.type'), json_extract(value, '$.payload'), ?
-         FROM json_each(?) WHERE true
+       SELECT json_extract(?2, '$.id'), ?1, json_extract(?2, '$.type'), ${payload}, ?3
+         ${data.from}
+          AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE ${SUBSCRIBED}
+                        AND (e.events IS NULL OR EXISTS (SELECT 1 FROM json_each(e.events) s WHERE s.value = json_extract(?2, '$.type'))))
        ON CONFLICT (id) DO NOTHING`,
-    ).bind(tenantId, now, JSON.stringify(rows));
-  const insertDeliveries = (endpointId: string, rows: { id: string; type: string }[]) =>
-    env.DB.prepare(
-      `INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, status, attempts, retry_step, next_attempt_at, created_at, updated_at)
-       SELECT 'dlv_' || lower(hex(randomblob(16))), ?, ?, json_extract(value, '$.id'), json_extract(value, '$.type'), 'pending', 0, 0, ?, ?, ?
-         FROM json_each(?) WHERE true
-       ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
-    ).bind(tenantId, endpointId, now, now, now, JSON.stringify(rows));
-  // One batch: the events and their deliveries exist together or not at all.
-  await env.DB.batch([
-    ...chunk(queued, ROWS_PER_STATEMENT).map(insertEvents),
-    ...[...perEndpoint].flatMap(([endpointId, rows]) => chunk(rows, ROWS_PER_STATEMENT).map((part) => insertDeliveries(endpointId, part))),
-  ]);
+    )
+    .bind(tenantId, JSON.stringify({ id, type: event.type, timestamp: new Date(now).toISOString() }), now, ...data.binds);
+  const { deliveries } = await eventStatements(db, tenantId, [{ type: event.type, key: event.key, data: {} }], now);
+  return { ids: [id], events: [insert], deliveries };
+}
 
-  await Promise.all([...perEndpoint.keys()].map((endpointId) => wake(env, endpointId)));
-  return queued.map((e) => e.id);
+/** An endpoint of the tenant (bound as ?1) that takes deliveries now. */
+const SUBSCRIBED = "e.tenant_id = ?1 AND e.enabled = 1 AND e.deleted_at IS NULL";
+
+/** Bytes of event JSON per statement's one bound parameter (D1 caps a value at 2 MB). */
+const MAX_JSON_BYTES = 800_000;
+
+function byteChunks<T>(rows: readonly T[]): T[][] {
+  const parts: T[][] = [];
+  let part: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = JSON.stringify(row).length;
+    if (part.length && (bytes + size > MAX_JSON_BYTES || part.length >= ROWS_PER_STATEMENT)) {
+      parts.push(part);
+      part = [];
+      bytes = 0;
+    }
+    part.push(row);
+    bytes += size;
+  }
+  if (part.length) parts.push(part);
+  return parts;
+}
+
+/** The endpoints that got new deliveries, from the results of `eventStatements(...).deliveries`. */
+export function endpointsWoken(results: readonly D1Result[]): string[] {
+  const ids = new Set<string>();
+  for (const result of results) for (const row of (result.results ?? []) as { endpoint_id?: unknown }[]) if (typeof row.endpoint_id === "string") ids.add(row.endpoint_id);
+  return [...ids];
+}
+
+/** Wakes the senders of endpoints with new deliveries; best effort (the cron's sweep is the backstop). */
+export async function wakeAll(env: Pick<Env, "WEBHOOKS">, endpointIds: readonly string[]) {
+  await Promise.all(endpointIds.map((endpointId) => wake(env, endpointId)));
 }
 
 /**

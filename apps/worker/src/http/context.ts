@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Env } from "../env";
 import { createDb, type Db } from "../lib/db";
-import type { Scope } from "../scope";
+import type { IdempotencyClaim, Scope } from "../scope";
 
 /** What middleware puts on the context for handlers. */
 export interface AppVariables {
@@ -12,6 +12,8 @@ export interface AppVariables {
   /** Set by API-key auth on /api/v1. */
   tenantId: string;
   apiKeyId: string;
+  /** Set by the idempotency middleware when the request carries an Idempotency-Key. */
+  idempotencyClaim: IdempotencyClaim;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };
@@ -30,6 +32,7 @@ export function scopeOf(c: Context<AppEnv>, tenantId?: string): Scope {
     tenantId: tenantId ?? c.get("tenantId"),
     actor: apiKeyId ? { type: "api_key", id: apiKeyId } : { type: "admin", id: null },
     requestId: c.get("requestId") ?? null,
+    idempotency: c.get("idempotencyClaim") ?? null,
   };
 }
 

@@ -1,60 +1,84 @@
 import type { MessageStatus } from "@switchboard/schemas";
 import type { Env } from "../env";
-import type { Db } from "../lib/db";
+import { d1Statement, type Db } from "../lib/db";
 import { iso } from "../lib/time";
-import { emitEvent } from "../customer-webhooks/emit";
-import { advanceMessageStatus, type StatusUpdate } from "./status";
+import { endpointsWoken, eventStatements, rowEventStatements, wakeAll, type EventToEmit } from "../customer-webhooks/emit";
+import { advanceStatement, type StatusUpdate } from "./status";
 import type { MessageRow } from "./store";
-import { errorSummary } from "../lib/log-safe";
 
 export type EventEnv = Pick<Env, "DB" | "WEBHOOKS">;
 
 /**
  * Moves a message forward (see advanceMessageStatus) and, when it moved, tells the tenant's
- * webhooks. Every accepted status change goes through here. Returns whether it moved.
+ * webhooks, in one batch: the status change and its `message.status_changed` are written together
+ * or not at all. Every accepted status change goes through here. Returns whether it moved.
  */
 export async function changeMessageStatus(env: EventEnv, db: Db, tenantId: string, messageId: string, status: MessageStatus, update: StatusUpdate = {}): Promise<boolean> {
-  const moved = await advanceMessageStatus(db, tenantId, messageId, status, update);
-  if (moved) await announceMessageStatus(env, tenantId, moved);
-  return moved !== null;
+  const now = Date.now();
+  const outbox = await rowEventStatements(
+    env.DB,
+    tenantId,
+    { type: "message.status_changed", key: statusKey(messageId, status) },
+    {
+      // Ids and the status only, never the text or number; as the row stands after the update.
+      json: `json_object('message_id', m.id, 'chat_id', m.chat_id, 'message_uid', m.message_uid, 'status', m.status, 'error_message', m.error_message, 'changed_at', ?)`,
+      // Only when this update moved it (statuses only move forward: each is announced once).
+      from: "FROM messages m WHERE m.id = ? AND m.tenant_id = ? AND m.status = ? AND m.updated_at = ?",
+      binds: [iso(now), messageId, tenantId, status, now],
+    },
+    now,
+  );
+  const statements = [d1Statement(env.DB, advanceStatement(db, tenantId, messageId, status, update, now)), ...outbox.events, ...outbox.deliveries];
+  const results = await env.DB.batch(statements);
+  await wakeAll(env, endpointsWoken(results.slice(1 + outbox.events.length)));
+  return (results[0]?.results.length ?? 0) > 0;
 }
 
+const statusKey = (messageId: string, status: MessageStatus) => `message:${messageId}:${status}`;
+
 /**
- * `message.status_changed`, keyed by message and status: statuses only move forward, so each is
- * announced once however often it is reported. Ids and the status only, never the text or number.
- * The status change has happened whatever becomes of the event, so a failure is logged, not thrown.
+ * `message.status_changed` for a message stored with its first status (kept back as OPTED_OUT), as
+ * statements for the batch that inserts it: queued only if the message with this id was inserted.
  */
-export async function announceMessageStatus(
+export function storedStatusEvents(
   env: EventEnv,
   tenantId: string,
   message: Pick<MessageRow, "id" | "chatId" | "status" | "messageUid" | "errorMessage" | "updatedAt">,
 ) {
-  await emitSafely(env, tenantId, "message.status_changed", `message:${message.id}:${message.status}`, {
-    message_id: message.id,
-    chat_id: message.chatId,
-    message_uid: message.messageUid,
-    status: message.status,
-    error_message: message.errorMessage,
-    changed_at: iso(message.updatedAt),
+  return messageEvents(env, tenantId, message.id, {
+    type: "message.status_changed",
+    key: statusKey(message.id, message.status as MessageStatus),
+    data: {
+      message_id: message.id,
+      chat_id: message.chatId,
+      message_uid: message.messageUid,
+      status: message.status,
+      error_message: message.errorMessage,
+      changed_at: iso(message.updatedAt),
+    },
   });
 }
 
-/** `message.received` for a patient's text just stored in their chat. The text is what the event is about, so it carries it. */
-export async function announceMessageReceived(env: EventEnv, tenantId: string, message: MessageRow, patientId: string) {
-  await emitSafely(env, tenantId, "message.received", `message:${message.id}:received`, {
-    message_id: message.id,
-    chat_id: message.chatId,
-    patient_id: patientId,
-    content: message.content,
-    attachments: message.files?.length ?? 0,
-    received_at: iso(message.createdAt),
+/**
+ * `message.received` for a patient's text, as statements for the batch that stores it: queued only
+ * if the text was stored (a retried webhook stores and announces nothing twice). The text is what
+ * the event is about, so it carries it.
+ */
+export function receivedEvents(env: EventEnv, tenantId: string, message: Pick<MessageRow, "id" | "chatId" | "content" | "files" | "createdAt">, patientId: string) {
+  return messageEvents(env, tenantId, message.id, {
+    type: "message.received",
+    key: `message:${message.id}:received`,
+    data: {
+      message_id: message.id,
+      chat_id: message.chatId,
+      patient_id: patientId,
+      content: message.content,
+      attachments: message.files?.length ?? 0,
+      received_at: iso(message.createdAt),
+    },
   });
 }
 
-async function emitSafely(env: EventEnv, tenantId: string, type: "message.status_changed" | "message.received", key: string, data: Record<string, unknown>) {
-  try {
-    await emitEvent(env, tenantId, type, data, { key });
-  } catch (error) {
-    console.error(JSON.stringify({ level: "error", msg: `${type} emit failed`, tenantId, messageId: data.message_id, error: errorSummary(error) }));
-  }
+function messageEvents(env: EventEnv, tenantId: string, messageId: string, event: EventToEmit) {
+  return eventStatements(env.DB, tenantId, [event], Date.now(), { sql: "EXISTS (SELECT 1 FROM messages WHERE id = ?)", binds: [messageId] });
 }

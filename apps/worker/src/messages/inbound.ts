@@ -5,11 +5,12 @@ import { keywordAction } from "../consent/keywords";
 import { optOutAndAnnounce } from "../consent/opt-out-events";
 import { optIn } from "../consent/opt-outs";
 import type { Env } from "../env";
-import type { Db } from "../lib/db";
+import { d1Statement, type Db } from "../lib/db";
 import { toE164 } from "../lib/phone";
 import type { AcceptedFile } from "../sms/media";
 import { deleteFiles, storeFiles } from "./attachments";
-import { announceMessageReceived } from "./events";
+import { receivedEvents } from "./events";
+import { endpointsWoken, wakeAll } from "../customer-webhooks/emit";
 import { MESSAGE_STATUS_RANK } from "./status";
 
 export interface InboundText {
@@ -53,7 +54,10 @@ export async function receiveText(env: Pick<Env, "DB" | "WEBHOOKS" | "FILES">, d
   const files = await storeFiles(bucket, text.tenantId, messageId, text.attachments);
   const now = Date.now();
   const { messages } = tables;
-  const [row] = await db
+  const content = text.body;
+  // Stored and announced in one batch; the event is queued only if this text is the one stored.
+  const outbox = await receivedEvents(env, text.tenantId, { id: messageId, chatId: chat.id, content, files, createdAt: now }, patient.id);
+  const insert = db
     .insert(messages)
     .values({
       id: messageId,
@@ -66,7 +70,7 @@ export async function receiveText(env: Pick<Env, "DB" | "WEBHOOKS" | "FILES">, d
       // The closest the published enum has to "received": it reached its recipient, us.
       status: "DELIVERED",
       statusRank: MESSAGE_STATUS_RANK.DELIVERED,
-      content: text.body,
+      content,
       messageUid: null,
       quoteId: null,
       eventId: null,
@@ -79,11 +83,13 @@ export async function receiveText(env: Pick<Env, "DB" | "WEBHOOKS" | "FILES">, d
       updatedAt: now,
     })
     .onConflictDoNothing({ target: [messages.tenantId, messages.providerMessageId] })
-    .returning();
+    .returning({ id: messages.id });
+  const results = await env.DB.batch([d1Statement(env.DB, insert), ...outbox.events, ...outbox.deliveries]);
+  const stored = (results[0]?.results.length ?? 0) > 0;
   // A retried webhook: the first delivery's row (and its files) stand.
-  if (!row) await deleteFiles(bucket, files);
-  else await announceMessageReceived(env, text.tenantId, row, patient.id);
-  return { messageId: row?.id ?? null, action };
+  if (!stored) await deleteFiles(bucket, files);
+  else await wakeAll(env, endpointsWoken(results.slice(1 + outbox.events.length)));
+  return { messageId: stored ? messageId : null, action };
 }
 
 /**

@@ -3,14 +3,15 @@ import { getChat } from "../chats/store";
 import { DomainError } from "../errors";
 import { isOptedOut } from "../consent/opt-outs";
 import type { Env } from "../env";
-import type { Db } from "../lib/db";
+import { d1Statement, type Db } from "../lib/db";
 import { getMessagingSettings } from "../sms/settings";
 import { getPatient } from "../patients/store";
 import { getStaffUser } from "../users/store";
 import { acceptFiles, deleteFiles, storeFiles } from "./attachments";
 import { attemptSend, messageSendInsert } from "./deliver";
 import { hasSigningKey } from "./file-links";
-import { announceMessageStatus } from "./events";
+import { storedStatusEvents } from "./events";
+import { endpointsWoken, wakeAll } from "../customer-webhooks/emit";
 import { MESSAGE_STATUS_RANK } from "./status";
 import { getMessage, messageByUid, type MessageRow } from "./store";
 
@@ -76,10 +77,23 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
   const status: MessageStatus = optedOut ? "OPTED_OUT" : "CREATED";
   const now = Date.now();
   const { messages } = tables;
-  const [[inserted]] = await db.batch([
-    db
-      .insert(messages)
-      .values({
+  const row = {
+    id: messageId,
+    chatId: chat.id,
+    status,
+    messageUid: input.messageUid,
+    errorMessage: optedOut ? "The patient has opted out of text messages (texted STOP); nothing was sent" : null,
+    updatedAt: now,
+  };
+  // A message kept back (opted out) is announced in the batch that stores it; one sent is
+  // announced as its provider moves it (changeMessageStatus).
+  const outbox = optedOut ? await storedStatusEvents(env, tenantId, row) : { events: [], deliveries: [] };
+  const results = await env.DB.batch([
+    d1Statement(
+      env.DB,
+      db
+        .insert(messages)
+        .values({
         id: messageId,
         tenantId,
         chatId: chat.id,
@@ -98,13 +112,17 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
         errorMessage: optedOut ? "The patient has opted out of text messages (texted STOP); nothing was sent" : null,
         provider: settings?.provider ?? "simulator",
         providerMessageId: null,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing({ target: [messages.chatId, messages.messageUid] })
-      .returning(),
-    messageSendInsert(db, messageId, ctx.baseUrl, now),
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing({ target: [messages.chatId, messages.messageUid] })
+        .returning({ id: messages.id }),
+    ),
+    d1Statement(env.DB, messageSendInsert(db, messageId, ctx.baseUrl, now)),
+    ...outbox.events,
+    ...outbox.deliveries,
   ]);
+  const inserted = (results[0]?.results.length ?? 0) > 0;
   if (!inserted) {
     // Lost a race with the same message_uid: the winner's message stands and sends.
     await deleteFiles(env.FILES, files);
@@ -113,8 +131,8 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
     return { message: first, created: false };
   }
   if (optedOut) {
-    await announceMessageStatus(env, tenantId, inserted);
-    return { message: inserted, created: true };
+    await wakeAll(env, endpointsWoken(results.slice(2 + outbox.events.length)));
+    return { message: (await getMessage(db, tenantId, messageId))!, created: true };
   }
 
   await attemptSend(ctx, messageId, "sync", 0, now);

@@ -34,16 +34,22 @@ export interface StatusUpdate {
  * it did not move. Callers announce the change: use changeMessageStatus (messages/events.ts).
  */
 export async function advanceMessageStatus(db: Db, tenantId: string, messageId: string, status: MessageStatus, update: StatusUpdate = {}) {
+  const rows = await advanceStatement(db, tenantId, messageId, status, update, Date.now());
+  return rows[0] ?? null;
+}
+
+/** The conditional UPDATE of advanceMessageStatus, unrun: for a batch that also queues its announcement (messages/events.ts). */
+export function advanceStatement(db: Db, tenantId: string, messageId: string, status: MessageStatus, update: StatusUpdate, now: number) {
   const { messages } = tables;
   const rank = MESSAGE_STATUS_RANK[status];
-  const rows = await db
+  return db
     .update(messages)
     .set({
       status,
       statusRank: rank,
       errorMessage: sql`coalesce(${update.errorMessage ?? null}, ${messages.errorMessage})`,
       providerMessageId: sql`coalesce(${messages.providerMessageId}, ${update.providerMessageId ?? null})`,
-      updatedAt: Date.now(),
+      updatedAt: now,
     })
     .where(and(eq(messages.id, messageId), eq(messages.tenantId, tenantId), lt(messages.statusRank, rank)))
     .returning({
@@ -54,5 +60,4 @@ export async function advanceMessageStatus(db: Db, tenantId: string, messageId: 
       errorMessage: messages.errorMessage,
       updatedAt: messages.updatedAt,
     });
-  return rows[0] ?? null;
 }

@@ -25,6 +25,14 @@ export type HangupOutcome = Extract<CallOutcome, "hung_up_by_api" | "voicemail">
 export interface EventSource {
   provider: string;
   providerCallId?: string;
+  /** The attempt of the call, when the vendor echoes it. */
+  attempt?: number;
+}
+
+/** Who hangs up a call, for the audit row written with the hang-up. */
+export interface HangupAudit {
+  actor: { type: "api_key" | "admin" | "system"; id: string | null };
+  requestId: string | null;
 }
 
 /** One call's life, from dispatch to its end (objects/call/call-object.ts). */
@@ -32,7 +40,7 @@ export interface CallObjectRpc extends Rpc.DurableObjectBranded {
   status(): Promise<CallStatus | null>;
   dispatchInfo(): Promise<DispatchInfo | null>;
   start(callId: string, attempt?: number): Promise<CallStatus | null>;
-  hangup(outcome?: HangupOutcome): Promise<HangupResult>;
+  hangup(outcome?: HangupOutcome, audit?: HangupAudit): Promise<HangupResult>;
   applyProviderEvent(event: ProviderEvent, source?: EventSource): Promise<boolean>;
   reconcile(trigger: "quiet" | "webhook"): Promise<"moved" | "unchanged" | "skipped">;
   tick(now: number): Promise<void>;
@@ -62,6 +70,7 @@ export interface TenantDispatcherRpc extends Rpc.DurableObjectBranded {
   tick(now: number): Promise<void>;
   inspect(): Promise<{ limit: number | null; live: Entry[]; waiting: Entry[]; releases: ReleaseJob[] }>;
   stats(campaignId: string): Promise<{ live: number; waiting: number; release: ReleaseJob | null }>;
+  lines(tenantId: string): Promise<{ limit: number; live: string[]; waiting: number }>;
 }
 
 export type DisabledReason = "manual" | "gone" | "failing";

@@ -11,6 +11,7 @@ import { disableEndpoint, signingSecrets, urlPolicy, type EndpointRow } from "..
 import { FAILING_DISABLE_AFTER_MS, nextAttemptAt } from "../customer-webhooks/retry-schedule";
 import { checkWebhookUrl } from "../customer-webhooks/url-policy";
 import { errorSummary } from "../lib/log-safe";
+import { withFaults } from "../lib/faults";
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 /** Deliveries taken per run; more that are due make the alarm fire again at once. */
@@ -36,6 +37,11 @@ interface DueDelivery {
  */
 export class WebhookSender extends DurableObject<Env> implements WebhookSenderRpc {
   private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, withFaults(env));
+  }
+
   /** Counts kicks, so a run that started before one reschedules instead of sleeping past it. */
   private kicks = 0;
 

@@ -1,8 +1,9 @@
-import { eq } from "drizzle-orm";
-import { createProvider, type CallProvider } from "@switchboard/providers";
+import { inArray, and, eq } from "drizzle-orm";
+import { createProvider, duplicatedScript, ProviderError, reorderedScript, type CallProvider, type ProviderConfig, type SimulatorHooks } from "@switchboard/providers";
 import { isVendor, tables, type AgentProviderRef, type ProviderName } from "@switchboard/schemas";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
+import { faultsAllowed, injectedFault, recordDial } from "../lib/faults";
 import { getCredentialRow, openCredentials, type CredentialRow } from "./credentials";
 
 /** An agent's providers in order of preference; agents from before the list have only `provider`. */
@@ -21,9 +22,33 @@ export function startingWith(refs: AgentProviderRef[], first: string): AgentProv
   return chosen.length ? [...chosen, ...refs.filter((r) => r.provider !== first)] : refs;
 }
 
-function simulatorDuration(env: Env): { simulatorDurationMs?: number } {
+function simulatorConfig(env: Env): ProviderConfig {
   const duration = Number(env.SIMULATOR_DURATION_MS);
-  return Number.isFinite(duration) && duration >= 0 && env.SIMULATOR_DURATION_MS !== undefined ? { simulatorDurationMs: duration } : {};
+  const config: ProviderConfig = Number.isFinite(duration) && duration >= 0 && env.SIMULATOR_DURATION_MS !== undefined ? { simulatorDurationMs: duration } : {};
+  if (faultsAllowed(env)) config.simulatorHooks = simulatorFaults(env);
+  return config;
+}
+
+/**
+ * The simulator as a vendor that counts the dials it receives and misbehaves when a fault rule
+ * says so (lib/faults.ts; test and development only).
+ */
+function simulatorFaults(env: Env): SimulatorHooks {
+  return {
+    async dial(request) {
+      const fault = injectedFault(env, "simulator", request.callId, ["status-5xx", "stall"]);
+      if (fault?.effect === "status-5xx") throw new ProviderError("simulator failing (HTTP 503)", true, 503);
+      // Taken: from here the vendor has dialed, whether or not its answer reaches us in time.
+      recordDial(env, request.callId, request.attempt);
+      if (fault?.effect === "stall") await new Promise((resolve) => setTimeout(resolve, fault.ms ?? 60_000));
+    },
+    script(request, script) {
+      const fault = injectedFault(env, "simulator", request.callId, ["duplicate", "reorder"]);
+      if (fault?.effect === "duplicate") return duplicatedScript(script);
+      if (fault?.effect === "reorder") return reorderedScript(script);
+      return script;
+    },
+  };
 }
 
 export async function adapterFromRow(env: Env, row: CredentialRow): Promise<CallProvider> {
@@ -32,7 +57,7 @@ export async function adapterFromRow(env: Env, row: CredentialRow): Promise<Call
 
 /** The adapter for one of a tenant's providers; null when the tenant has no credentials for that vendor. */
 export async function loadAdapter(env: Env, db: Db, tenantId: string, provider: string): Promise<CallProvider | null> {
-  if (!isVendor(provider)) return createProvider(provider, simulatorDuration(env));
+  if (!isVendor(provider)) return createProvider(provider, simulatorConfig(env));
   const row = await getCredentialRow(db, tenantId, provider);
   return row ? adapterFromRow(env, row) : null;
 }

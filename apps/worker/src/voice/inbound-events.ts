@@ -41,7 +41,11 @@ export async function deliverEvents(
       result.unchanged += 1;
       continue;
     }
-    const moved = await stub.applyProviderEvent(event.event, { provider: scope.provider, ...(event.providerCallId ? { providerCallId: event.providerCallId } : {}) });
+    const moved = await stub.applyProviderEvent(event.event, {
+      provider: scope.provider,
+      ...(event.providerCallId ? { providerCallId: event.providerCallId } : {}),
+      ...(event.attempt !== undefined ? { attempt: event.attempt } : {}),
+    });
     if (moved) result.applied += 1;
     else result.unchanged += 1;
   }

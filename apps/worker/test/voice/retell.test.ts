@@ -30,7 +30,7 @@ describe("retell: placing and hanging up", () => {
       from_number: "+14157774444",
       to_number: patient.phone_number,
       override_agent_id: "agent_abc",
-      metadata: { switchboard_call_id: callId, switchboard_agent_id: agent.id },
+      metadata: { switchboard_call_id: callId, switchboard_attempt: 1, switchboard_agent_id: agent.id },
       retell_llm_dynamic_variables: { reason: "appointment reminder" },
     });
     const call = await getCall(key, callId);

@@ -3,7 +3,7 @@ import { ProviderError, type CallProvider, type PlaceCallRequest, type ProviderE
 import { dynamicVariables } from "../variables";
 import { LIVEKIT_SIP_CALL_STATUSES } from "./status";
 import { signAccessToken, type LiveKitGrants } from "./token";
-import { CALL_STATUS_ATTRIBUTE, parseLiveKitWebhook, ROOM_PREFIX, verifyLiveKitWebhook } from "./webhook";
+import { CALL_STATUS_ATTRIBUTE, parseLiveKitWebhook, parseRoomName, roomName, verifyLiveKitWebhook } from "./webhook";
 
 export interface LiveKitConfig {
   apiKey: string;
@@ -25,7 +25,8 @@ export function sipIdentity(callId: string): string {
 
 /**
  * LiveKit (Twirp APIs, https://docs.livekit.io/reference/server/server-apis): an explicit agent
- * dispatch into room `outbound-<callId>`, then an outbound SIP participant dialing the patient.
+ * dispatch into room `outbound-<callId>` (`-attempt-<n>` after the first attempt), then an outbound
+ * SIP participant dialing the patient.
  */
 export function createLiveKitProvider(config: LiveKitConfig, http: VendorHttp): CallProvider {
   const base = baseOf(config.baseUrl.replace(/^ws/, "http"), config.baseUrl);
@@ -46,7 +47,7 @@ export function createLiveKitProvider(config: LiveKitConfig, http: VendorHttp): 
     async placeCall(request: PlaceCallRequest) {
       const agentName = request.remoteAgent || config.agentName;
       if (!agentName) throw new ProviderError("livekit needs an agent name (the agent's providers entry or the LiveKit options)", false);
-      const room = `${ROOM_PREFIX}${request.callId}`;
+      const room = roomName(request.callId, request.attempt);
       const metadata = JSON.stringify({
         callId: request.callId,
         agentId: request.agent.id,
@@ -84,7 +85,7 @@ export function createLiveKitProvider(config: LiveKitConfig, http: VendorHttp): 
       await deleteRoom(room);
     },
     async getCall(room: string): Promise<ProviderEvent | null> {
-      const identity = sipIdentity(room.slice(ROOM_PREFIX.length));
+      const identity = sipIdentity(parseRoomName(room)?.callId ?? room);
       let response: Response;
       try {
         response = await twirp("RoomService", "GetParticipant", { room, identity }, { video: { roomAdmin: true, room } });

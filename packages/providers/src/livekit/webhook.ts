@@ -5,6 +5,22 @@ import { verifyAccessToken } from "./token";
 
 /** Every call we place gets its own room, named after the call: the webhook's way back. */
 export const ROOM_PREFIX = "outbound-";
+/** Attempts after the first get rooms of their own (`outbound-<callId>-attempt-<n>`), so news of an earlier attempt's room is not this one's. */
+const ATTEMPT_SUFFIX = /-attempt-([1-9]\d{0,5})$/;
+
+/** The room of one attempt of a call: the first keeps the plain name it always had. */
+export function roomName(callId: string, attempt: number): string {
+  return attempt > 1 ? `${ROOM_PREFIX}${callId}-attempt-${attempt}` : `${ROOM_PREFIX}${callId}`;
+}
+
+/** Our call and attempt a room belongs to, or null for rooms we did not create. */
+export function parseRoomName(room: string): { callId: string; attempt: number } | null {
+  if (!room.startsWith(ROOM_PREFIX)) return null;
+  const rest = room.slice(ROOM_PREFIX.length);
+  const suffix = ATTEMPT_SUFFIX.exec(rest);
+  const callId = suffix ? rest.slice(0, suffix.index) : rest;
+  return callId ? { callId, attempt: suffix ? Number(suffix[1]) : 1 } : null;
+}
 export const CALL_STATUS_ATTRIBUTE = "sip.callStatus";
 
 /**
@@ -37,10 +53,11 @@ export function parseLiveKitWebhook(body: string): WebhookEvent[] {
   if (typeof payload.event !== "string") throw new Error("not a LiveKit webhook");
   const room = payload.room?.name;
   // Rooms we did not create (the tenant's other LiveKit work) are none of our business.
-  if (!room || !room.startsWith(ROOM_PREFIX)) return [];
+  const ours = room ? parseRoomName(room) : null;
+  if (!room || !ours) return [];
   const event = liveKitEvent(payload.event, payload.participant);
   if (!event) return [];
-  return [{ type: payload.event, callId: room.slice(ROOM_PREFIX.length), providerCallId: room, event }];
+  return [{ type: payload.event, callId: ours.callId, attempt: ours.attempt, providerCallId: room, event }];
 }
 
 /** What a room or participant event says about the call; null for events that say nothing. */

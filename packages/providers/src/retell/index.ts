@@ -2,7 +2,7 @@ import { baseOf, jsonInit, jsonOf, vendorRequest, type VendorHttp } from "../htt
 import { ProviderError, type CallProvider, type PlaceCallRequest, type ProviderEvent } from "../types";
 import { dynamicVariables } from "../variables";
 import { RETELL_CALL_STATUSES, retellEnding } from "./status";
-import { CALL_ID_KEY, callData, parseRetellWebhook, verifyRetellSignature, type RetellCall } from "./webhook";
+import { ATTEMPT_KEY, CALL_ID_KEY, callData, parseRetellWebhook, verifyRetellSignature, type RetellCall } from "./webhook";
 
 export interface RetellConfig {
   apiKey: string;
@@ -28,7 +28,7 @@ export function createRetellProvider(config: RetellConfig, http: VendorHttp): Ca
         to_number: request.toNumber,
         override_agent_id: request.remoteAgent ?? undefined,
         // Echoed on every webhook: how an event finds its call.
-        metadata: { [CALL_ID_KEY]: request.callId, switchboard_agent_id: request.agent.id },
+        metadata: { [CALL_ID_KEY]: request.callId, [ATTEMPT_KEY]: request.attempt, switchboard_agent_id: request.agent.id },
         retell_llm_dynamic_variables: dynamicVariables(request.metadata, request.reason),
       };
       const response = await vendorRequest(http, "retell", `${base}/v2/create-phone-call`, jsonInit("POST", body, auth));
@@ -59,7 +59,9 @@ export function createRetellProvider(config: RetellConfig, http: VendorHttp): Ca
           ...(analyzed ? { finalReport: { outcome: ending.outcome, ...call.call_analysis } } : {}),
         };
       }
-      return RETELL_CALL_STATUSES[call.call_status ?? ""] ?? {};
+      const status = RETELL_CALL_STATUSES[call.call_status ?? ""] ?? {};
+      const { startedAt } = callData(call);
+      return startedAt !== undefined && status.status === "in-progress" ? { ...status, startedAt } : status;
     },
     verifyWebhook: (request) => verifyRetellSignature(request, config.webhookKey || config.apiKey),
     parseWebhook: parseRetellWebhook,

@@ -8,6 +8,8 @@ const TOLERANCE_MS = 5 * 60 * 1000;
 
 /** The metadata key carrying our call id on every Retell call we place. */
 export const CALL_ID_KEY = "switchboard_call_id";
+/** The metadata key carrying the attempt of our call, so a late event of an earlier attempt is known as such. */
+export const ATTEMPT_KEY = "switchboard_attempt";
 
 /**
  * `x-retell-signature: v=<ms>,d=<hex HMAC-SHA256(apiKey, body + ms)>`, as retell-sdk's `verify`.
@@ -45,7 +47,16 @@ export function parseRetellWebhook(body: string): WebhookEvent[] {
   const call = payload.call;
   const metadata = (call.metadata ?? {}) as Record<string, unknown>;
   const callId = typeof metadata[CALL_ID_KEY] === "string" ? (metadata[CALL_ID_KEY] as string) : undefined;
-  return [{ type: payload.event, callId, providerCallId: call.call_id, event: retellEvent(payload.event, call) }];
+  const attempt = metadata[ATTEMPT_KEY];
+  return [
+    {
+      type: payload.event,
+      callId,
+      ...(typeof attempt === "number" && Number.isSafeInteger(attempt) ? { attempt } : {}),
+      providerCallId: call.call_id,
+      event: retellEvent(payload.event, call),
+    },
+  ];
 }
 
 /** What each Retell webhook event means; events we do not follow (transcript updates, transfers) bring only data. */
@@ -53,7 +64,7 @@ export function retellEvent(type: string, call: RetellCall): ProviderEvent {
   const data = callData(call);
   switch (type) {
     case "call_started":
-      return { status: "in-progress", outcome: "human" };
+      return { status: "in-progress", outcome: "human", ...(data.startedAt !== undefined ? { startedAt: data.startedAt } : {}) };
     case "call_ended":
       return { ...retellEnding(call.disconnection_reason, false), ...data };
     case "call_analyzed": {
@@ -65,12 +76,19 @@ export function retellEvent(type: string, call: RetellCall): ProviderEvent {
   }
 }
 
-/** Transcript and recording, whichever the call object carries. */
-export function callData(call: RetellCall): Pick<ProviderEvent, "transcript" | "recordingUrl"> {
-  const out: Pick<ProviderEvent, "transcript" | "recordingUrl"> = {};
+/** Transcript, recording and Retell's own start and end times, whichever the call object carries. */
+export function callData(call: RetellCall): Pick<ProviderEvent, "transcript" | "recordingUrl" | "startedAt" | "endedAt"> {
+  const out: Pick<ProviderEvent, "transcript" | "recordingUrl" | "startedAt" | "endedAt"> = {};
   if (call.transcript_object?.length) out.transcript = call.transcript_object.map(turn);
   if (call.recording_url) out.recordingUrl = call.recording_url;
+  if (isEpochMs(call.start_timestamp)) out.startedAt = call.start_timestamp;
+  if (isEpochMs(call.end_timestamp)) out.endedAt = call.end_timestamp;
   return out;
+}
+
+/** Retell's timestamps are milliseconds since the epoch; anything else is not taken as a time. */
+function isEpochMs(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
 }
 
 function turn(t: { role: string; content: string }): TranscriptTurn {

@@ -75,8 +75,14 @@ export function parseVocodeWebhook(body: string): WebhookEvent[] {
 
 function withData(event: ProviderEvent, call: VocodeCall): ProviderEvent {
   const ended = event.status === "completed" || event.status === "failed";
-  if (!ended) return event;
-  const out: ProviderEvent = { ...event };
+  // Vocode's own times are the call's, where it reports them.
+  const times: Pick<ProviderEvent, "startedAt" | "endedAt"> = {};
+  const startedAt = call.start_time ? Date.parse(call.start_time) : NaN;
+  const endedAt = call.end_time ? Date.parse(call.end_time) : NaN;
+  if (Number.isFinite(startedAt)) times.startedAt = startedAt;
+  if (Number.isFinite(endedAt) && ended) times.endedAt = endedAt;
+  if (!ended) return { ...event, ...times };
+  const out: ProviderEvent = { ...event, ...times };
   if (call.transcript) out.transcript = transcriptFromText(call.transcript, { bot: "agent", agent: "agent", ai: "agent", human: "patient", user: "patient" });
   out.finalReport = {
     outcome: event.outcome,

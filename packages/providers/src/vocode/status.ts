@@ -11,6 +11,9 @@ export interface VocodeCall {
   recording_available?: boolean;
   transcript?: string | null;
   error_message?: string | null;
+  /** ISO 8601, when the call started and ended (Vocode's call object). */
+  start_time?: string | null;
+  end_time?: string | null;
 }
 
 /** An ongoing call (`status: in_progress`) by its `stage`. */

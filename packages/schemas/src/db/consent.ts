@@ -1,4 +1,5 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { tenants } from "./schema";
 
 /**
@@ -25,5 +26,7 @@ export const optOuts = sqliteTable(
   (t) => [
     // "is this number opted out?" before every call and text
     index("opt_outs_tenant_phone_idx").on(t.tenantId, t.phoneNumber, t.optedInAt),
+    // one active opt-out per number: concurrent STOPs record one opt-out (and one event)
+    uniqueIndex("opt_outs_active_idx").on(t.tenantId, t.phoneNumber).where(sql`${t.optedInAt} IS NULL`),
   ],
 );

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { CallOutcome, CallStatus } from "../lifecycle";
 
@@ -95,12 +96,19 @@ export const campaigns = sqliteTable(
      * `released`, or `canceled`.
      */
     status: text("status").notNull(),
+    /**
+     * Set when the campaign is canceled, cleared once its dispatcher has dropped its waiting calls
+     * and ended the queued ones: until then the cron finishes the cancel (campaigns/cancel.ts).
+     */
+    cancelPendingSince: integer("cancel_pending_since"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [
     index("campaigns_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
     // the cron's "what is due" scan
     index("campaigns_status_scheduled_idx").on(t.status, t.scheduledAt),
+    // the cron's scan for cancels left half done; partial, so only those rows are indexed
+    index("campaigns_cancel_pending_idx").on(t.cancelPendingSince).where(sql`${t.cancelPendingSince} IS NOT NULL`),
   ],
 );
 

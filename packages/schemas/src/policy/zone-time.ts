@@ -30,25 +30,33 @@ export function isIanaTimeZone(zone: string): boolean {
   }
 }
 
-// Building a formatter is the slow part of Intl; one per zone is reused.
+// Building a formatter is the slow part of Intl; one per zone is reused, kept under the zone's
+// canonical name only, so thousands of spellings of one zone (casings) cannot fill memory.
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(timeZone, format);
-  }
+  const cached = formatters.get(timeZone);
+  if (cached) return cached;
+  const format = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  });
+  const canonical = format.resolvedOptions().timeZone;
+  const existing = formatters.get(canonical);
+  if (existing) return existing;
+  formatters.set(canonical, format);
   return format;
+}
+
+/** How many zones have a cached formatter (bounded by the zones that exist, not by spellings). */
+export function cachedZoneCount(): number {
+  return formatters.size;
 }
 
 /** The zone's offset from UTC at `at`, in minutes (New York in winter: -300). */

@@ -5,6 +5,8 @@ import { surfaceErrorHandler } from "../errors";
 import { adminAuth } from "../middleware/auth";
 import { limitBody } from "../middleware/body-limit";
 import { envelopeHook } from "../validation";
+import { registerDispatchRoutes } from "./dispatch";
+import { registerFaultRoutes } from "./faults";
 import { registerKeyRoutes } from "./keys";
 import { registerTenantRoutes } from "./tenants";
 
@@ -15,6 +17,8 @@ export function adminSurface() {
   app.use("*", limitBody(), adminAuth);
   registerTenantRoutes(app);
   registerKeyRoutes(app);
+  registerDispatchRoutes(app);
+  registerFaultRoutes(app);
   app.all("*", envelopeNotFound);
   return app;
 }

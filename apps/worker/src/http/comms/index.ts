@@ -8,7 +8,7 @@ import { documentIdempotencyKey } from "../openapi/idempotency";
 import { registerCommsCallRoutes } from "./call";
 import { commsErrors, commsHook, commsNotFound } from "./errors";
 import { registerCommsSecurity } from "./openapi";
-import { registerSendMessageRoute, SEND_MESSAGE_PATH } from "./send-message";
+import { registerSendMessageRoute, SEND_MESSAGE_PATH, sendMessageBodyLimit } from "./send-message";
 import { requireTenantHeader } from "./tenant-header";
 
 /**
@@ -18,9 +18,11 @@ import { requireTenantHeader } from "./tenant-header";
 export function commsSurface() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: commsHook });
   app.onError(surfaceErrorHandler(commsErrors));
-  // Attachments are larger than any JSON body: send-message sets its own limit.
+  // Attachments are larger than any JSON body: send-message has its own limit. Both apply before
+  // anything reads the body (the Idempotency-Key middleware reads all of it).
   const jsonLimit = limitBody();
-  app.use("*", (c, next) => (c.req.path.endsWith(SEND_MESSAGE_PATH) ? next() : jsonLimit(c, next)));
+  const uploadLimit = sendMessageBodyLimit();
+  app.use("*", (c, next) => (c.req.path.endsWith(SEND_MESSAGE_PATH) ? uploadLimit(c, next) : jsonLimit(c, next)));
   app.use("*", apiKeyAuth, requireTenantHeader, idempotency);
 
   registerCommsSecurity(app);

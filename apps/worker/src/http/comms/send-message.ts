@@ -17,6 +17,14 @@ export const SEND_MESSAGE_PATH = "/chat/send-message";
 /** The whole multipart body: the attachments' limit and room for the text fields and part headers. */
 export const MAX_SEND_MESSAGE_BYTES = ATTACHMENT_LIMITS.maxTotalBytes + 256 * 1024;
 
+/**
+ * The upload's own limit, mounted by the surface (comms/index.ts) ahead of everything that reads
+ * the body, the Idempotency-Key's fingerprint included.
+ */
+export function sendMessageBodyLimit() {
+  return limitBody(MAX_SEND_MESSAGE_BYTES, `Request body too large: attachments may total at most ${ATTACHMENT_LIMITS.maxTotalBytes} bytes`);
+}
+
 /** File parts under any name clients use for a list of files: files, files[], files[0], files.0.items. */
 const FILE_FIELD = /^files(\[\d*\]|\.\d+(\.items)?)?$/;
 
@@ -45,7 +53,6 @@ export function registerSendMessageRoute(app: App) {
       summary: "Create Message",
       description:
         "Stores the message in the chat and texts it to the patient through the tenant's messaging provider. `message_uid` makes it idempotent within the chat. Files (JPEG, PNG, GIF, PDF; at most 10 and 5 MB in all) come back as signed links that expire.",
-      middleware: [limitBody(MAX_SEND_MESSAGE_BYTES, `Request body too large: attachments may total at most ${ATTACHMENT_LIMITS.maxTotalBytes} bytes`)] as const,
       request: { body: { required: true, content: { "multipart/form-data": { schema: SendMessageForm } } } },
       responses: { 200: jsonResponse(CommsMessage, "Successful Response"), ...commsErrorResponses(401, 403, 404, 409, 413, 415, 503) },
     }),

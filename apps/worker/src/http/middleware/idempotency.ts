@@ -3,6 +3,7 @@ import { HttpError } from "../errors";
 import { requestFingerprint } from "../../idempotency/fingerprint";
 import { claimKey, completeKey, releaseKey, type StoredResponse } from "../../idempotency/store";
 import type { AppEnv } from "../context";
+import { errorSummary } from "../../lib/log-safe";
 
 /** Printable ASCII, as the IETF Idempotency-Key draft and the usual clients (UUIDs) have it. */
 const VALID_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -15,6 +16,10 @@ const KEPT_HEADERS = ["content-type", "location", "retry-after"];
  * different request is a 422; while the first request still runs, a retry gets 409. Responses of
  * 500 and above are not kept (the key is released so the client may retry). Mount it after the
  * middleware that authenticates the tenant.
+ *
+ * Placing calls records its batch on the key in the same D1 batch that creates the calls
+ * (calls/place.ts): after that, a retry of a request that failed later (reading the call back,
+ * storing the response) is answered from that batch and never places anything again.
  */
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.method !== "POST") return next();
@@ -41,23 +46,43 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   }
   if (claim.kind === "replay") return replay(claim.response);
 
+  // What the use case needs to record the key's outcome with the calls it places (scopeOf).
+  c.set("idempotencyClaim", { tenantId, key, token: claim.token, committedBatchId: claim.batchId });
   try {
     await next();
   } catch (error) {
-    await releaseKey(c.env.DB, tenantId, key, claim.token);
+    await letGo(c.env.DB, tenantId, key, claim.token);
     throw error;
   }
   if (c.res.status >= 500) {
-    await releaseKey(c.env.DB, tenantId, key, claim.token);
+    await letGo(c.env.DB, tenantId, key, claim.token);
     return;
   }
+  // Rebuilt from calls an earlier request with this key placed: say so, as for a stored answer.
+  if (claim.batchId !== null) c.res.headers.set("Idempotent-Replayed", "true");
   const headers: Record<string, string> = {};
   for (const name of KEPT_HEADERS) {
     const value = c.res.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  await completeKey(c.env.DB, secretsKey, tenantId, key, claim.token, { status: c.res.status, headers, body: await c.res.clone().text() });
+  try {
+    await completeKey(c.env.DB, secretsKey, tenantId, key, claim.token, { status: c.res.status, headers, body: await c.res.clone().text() });
+  } catch (error) {
+    // The request did what it answers; failing it now would only invite a retry. A retry is safe
+    // anyway: calls placed under this key are answered from their batch, never placed again.
+    console.error(JSON.stringify({ level: "error", msg: "storing an idempotent response failed", requestId: c.get("requestId"), error: errorSummary(error) }));
+    await letGo(c.env.DB, tenantId, key, claim.token);
+  }
 });
+
+/** Releases the key for a retry; if even that fails the claim's lease runs out by itself. */
+async function letGo(db: D1Database, tenantId: string, key: string, token: string) {
+  try {
+    await releaseKey(db, tenantId, key, token);
+  } catch (error) {
+    console.error(JSON.stringify({ level: "warn", msg: "releasing an Idempotency-Key failed; its lease runs out", error: errorSummary(error) }));
+  }
+}
 
 function replay(stored: StoredResponse): Response {
   const headers = new Headers(stored.headers);

@@ -2,14 +2,27 @@ import { DurableObject } from "cloudflare:workers";
 import type { ProviderEvent } from "@switchboard/providers";
 import { canTransition, HANGUP_STATUSES, isTerminal, type CallStatus } from "@switchboard/schemas";
 import type { Env } from "../../env";
-import type { CallObjectRpc, DispatchInfo, EventSource, HangupOutcome, HangupResult } from "../contracts";
+import type { CallObjectRpc, DispatchInfo, EventSource, HangupAudit, HangupOutcome, HangupResult } from "../contracts";
 import { errorSummary } from "../../lib/log-safe";
+import { injectedFault, withFaults } from "../../lib/faults";
 import { adapterFor, hangupAtProvider, place } from "./placement";
-import { CallJournal, initialState, loadCallRecord, refusalOf } from "./journal";
-import { apply, attemptPolicy, awaits, end, move, watchdog } from "./rules";
+import { CallJournal, initialState, loadCallRecord, refusalOf, type CallRecord } from "./journal";
+import {
+  apply,
+  attemptPolicy,
+  awaits,
+  end,
+  move,
+  placementDue,
+  placementLost,
+  planningFailed,
+  REPORT_GRACE_MS,
+  RING_LIMIT_MS,
+  UNKNOWN_PLACEMENT_GRACE_MS,
+  watchdog,
+} from "./rules";
+import type { CallState } from "./state";
 
-/** A summarizing call whose vendor sends no report is completed without one after this long. */
-const REPORT_GRACE_MS = 15 * 60_000;
 
 /**
  * One call: its life from dispatch to end, one RPC method per thing that can happen to it.
@@ -25,10 +38,16 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
   /** The alarm's work under way (`tick`), so runs never overlap. */
   private ticking: Promise<void> = Promise.resolve();
 
+  /** This instance is placing an attempt now (a placement stored by an instance that is gone is placed by nobody). */
+  private placing = false;
+
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.journal = new CallJournal(ctx.storage, env);
-    ctx.blockConcurrencyWhile(() => this.journal.load());
+    super(ctx, withFaults(env));
+    this.journal = new CallJournal(ctx.storage, this.env);
+    ctx.blockConcurrencyWhile(async () => {
+      await this.journal.load();
+      await this.journal.restarted(Date.now());
+    });
   }
 
   /** The call's current status, or null if it was never started here. */
@@ -70,10 +89,13 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
       return state.status;
     }
 
+    const now = Date.now();
     Object.assign(state, {
       attempt,
       policy: attemptPolicy(record.agent_settings),
       outcome: null,
+      // Earlier attempts' vendor calls: their late news is not about this one (applyProviderEvent).
+      pastProviderCallIds: [...(state.pastProviderCallIds ?? []), ...(state.providerCallId ? [state.providerCallId] : [])],
       providerCallId: null,
       startedAt: null,
       endedAt: null,
@@ -81,19 +103,66 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
       transcript: null,
       recordingUrl: null,
       nextAttemptAt: null,
+      placement: { attempt, phase: "planning", failures: 0, dueAt: now + UNKNOWN_PLACEMENT_GRACE_MS },
     });
     journal.script = [];
     if (state.status !== "initiating") move(journal, "initiating", "dispatched", { attempt });
-    state.watchdogAt = Date.now() + state.policy.maxDurationMs;
-    await journal.persist();
+    else state.watchdogAt = now + RING_LIMIT_MS;
+    // The state and its alarm are stored together before the first await: if placing throws or
+    // this object restarts mid-dial, the alarm finds the attempt and settles it (tick).
+    await journal.persistArmed();
 
-    await place(this.env, journal, record);
-    await journal.commit();
+    await this.placeAttempt(record);
     return journal.state.status;
   }
 
+  /**
+   * Places the stored attempt and commits the outcome. A failure while planning (before any vendor
+   * is asked) is retried on the alarm, then ends the attempt; a vendor's refusal ends it at once.
+   */
+  private async placeAttempt(record: CallRecord) {
+    const journal = this.journal;
+    const state = journal.state!;
+    this.placing = true;
+    try {
+      await place(this.env, journal, record, () => {
+        if (injectedFault(this.env, "call.restart.placing", state.callId, ["restart"])) this.ctx.abort("injected restart after the vendor took the call");
+      });
+      state.placement = null;
+    } catch (error) {
+      if (state.placement?.phase !== "planning" || state.status !== "initiating") throw error;
+      planningFailed(journal, errorSummary(error), Date.now());
+    } finally {
+      this.placing = false;
+    }
+    await journal.commit();
+  }
+
+  /** An attempt whose planning failed earlier: plan it again, unless it must not be dialed any more. */
+  private async planAgain() {
+    const journal = this.journal;
+    const state = journal.state!;
+    let record: CallRecord | null;
+    try {
+      record = await loadCallRecord(this.env.DB, state.callId);
+    } catch (error) {
+      planningFailed(journal, errorSummary(error), Date.now());
+      await journal.commit();
+      return;
+    }
+    if (!record) return;
+    const refusal = refusalOf(record);
+    if (refusal) {
+      state.placement = null;
+      end(journal, "canceled", "canceled", "dispatch.refused", { reason: refusal, attempt: state.attempt });
+      await journal.commit();
+      return;
+    }
+    await this.placeAttempt(record);
+  }
+
   /** Hangs up if the call is in a stage that allows it; exactly one of many concurrent callers wins. */
-  async hangup(outcome: HangupOutcome = "hung_up_by_api"): Promise<HangupResult> {
+  async hangup(outcome: HangupOutcome = "hung_up_by_api", audit?: HangupAudit): Promise<HangupResult> {
     const journal = this.journal;
     const state = journal.state;
     if (!state || !HANGUP_STATUSES.includes(state.status)) {
@@ -102,6 +171,8 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
       return "not-hangable";
     }
     end(journal, "failed", outcome, "hangup");
+    // Who hung up is recorded in the same D1 batch as the hang-up itself.
+    if (audit) journal.audit({ action: "call.hung_up", actor: audit.actor, requestId: audit.requestId });
     journal.script = [];
     const providerCallId = state.providerCallId;
     await journal.commit();
@@ -115,11 +186,17 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
    */
   async applyProviderEvent(event: ProviderEvent, source?: EventSource): Promise<boolean> {
     const state = this.journal.state;
-    if (source && state && (source.provider !== state.provider || (source.providerCallId && state.providerCallId && source.providerCallId !== state.providerCallId))) {
-      return false;
+    if (source && state && !aboutThisAttempt(state, source)) return false;
+    let recovered = false;
+    if (source?.providerCallId && state && state.providerCallId === null && state.placement?.phase === "dialing" && !this.placing) {
+      // This object restarted while the vendor was dialing; the vendor's news says where that dial went.
+      state.providerCallId = source.providerCallId;
+      state.placement = null;
+      this.journal.note("placement.recovered", { provider: source.provider, providerCallId: source.providerCallId });
+      recovered = true;
     }
     const moved = apply(this.journal, event);
-    if (moved) await this.journal.commit();
+    if (moved || recovered) await this.journal.commit();
     return moved;
   }
 
@@ -158,9 +235,9 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
   }
 
   /**
-   * The alarm's work as of `now`: due script events, the watchdog, write retries. Runs one at a
-   * time, as alarms do; a test driving the alarm (`tick` through `runInDurableObject`) so waits for
-   * a run the runtime started on its own instead of overlapping it.
+   * The alarm's work as of `now`: due script events, an attempt left unplaced, the watchdog, write and
+   * effect retries. Runs one at a time, as alarms do; a test driving the alarm (`tick` through
+   * `runInDurableObject`) so waits for a run the runtime started on its own instead of overlapping it.
    */
   tick(now: number): Promise<void> {
     const run = this.ticking.then(() => this.step(now));
@@ -172,8 +249,32 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
     const journal = this.journal;
     for (const entry of journal.takeDue(now)) apply(journal, entry.event);
     journal.releaseRetry(now);
+    const state = journal.state;
+    let unplaced: "plan" | "lost" | null = null;
+    if (state?.placement && this.placing) {
+      // Still being placed here (a slow vendor): look again later; the watchdog bounds it.
+      if (state.placement.dueAt <= now) state.placement.dueAt = now + UNKNOWN_PLACEMENT_GRACE_MS;
+    } else if (state) {
+      unplaced = placementDue(state, now);
+      if (unplaced === "lost") placementLost(journal);
+    }
     const stuck = watchdog(journal, now);
     await journal.commit();
     if (stuck) await hangupAtProvider(this.env, journal, stuck);
+    if (unplaced === "plan" && journal.state?.placement) await this.planAgain();
+    if (injectedFault(this.env, "call.restart.committed", journal.state?.callId ?? "", ["restart"])) this.ctx.abort("injected restart after a commit");
   }
+}
+
+/**
+ * Whether a webhook's event is about the attempt on the line: from the vendor holding the call, not
+ * of another attempt (by the attempt the vendor echoes, or a vendor call id of an earlier attempt),
+ * and not of another vendor call than the current one.
+ */
+function aboutThisAttempt(state: CallState, source: EventSource): boolean {
+  if (source.provider !== state.provider) return false;
+  if (source.attempt !== undefined && source.attempt !== state.attempt) return false;
+  if (!source.providerCallId) return true;
+  if (state.pastProviderCallIds?.includes(source.providerCallId)) return false;
+  return state.providerCallId === null || state.providerCallId === source.providerCallId;
 }

@@ -1,16 +1,15 @@
 import { HANGUP_STATUSES, LIVE_STATUSES } from "@switchboard/schemas";
-import { emitEvents, type EventToEmit } from "../../customer-webhooks/emit";
 import type { Env } from "../../env";
+import { injectedFault, InjectedFault } from "../../lib/faults";
 import { errorSummary } from "../../lib/log-safe";
-import { iso } from "../../lib/time";
 import { callObject, tenantDispatcher } from "../stubs";
 import type { CallSnapshot, OutboxEntry } from "./state";
 
 /**
  * Work that follows a call's history once it is in D1: giving back a line, hanging up on a voicemail
- * when the client asked to, telling the tenant's webhooks. Effects run after every successful
- * write-through, with the entries just written; a crash before they finish replays them with the
- * next write, so each must be idempotent (key on call id + seq).
+ * when the client asked to. Effects run after every successful write-through, with the entries
+ * written; the journal keeps those entries until every effect has succeeded and retries them on
+ * the alarm, so each must be idempotent (key on call id + seq).
  */
 export type CallEffect = (env: Env, call: CallSnapshot & { provider: string }, written: readonly OutboxEntry[]) => Promise<void>;
 
@@ -50,42 +49,20 @@ const hangupOnNoHuman: CallEffect = async (env, call) => {
     });
 };
 
-/**
- * `call.status_changed` for every transition the call object writes, plus `call.completed` (with
- * the final report) or `call.failed` when it ends. Keyed by call id and history seq, so a replayed
- * effect emits nothing new.
- */
-const announceTransitions: CallEffect = async (env, call, written) => {
-  const events: EventToEmit[] = [];
-  for (const entry of written) {
-    if (entry.to === null || entry.from === null) continue;
-    const key = `call:${call.callId}:${entry.seq}`;
-    const outcome = (entry.detail?.outcome as string | undefined) ?? null;
-    events.push({
-      type: "call.status_changed",
-      key: `${key}:status_changed`,
-      data: { call_id: call.callId, previous_status: entry.from, status: entry.to, outcome, changed_at: iso(entry.at) },
-    });
-    const ended = { call_id: call.callId, status: entry.to, outcome: call.outcome, started_at: iso(call.startedAt), ended_at: iso(call.endedAt) };
-    if (entry.to === "completed") {
-      const duration = call.startedAt !== null && call.endedAt !== null ? Math.round((call.endedAt - call.startedAt) / 1000) : null;
-      events.push({ type: "call.completed", key: `${key}:completed`, data: { ...ended, duration, final_report: call.finalReport } });
-    } else if (entry.to === "failed") {
-      events.push({ type: "call.failed", key: `${key}:failed`, data: ended });
-    }
-  }
-  await emitEvents(env, call.tenantId, events);
-};
+/** Every effect, in order. (Webhook events are not effects: they are written with the history, write-through.ts.) */
+const CALL_EFFECTS: CallEffect[] = [giveBackLine, hangupOnNoHuman];
 
-/** Every effect, in order. */
-const CALL_EFFECTS: CallEffect[] = [giveBackLine, hangupOnNoHuman, announceTransitions];
-
-export async function runCallEffects(env: Env, call: CallSnapshot & { provider: string }, written: readonly OutboxEntry[]) {
+/** Runs every effect; false when one failed (the journal keeps the entries and runs them all again later). */
+export async function runCallEffects(env: Env, call: CallSnapshot & { provider: string }, written: readonly OutboxEntry[]): Promise<boolean> {
+  let ok = true;
   for (const effect of CALL_EFFECTS) {
     try {
+      if (injectedFault(env, "call.effects", call.callId, ["error"])) throw new InjectedFault("call effect");
       await effect(env, call, written);
     } catch (error) {
-      console.error(JSON.stringify({ level: "error", msg: "call effect failed", callId: call.callId, error: errorSummary(error) }));
+      ok = false;
+      console.error(JSON.stringify({ level: "error", msg: "call effect failed; will retry", callId: call.callId, error: errorSummary(error) }));
     }
   }
+  return ok;
 }

@@ -1,9 +1,11 @@
 import { LIVE_STATUSES, type CallStatus } from "@switchboard/schemas";
 import type { Env } from "../../env";
 import { errorSummary } from "../../lib/log-safe";
+import { wakeAll } from "../../customer-webhooks/emit";
 import { runCallEffects } from "./effects";
-import { attemptPolicy } from "./rules";
-import type { CallLog, CallSnapshot, CallState, OutboxEntry, ScriptEntry } from "./state";
+import { attemptPolicy, UNKNOWN_PLACEMENT_GRACE_MS } from "./rules";
+import type { AuditStamp, CallLog, CallState, OutboxEntry, ScriptEntry } from "./state";
+import { writeThrough } from "./write-through";
 
 const WRITE_RETRY_MAX_MS = 60_000;
 
@@ -13,13 +15,15 @@ const WRITE_RETRY_MAX_MS = 60_000;
  */
 
 /**
- * A call object's durable memory: its state, the history not yet in D1 (the outbox), its due
- * script events, and the one alarm that serves them all.
+ * A call object's durable memory: its state, the history not yet in D1 (the outbox), the history
+ * written whose effects have not all run, its due script events, and the one alarm that serves
+ * them all.
  *
- * `commit()` stores everything, writes the outbox through to D1 (the call row and its events in one
- * batch), runs the call's effects after each successful write, and sets the alarm for whatever is due
- * next. A failed D1 write stays in the outbox and is retried with backoff on the alarm, so no
- * transition is lost.
+ * `commit()` stores everything, writes the outbox through to D1 (the call row, its events, the
+ * webhook events they announce and any audit rows, in one batch), runs the call's effects for what
+ * was written, and sets the alarm for whatever is due next. A failed D1 write stays in the outbox
+ * and a failed effect stays pending; both are retried with backoff on the alarm, so no transition,
+ * announcement or line is lost.
  */
 export class CallJournal implements CallLog {
   state: CallState | null = null;
@@ -27,6 +31,10 @@ export class CallJournal implements CallLog {
   private outbox: OutboxEntry[] = [];
   private writeAttempts = 0;
   private retryWriteAt: number | null = null;
+  /** Written to D1, effects (lines, the no-human hangup) not yet all run. */
+  private pendingEffects: OutboxEntry[] = [];
+  private effectAttempts = 0;
+  private retryEffectsAt: number | null = null;
   private flushing: Promise<void> | null = null;
 
   constructor(
@@ -35,11 +43,26 @@ export class CallJournal implements CallLog {
   ) {}
 
   async load() {
-    const stored = await this.storage.get(["state", "outbox", "script", "retryWriteAt"]);
+    const stored = await this.storage.get(["state", "outbox", "script", "retryWriteAt", "pendingEffects", "retryEffectsAt"]);
     this.state = (stored.get("state") as CallState | undefined) ?? null;
     this.outbox = (stored.get("outbox") as OutboxEntry[] | undefined) ?? [];
     this.script = (stored.get("script") as ScriptEntry[] | undefined) ?? [];
     this.retryWriteAt = (stored.get("retryWriteAt") as number | undefined) ?? null;
+    this.pendingEffects = (stored.get("pendingEffects") as OutboxEntry[] | undefined) ?? [];
+    this.retryEffectsAt = (stored.get("retryEffectsAt") as number | undefined) ?? null;
+  }
+
+  /**
+   * After a (re)start: an attempt that was being placed is placed by nobody now. Give the vendor's
+   * news a moment to say where that dial went, then settle it; re-arm the alarm for that, since an
+   * object that restarted may hold no alarm any more.
+   */
+  async restarted(now: number) {
+    const placement = this.state?.placement;
+    if (!placement) return;
+    placement.dueAt = Math.min(placement.dueAt, placement.phase === "planning" ? now : now + UNKNOWN_PLACEMENT_GRACE_MS);
+    await this.persist();
+    await this.scheduleAlarm();
   }
 
   /** A history entry, numbered after the last one this call wrote. */
@@ -54,6 +77,12 @@ export class CallJournal implements CallLog {
     this.push({ type, from: null, to: null, detail, at: Date.now() });
   }
 
+  /** Has the latest history entry carry its audit row, so both reach D1 in one batch. */
+  audit(stamp: AuditStamp) {
+    const last = this.outbox[this.outbox.length - 1];
+    if (last) last.audit = stamp;
+  }
+
   /** Takes the script events due by `now` off the script. */
   takeDue(now: number): ScriptEntry[] {
     const due = this.script.filter((s) => s.dueAt <= now);
@@ -61,9 +90,10 @@ export class CallJournal implements CallLog {
     return due;
   }
 
-  /** Lets a write retry whose backoff has passed go ahead at the next flush. */
+  /** Lets write and effect retries whose backoff has passed go ahead at the next flush. */
   releaseRetry(now: number) {
     if (this.retryWriteAt !== null && this.retryWriteAt <= now) this.retryWriteAt = null;
+    if (this.retryEffectsAt !== null && this.retryEffectsAt <= now) this.retryEffectsAt = null;
   }
 
   /** Settles once the write-through under way (if any) has finished. */
@@ -72,88 +102,114 @@ export class CallJournal implements CallLog {
   }
 
   async persist() {
-    await this.storage.put({ state: this.state, outbox: this.outbox, script: this.script, retryWriteAt: this.retryWriteAt });
+    await this.storage.put(this.snapshot());
   }
 
-  /** Persist, write through to D1, and set the alarm for whatever is due next. */
+  /**
+   * Stores everything and waits until it is on disk. Before a vendor is asked to dial: a reset
+   * right after (a deploy, an eviction) must find the attempt marked as possibly dialed, even when
+   * nothing else left the object in between to flush the write.
+   */
+  async persistDurably() {
+    await this.storage.put(this.snapshot());
+    await this.storage.sync();
+  }
+
+  /**
+   * Stores everything and sets the alarm in one storage transaction (nothing awaited in between):
+   * from here, whatever happens to this object, the alarm will find what must be settled.
+   */
+  async persistArmed() {
+    const put = this.storage.put(this.snapshot());
+    // For the attempt and the watchdog, not the history waiting in the outbox: that is written when
+    // the placement commits (one batch), or by the alarm after a restart.
+    const arm = this.storage.setAlarm(this.nextAlarm({ outbox: false }) ?? Date.now());
+    await Promise.all([put, arm]);
+  }
+
+  /** Persist, write through to D1, run effects, and set the alarm for whatever is due next. */
   async commit() {
     await this.persist();
     await this.flush();
     await this.scheduleAlarm();
   }
 
+  private snapshot() {
+    return {
+      state: this.state,
+      outbox: this.outbox,
+      script: this.script,
+      retryWriteAt: this.retryWriteAt,
+      pendingEffects: this.pendingEffects,
+      retryEffectsAt: this.retryEffectsAt,
+    };
+  }
+
   private flush(): Promise<void> {
-    this.flushing ??= this.drainOutbox().finally(() => {
+    this.flushing ??= this.drain().finally(() => {
       this.flushing = null;
     });
     return this.flushing;
+  }
+
+  private async drain() {
+    await this.drainOutbox();
+    await this.runEffects();
   }
 
   private async drainOutbox() {
     while (this.outbox.length && this.state && this.retryWriteAt === null) {
       const batch = this.outbox.slice(0, 40);
       const lastSeq = batch[batch.length - 1]!.seq;
+      let woken: string[] = [];
       try {
-        await writeThrough(this.env.DB, this.state, batch);
+        woken = await writeThrough(this.env.DB, this.state, batch);
         this.outbox = this.outbox.filter((e) => e.seq > lastSeq);
+        this.pendingEffects.push(...batch);
         this.writeAttempts = 0;
-        await runCallEffects(this.env, this.state, batch);
       } catch (error) {
         this.writeAttempts += 1;
         this.retryWriteAt = Date.now() + Math.min(WRITE_RETRY_MAX_MS, 500 * 2 ** this.writeAttempts);
         console.error(JSON.stringify({ level: "warn", msg: "d1 write-through failed; will retry", callId: this.state.callId, attempt: this.writeAttempts, error: errorSummary(error) }));
       }
-      await this.storage.put({ outbox: this.outbox, retryWriteAt: this.retryWriteAt });
+      await this.storage.put({ outbox: this.outbox, retryWriteAt: this.retryWriteAt, pendingEffects: this.pendingEffects });
+      // The deliveries are in D1 either way; a sender not woken now is woken by the cron's sweep.
+      await wakeAll(this.env, woken);
     }
   }
 
+  /** Runs the effects of what reached D1; keeps them (retried with backoff) until they all succeed. */
+  private async runEffects() {
+    if (!this.pendingEffects.length || !this.state || this.retryEffectsAt !== null) return;
+    const written = this.pendingEffects;
+    if (await runCallEffects(this.env, this.state, written)) {
+      this.pendingEffects = this.pendingEffects.filter((e) => !written.includes(e));
+      this.effectAttempts = 0;
+    } else {
+      this.effectAttempts += 1;
+      this.retryEffectsAt = Date.now() + Math.min(WRITE_RETRY_MAX_MS, 1000 * 2 ** this.effectAttempts);
+    }
+    await this.storage.put({ pendingEffects: this.pendingEffects, retryEffectsAt: this.retryEffectsAt });
+  }
+
+  private nextAlarm(include: { outbox: boolean } = { outbox: true }): number | null {
+    const state = this.state;
+    const watchdogAt = state && LIVE_STATUSES.includes(state.status) ? (state.watchdogAt ?? undefined) : undefined;
+    const times = [
+      this.script[0]?.dueAt,
+      include.outbox && this.outbox.length ? (this.retryWriteAt ?? Date.now()) : undefined,
+      this.pendingEffects.length ? (this.retryEffectsAt ?? Date.now()) : undefined,
+      watchdogAt,
+      state?.placement?.dueAt,
+    ].filter((t): t is number => t !== undefined);
+    return times.length ? Math.min(...times) : null;
+  }
+
   private async scheduleAlarm() {
-    const watchdogAt = this.state && LIVE_STATUSES.includes(this.state.status) ? (this.state.watchdogAt ?? undefined) : undefined;
-    const times = [this.script[0]?.dueAt, this.outbox.length ? (this.retryWriteAt ?? Date.now()) : undefined, watchdogAt]
-      .filter((t): t is number => t !== undefined);
-    if (times.length) await this.storage.setAlarm(Math.min(...times));
+    const next = this.nextAlarm();
+    if (next !== null) await this.storage.setAlarm(next);
     else await this.storage.deleteAlarm();
   }
-}
-
-/**
- * Writes the call's current row and its pending history in one atomic D1 batch. Idempotent:
- * the row is overwritten with the latest snapshot and events are keyed by (call_id, seq).
- */
-export async function writeThrough(db: D1Database, call: CallSnapshot, entries: readonly OutboxEntry[]): Promise<void> {
-  const now = Date.now();
-  const statements = [
-    db
-      .prepare(
-        `UPDATE calls SET status = ?, outcome = ?, provider_call_id = ?, started_at = ?, answered_at = COALESCE(answered_at, ?), ended_at = ?,
-           final_report = ?, transcript = ?, recording_url = ?, provider = COALESCE(?, provider), updated_at = ?
-         WHERE id = ? AND tenant_id = ?`,
-      )
-      .bind(
-        call.status,
-        call.outcome,
-        call.providerCallId,
-        call.startedAt,
-        call.answeredAt ?? null,
-        call.endedAt,
-        call.finalReport ? JSON.stringify(call.finalReport) : null,
-        call.transcript ? JSON.stringify(call.transcript) : null,
-        call.recordingUrl ?? null,
-        call.provider ?? null,
-        now,
-        call.callId,
-        call.tenantId,
-      ),
-    ...entries.map((e) =>
-      db
-        .prepare(
-          `INSERT INTO call_events (call_id, tenant_id, seq, type, from_status, to_status, detail, at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, seq) DO NOTHING`,
-        )
-        .bind(call.callId, call.tenantId, e.seq, e.type, e.from, e.to, e.detail ? JSON.stringify(e.detail) : null, e.at),
-    ),
-  ];
-  await db.batch(statements);
 }
 
 /** The call row and agent the object needs to place a call, read from D1 at each attempt. */

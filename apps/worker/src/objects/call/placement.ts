@@ -1,23 +1,32 @@
 import { ProviderError, type CallProvider, type PlaceCallRequest, type PlacedCall } from "@switchboard/providers";
-import type { CallOutcome } from "@switchboard/schemas";
+import { isTerminal, type CallOutcome } from "@switchboard/schemas";
 import type { Env } from "../../env";
 import { createDb } from "../../lib/db";
 import { agentProviderRefs, loadAdapter, planProviders, startingWith, type PlannedProvider } from "../../voice/adapters";
 import type { CallJournal, CallRecord } from "./journal";
 import { end } from "./rules";
 
-/** Places the call on the agent's providers, its own first, failing over as `placeWithFailover` decides. */
-export async function place(env: Env, journal: CallJournal, record: CallRecord) {
+/**
+ * Places the call on the agent's providers, its own first, failing over as `placeWithFailover`
+ * decides. Before each vendor is asked, the attempt's placement is stored as `dialing` (a vendor may
+ * dial from then on, so a restart must not plan it again). `dialed` runs once a vendor has taken the
+ * call, before that is recorded. Throws only while planning (before any vendor is asked): reading
+ * the vendors, opening credentials.
+ */
+export async function place(env: Env, journal: CallJournal, record: CallRecord, dialed: () => void = () => undefined) {
   const state = journal.state!;
+  const attempt = state.attempt;
   const settings = JSON.parse(record.agent_settings) as Record<string, unknown>;
   const db = createDb(env.DB);
   const refs = startingWith(agentProviderRefs(record.agent_provider, settings), record.provider);
   const { plan, skipped } = await planProviders(env, db, record.tenant_id, refs);
   for (const provider of skipped) journal.note("provider.skipped", { provider, reason: "not configured for this tenant" });
+  const thisAttempt = () => state.status === "initiating" && state.attempt === attempt;
   const result = await placeWithFailover(
     plan,
     {
       callId: record.id,
+      attempt,
       toNumber: record.phone_number,
       agent: { id: record.agent_id, name: record.agent_name, settings },
       metadata: record.client_metadata ? JSON.parse(record.client_metadata) : {},
@@ -27,22 +36,28 @@ export async function place(env: Env, journal: CallJournal, record: CallRecord) 
     },
     {
       note: (type, detail) => journal.note(type, detail),
-      attempting: (provider) => {
+      attempting: async (provider) => {
         state.provider = provider;
+        if (state.placement) state.placement.phase = "dialing";
+        await journal.persistDurably();
       },
-      stillWanted: () => state.status === "initiating",
+      stillWanted: thisAttempt,
     },
   );
   if (!result.placed) {
-    if (state.status === "initiating") end(journal, "failed", result.outcome, "provider.failed", { provider: state.provider, reason: result.reason });
+    if (thisAttempt()) end(journal, "failed", result.outcome, "provider.failed", { provider: state.provider, reason: result.reason });
     return;
   }
-  state.providerCallId = result.placed.providerCallId;
+  dialed();
   journal.note("provider.placed", { provider: result.provider, providerCallId: result.placed.providerCallId });
-  if (state.status === "failed" && state.outcome === "hung_up_by_api") {
-    // Hung up while the provider was placing the call: drop the line it just opened.
+  if (state.attempt !== attempt) return;
+  state.providerCallId = result.placed.providerCallId;
+  if (isTerminal(state.status)) {
+    // Ended while the vendor was placing it (hung up, or given up by the watchdog): drop the line it just opened.
     await hangupAtProvider(env, journal, result.placed.providerCallId);
-  } else if (state.status === "initiating") {
+    return;
+  }
+  if (state.status === "initiating") {
     const now = Date.now();
     journal.script = (result.placed.script ?? []).map((s) => ({ dueAt: now + s.afterMs, event: s.event }));
   }
@@ -77,8 +92,8 @@ async function safeHangup(journal: CallJournal, provider: CallProvider, provider
 export interface PlacementHooks {
   /** A history entry on the call. */
   note(type: string, detail: Record<string, unknown>): void;
-  /** The provider now being tried: events from it belong to the call from this moment. */
-  attempting(provider: string): void;
+  /** The provider now being tried: events from it belong to the call from this moment. Resolves once that is stored. */
+  attempting(provider: string): Promise<void>;
   /** False once the call was hung up (or ended) while a vendor was being asked. */
   stillWanted(): boolean;
 }
@@ -98,7 +113,7 @@ export async function placeWithFailover(plan: PlannedProvider[], request: Omit<P
   for (const [index, provider] of plan.entries()) {
     if (!hooks.stillWanted()) break;
     const attempt = index + 1;
-    hooks.attempting(provider.name);
+    await hooks.attempting(provider.name);
     hooks.note("provider.attempt", { provider: provider.name, attempt });
     try {
       const placed = await provider.adapter.placeCall({ ...request, remoteAgent: provider.remoteAgent });

@@ -19,10 +19,17 @@ export function apply(log: CallLog, incoming: ProviderEvent, options: { via?: st
   // earlier attempt is ignored); an ended call only takes data it lacks.
   if (!state || !(LIVE_STATUSES.includes(state.status) || isTerminal(state.status))) return false;
   const answered = state.status === "in-progress" || state.status === "summarizing" || state.status === "completed";
-  const event = !answered && incoming.ifUnanswered ? incoming.ifUnanswered : incoming;
+  const event = !answered && incoming.ifUnanswered ? { ...incoming.ifUnanswered, ...vendorTimes(incoming) } : incoming;
   const path = event.status && !isTerminal(state.status) ? pathTo(state.status, event.status) : null;
   if (!path || !event.status) return fill(log, event);
-  const type = options.via === "reconciliation" ? "provider.reconciled" : "provider.status";
+  const moved = walk(log, { ...event, status: event.status }, path, options);
+  takeVendorTimes(state, event);
+  return moved;
+}
+
+function walk(log: CallLog, event: ProviderEvent & { status: CallStatus }, path: CallStatus[], options: { via?: string }): boolean {
+  const state = log.state!;
+  const type = options.via === "reconciliation" ? "provider.reconciled" : options.via === "watchdog" ? "watchdog" : "provider.status";
   const detail = options.via ? { ...event.detail, via: options.via } : event.detail;
   for (const step of path.slice(0, -1)) move(log, step, type);
   // HIPAA mode keeps no transcript, recording or free text (call_options.hipaa_compliant).
@@ -46,7 +53,7 @@ export function apply(log: CallLog, incoming: ProviderEvent, options: { via?: st
 /** Takes the data the call lacks; returns whether anything was new. */
 function fill(log: CallLog, event: ProviderEvent): boolean {
   const state = log.state!;
-  const fields: string[] = [];
+  const fields: string[] = takeVendorTimes(state, event);
   if (event.transcript?.length && !state.transcript && !state.redactContent) {
     state.transcript = event.transcript;
     fields.push("transcript");
@@ -66,17 +73,67 @@ function fill(log: CallLog, event: ProviderEvent): boolean {
   return true;
 }
 
+/**
+ * When the vendor reports the call's start and end, those are the call's times (and so its
+ * duration), in every surface, whatever order its webhooks arrive in. Returns the fields changed.
+ */
+function takeVendorTimes(state: CallState, event: ProviderEvent): string[] {
+  const changed: string[] = [];
+  if (event.startedAt !== undefined && event.startedAt !== state.startedAt) {
+    state.startedAt = event.startedAt;
+    changed.push("started_at");
+  }
+  // An end only means something once the line is down.
+  const down = state.status === "summarizing" || state.status === "awaiting-retry" || isTerminal(state.status);
+  if (event.endedAt !== undefined && down && event.endedAt !== state.endedAt) {
+    state.endedAt = event.endedAt;
+    changed.push("ended_at");
+  }
+  return changed;
+}
+
+function vendorTimes(event: ProviderEvent): Pick<ProviderEvent, "startedAt" | "endedAt"> {
+  return { ...(event.startedAt !== undefined ? { startedAt: event.startedAt } : {}), ...(event.endedAt !== undefined ? { endedAt: event.endedAt } : {}) };
+}
+
+/** How long a call may go unanswered from dispatch (placing, ringing) before the watchdog ends it; carriers give up on a ringing line well before. */
+export const RING_LIMIT_MS = 5 * 60_000;
+/** Slack after the agent's maximum talk time: the vendor ends the call itself at the maximum, and its news takes a moment. */
+export const TALK_GRACE_MS = 2 * 60_000;
+/** A summarizing call whose vendor sends no report is completed without one after this long. */
+export const REPORT_GRACE_MS = 15 * 60_000;
+
+/**
+ * When the watchdog ends a call that is still in `to`, for a vendor gone quiet. Each stage has its
+ * own limit, so only talk time counts against the agent's maximum: ringing has the ring limit
+ * (from dispatch), summarizing the report grace (then the call completes without a report).
+ */
+function watchdogDeadline(state: CallState, to: CallStatus, now: number): number | null {
+  switch (to) {
+    case "initiating":
+      return now + RING_LIMIT_MS;
+    case "dialing":
+      return state.watchdogAt ?? now + RING_LIMIT_MS;
+    case "in-progress":
+      return now + state.policy.maxDurationMs + TALK_GRACE_MS;
+    case "summarizing":
+      return now + REPORT_GRACE_MS;
+    default:
+      return null;
+  }
+}
+
 /** The single place a status changes. Throws on a transition the lifecycle table forbids. */
-export function move(log: CallLog, to: CallStatus, type: string, detail?: Record<string, unknown>) {
+export function move(log: CallLog, to: CallStatus, type: string, detail?: Record<string, unknown>, now = Date.now()) {
   const state = log.state!;
   const from = state.status;
   if (!canTransition(from, to)) throw new Error(`illegal call transition ${from} -> ${to}`);
-  const now = Date.now();
   state.status = to;
   if ((to === "dialing" || to === "in-progress") && state.startedAt === null) state.startedAt = now;
   if (to === "in-progress" && !state.answeredAt) state.answeredAt = now;
   // The line is down once the call is summarizing, has ended, or this attempt has.
   if ((to === "summarizing" || to === "awaiting-retry" || isTerminal(to)) && state.endedAt === null) state.endedAt = now;
+  state.watchdogAt = watchdogDeadline(state, to, now);
   log.push({ type, from, to, detail: detail ?? null, at: now });
 }
 
@@ -94,7 +151,9 @@ function retries(state: CallState, outcome: CallOutcome): boolean {
 /** Ends this attempt and waits for the next; the dispatcher gives the line back and queues it after the spacing. */
 function awaitRetry(log: CallLog, outcome: CallOutcome, detail?: Record<string, unknown>) {
   const state = log.state!;
-  const nextAttemptAt = Date.now() + state.policy.spacingMs;
+  // One clock reading: the history's time and the next attempt's are exactly the spacing apart.
+  const now = Date.now();
+  const nextAttemptAt = now + state.policy.spacingMs;
   state.outcome = outcome;
   state.watchdogAt = null;
   state.nextAttemptAt = nextAttemptAt;
@@ -105,16 +164,79 @@ function awaitRetry(log: CallLog, outcome: CallOutcome, detail?: Record<string, 
     nextAttempt: state.attempt + 1,
     nextAttemptAt: new Date(nextAttemptAt).toISOString(),
     ...detail,
-  });
+  }, now);
 }
 
-/** A call still live past its agent's max duration (its provider went quiet) is ended; returns the provider call to drop. */
+/**
+ * A live call past its stage's limit (its provider went quiet): one still unanswered, or talking
+ * past its agent's maximum, is ended `failed`; one summarizing without a report is completed with
+ * what we know. Returns the provider call to drop, if any.
+ */
 export function watchdog(log: CallLog, now: number): string | null {
   const state = log.state;
   if (!state || state.watchdogAt === null || state.watchdogAt > now || !LIVE_STATUSES.includes(state.status)) return null;
   log.script = [];
-  end(log, "failed", "provider_error", "watchdog", { attempt: state.attempt, maxDurationSeconds: Math.round(state.policy.maxDurationMs / 1000) });
+  if (state.status === "summarizing") {
+    const outcome = state.outcome ?? "human";
+    apply(log, { status: "completed", outcome, finalReport: { outcome, report: "none received from the provider" } }, { via: "watchdog" });
+    return null;
+  }
+  const stage = state.status;
+  const limit = stage === "in-progress" ? { maxDurationSeconds: Math.round(state.policy.maxDurationMs / 1000) } : { ringLimitSeconds: RING_LIMIT_MS / 1000 };
+  end(log, "failed", "provider_error", "watchdog", { attempt: state.attempt, stage, ...limit });
   return state.providerCallId;
+}
+
+/** Planning an attempt (reading the call's vendors, opening credentials) fails this often before the attempt ends failed. */
+export const PLANNING_TRIES = 3;
+/** After a planning failure, when to try again. */
+const PLANNING_RETRY_MS = [10_000, 30_000];
+/** How long the vendors' news may take to show a restarted object where a dial it lost track of went. */
+export const UNKNOWN_PLACEMENT_GRACE_MS = 60_000;
+
+/**
+ * What the alarm must do about the attempt being placed, when this object is not placing it (any
+ * more): plan again (no vendor was asked), or give it up (a vendor may have dialed; nobody knows).
+ * A marker left from an attempt that has moved on is dropped.
+ */
+export function placementDue(state: CallState, now: number): "plan" | "lost" | null {
+  const placement = state.placement;
+  if (!placement) return null;
+  if (state.status !== "initiating" || placement.attempt !== state.attempt) {
+    state.placement = null;
+    return null;
+  }
+  if (placement.dueAt > now) return null;
+  return placement.phase === "planning" ? "plan" : "lost";
+}
+
+/** Planning failed before any vendor was asked: try again shortly, or end the attempt after `PLANNING_TRIES`. */
+export function planningFailed(log: CallLog, reason: string, now: number) {
+  const state = log.state!;
+  const placement = state.placement!;
+  placement.failures += 1;
+  if (placement.failures >= PLANNING_TRIES) {
+    state.placement = null;
+    end(log, "failed", "provider_error", "placement.failed", { attempt: state.attempt, failures: placement.failures, reason });
+    return;
+  }
+  placement.dueAt = now + PLANNING_RETRY_MS[Math.min(placement.failures, PLANNING_RETRY_MS.length) - 1]!;
+  log.note("placement.retry", { attempt: state.attempt, failures: placement.failures, reason, nextTryAt: new Date(placement.dueAt).toISOString() });
+}
+
+/**
+ * The object restarted while a vendor was being asked, and no news of that dial came since: the
+ * attempt ends `failed`, saying so. It is never dialed again (the patient may have been called).
+ */
+export function placementLost(log: CallLog) {
+  const state = log.state!;
+  const provider = state.provider;
+  state.placement = null;
+  end(log, "failed", "provider_error", "placement.unknown", {
+    attempt: state.attempt,
+    provider,
+    reason: "the call object restarted while the provider was placing the call, and the provider sent no news of it",
+  });
 }
 
 /** Whether `attempt` is the one this call is waiting to make. */

@@ -11,6 +11,29 @@ export interface OutboxEntry {
   to: CallStatus | null;
   detail: Record<string, unknown> | null;
   at: number;
+  /** Who asked for this (a hang-up through the API): its audit row is written with the entry, in the same batch. */
+  audit?: AuditStamp;
+}
+
+/** The audit row an outbox entry carries (audit/record.ts), minus what the call knows itself. */
+export interface AuditStamp {
+  action: "call.hung_up";
+  actor: { type: "api_key" | "admin" | "system"; id: string | null };
+  requestId: string | null;
+}
+
+/**
+ * An attempt being placed. Stored (with the alarm armed) before the first await, so whatever
+ * happens to the object meanwhile (a throw, a restart) the alarm finds the attempt and settles it.
+ */
+export interface Placement {
+  attempt: number;
+  /** `planning`: no vendor asked yet, so it is safe to plan again; `dialing`: a vendor may have dialed. */
+  phase: "planning" | "dialing";
+  /** Planning failures so far (a D1 error, credentials that do not open). */
+  failures: number;
+  /** When the alarm looks at it: the next planning try, or when a dial still unanswered is given up. */
+  dueAt: number;
 }
 
 /** The call row as the call object knows it. */
@@ -36,7 +59,7 @@ export interface AttemptPolicy {
   maxAttempts: number;
   spacingMs: number;
   retryOn: readonly RetryableOutcome[];
-  /** A call live longer than this (from dispatch) is ended by the watchdog. */
+  /** Talk time (from the answer) after which a call whose vendor has gone quiet is ended by the watchdog. */
   maxDurationMs: number;
 }
 
@@ -53,10 +76,14 @@ export interface CallState extends CallSnapshot {
   policy: AttemptPolicy;
   /** When the next attempt may start, while awaiting a retry. */
   nextAttemptAt: number | null;
-  /** When a call still live is ended by the watchdog (its agent's max duration after dispatch). */
+  /** When a call still live is ended by the watchdog (a limit per stage: see `watchdogDeadline` in rules.ts). */
   watchdogAt: number | null;
   campaignId: string | null;
   timezone: string | null;
+  /** While an attempt is being placed (null, or absent in older stored states, otherwise). */
+  placement?: Placement | null;
+  /** Vendor call ids of this call's earlier attempts: their late news is not about the current one. */
+  pastProviderCallIds?: string[];
 }
 
 /** A simulator event the call plays to itself when it falls due. */

@@ -36,15 +36,33 @@ export function effectiveWindow(legal: CallingWindow, tenant: CallingWindow): Ca
   return start < end ? { start, end } : legal;
 }
 
+/**
+ * One formatter per zone, under the zone's canonical name (`resolvedOptions().timeZone`): building
+ * one is the slow part of Intl, but caching by the spelling asked for would let thousands of
+ * casings of one zone (`america/chicago`, `AMERICA/Chicago`, ...) fill a worker's memory. Other
+ * spellings build a formatter each time and are not kept.
+ */
 const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  const cached = formatters.get(timeZone);
+  if (cached) return cached;
+  const format = new Intl.DateTimeFormat("en-US", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const canonical = format.resolvedOptions().timeZone;
+  const existing = formatters.get(canonical);
+  if (existing) return existing;
+  formatters.set(canonical, format);
+  return format;
+}
+
+/** How many zones have a cached formatter (bounded by the zones that exist, not by spellings). */
+export function cachedZoneCount(): number {
+  return formatters.size;
+}
 
 /** Minutes past local midnight at `at` in `timeZone`. */
 export function localMinutes(at: number, timeZone: string): number {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-    formatters.set(timeZone, format);
-  }
+  const format = formatterFor(timeZone);
   let hour = 0;
   let minute = 0;
   for (const part of format.formatToParts(at)) {

@@ -8,6 +8,7 @@ import { effectiveWindow, legalWindow, parseClock, windowAt, type CallingWindow 
 import { releasePage } from "./release-page";
 import * as store from "./queue-store";
 import { errorSummary } from "../../lib/log-safe";
+import { withFaults } from "../../lib/faults";
 
 /** Calls started at once while pumping. */
 const START_CONCURRENCY = 20;
@@ -43,7 +44,7 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
   private ticking: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
+    super(ctx, withFaults(env));
     this.sql = ctx.storage.sql;
     store.migrate(this.sql);
   }
@@ -175,6 +176,16 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
       live: store.liveCount(this.sql),
       waiting: this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE state = 'waiting'").one().n,
       release: this.sql.exec<store.ReleaseJob>("SELECT * FROM releases WHERE campaign_id = ?", campaignId).toArray()[0] ?? null,
+    };
+  }
+
+  /** The calls holding lines and how many wait: for operators (GET /admin/tenants/{id}/lines) and the soak. */
+  async lines(tenantId: string): Promise<{ limit: number; live: string[]; waiting: number }> {
+    await this.ready(tenantId, Date.now());
+    return {
+      limit: this.config!.limit,
+      live: this.sql.exec<{ call_id: string }>("SELECT call_id FROM entries WHERE state = 'live' ORDER BY granted_at").toArray().map((r) => r.call_id),
+      waiting: this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE state = 'waiting'").one().n,
     };
   }
 

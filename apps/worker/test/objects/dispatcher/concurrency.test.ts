@@ -87,9 +87,10 @@ describe("per-tenant concurrency", () => {
     ["the line is busy", { simulator: { outcome: "busy", durationMs: 2000 } }, async (_key, id) => playCall(id, "failed"), "failed"],
     ["it is hung up", LONG, async (key, id) => expect((await hangup(key, id)).status).toBe(200), "failed"],
     [
+      // Ringing is bounded by the ring limit (5 minutes from dispatch), not the agent's talk time.
       "its provider never answers (the watchdog ends it)",
-      { ...LONG, maxDurationSeconds: 30 },
-      async (_key, id) => tickCall(id, Date.now() + 31_000),
+      { simulator: { outcome: "no_answer", durationMs: 600_000 }, maxDurationSeconds: 30 },
+      async (_key, id) => tickCall(id, Date.now() + 5 * 60_000 + 1_000),
       "failed",
     ],
     [
@@ -118,15 +119,17 @@ describe("per-tenant concurrency", () => {
 
   it("records the watchdog's ending in the call's history", async () => {
     const { key } = await tenantWithLimit(1);
-    const agent = await createAgent(key, { ...LONG, maxDurationSeconds: 30 });
+    // Rings from 60 s after dispatch; its "no answer" would only come at 360 s.
+    const agent = await createAgent(key, { simulator: { outcome: "no_answer", durationMs: 600_000 }, maxDurationSeconds: 30 });
     const [x] = (await place(key, agent.id, await patients(key, 1))).calls;
-    await tickCall(x!.callId, Date.now() + 29_000);
-    expect((await getCall(key, x!.callId)).status).toBe("initiating");
-    await tickCall(x!.callId, Date.now() + 31_000);
+    const dispatched = Date.now();
+    await tickCall(x!.callId, dispatched + 4 * 60_000);
+    expect((await getCall(key, x!.callId)).status).toBe("dialing");
+    await tickCall(x!.callId, dispatched + 5 * 60_000 + 1_000);
     const ended = await getCall(key, x!.callId);
     expect(ended).toMatchObject({ status: "failed", outcome: "provider_error" });
     const watchdog = (await historyOf(x!.callId)).find((e) => e.type === "watchdog");
-    expect(watchdog).toMatchObject({ type: "watchdog", from_status: "initiating", to_status: "failed", detail: { maxDurationSeconds: 30 } });
+    expect(watchdog).toMatchObject({ type: "watchdog", from_status: "dialing", to_status: "failed", detail: { stage: "dialing", ringLimitSeconds: 300 } });
   });
 
   it("does not hold a line for a call refused at dispatch (the patient opted out while queued)", async () => {

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `opt_outs_active_idx` ON `opt_outs` (`tenant_id`,`phone_number`) WHERE "opt_outs"."opted_in_at" IS NULL;
