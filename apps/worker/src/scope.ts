@@ -3,8 +3,9 @@ import type { Db } from "./lib/db";
 
 /** Who did something, for the audit trail. */
 export interface Actor {
-  type: "api_key" | "admin" | "system";
-  /** The API key's id; null for the operator and the system. */
+  /** `signed_link`: whoever holds an attachment link (no credential of their own). */
+  type: "api_key" | "admin" | "system" | "signed_link";
+  /** The API key's id (for `signed_link`, the key the link was issued to); null for the operator and the system. */
   id: string | null;
 }
 

@@ -1,4 +1,7 @@
-import { chunk } from "../lib/db";
+import { sql } from "drizzle-orm";
+import { tables } from "@switchboard/schemas";
+import type { BatchItem } from "drizzle-orm/batch";
+import { chunk, type Db } from "../lib/db";
 import { errorSummary } from "../lib/log-safe";
 import type { Actor, Scope } from "../scope";
 
@@ -32,7 +35,39 @@ export type AuditAction =
   | "user.created"
   | "user.updated"
   | "user.deleted"
-  | "message.sent";
+  | "message.sent"
+  // Reads of patient data (PHI): who read which objects. Never the data itself.
+  | "patient.read"
+  | "consent.read"
+  | "chat.read"
+  | "message.read"
+  | "file.read"
+  | "call.read"
+  | "webhook_delivery.read"
+  | "provider_webhook.read";
+
+/** The actions that record a read of patient data, for `kind=read` in the audit trail API. */
+export const READ_ACTIONS: readonly AuditAction[] = [
+  "patient.read",
+  "consent.read",
+  "chat.read",
+  "message.read",
+  "file.read",
+  "call.read",
+  "webhook_delivery.read",
+  "provider_webhook.read",
+];
+
+/** Who is acting, for whom, in which request. */
+export type AuditScope = Pick<Scope, "tenantId" | "actor" | "requestId">;
+
+export interface AuditOptions {
+  /**
+   * Write the row only if the statement just before it in the batch changed a row (SQLite's
+   * `changes()`): an update or delete that matched nothing records nothing.
+   */
+  onlyIfChanged?: boolean;
+}
 
 interface AuditRecord {
   tenantId: string;
@@ -46,8 +81,9 @@ interface AuditRecord {
 
 /**
  * Records who did what in the tenant's append-only audit trail: the acting API key (or the
- * operator, on /admin), the action, the object(s) and the request id. Call it after the action
- * succeeded.
+ * operator, on /admin), the action, the object(s) and the request id, after the action succeeded,
+ * in a write of its own. Prefer `auditStatements`/`auditQueries` in the change's own batch: a change
+ * recorded this way can exist without its record when the write fails.
  */
 export async function recordAudit(
   scope: Pick<Scope, "env" | "tenantId" | "actor" | "requestId">,
@@ -65,25 +101,105 @@ export async function recordAudit(
   });
 }
 
-/** What the product did on its own (e.g. disabling an endpoint that has failed for days). */
-export function recordSystemAudit(db: D1Database, tenantId: string, action: AuditAction, objectId: string, detail?: Record<string, unknown>) {
-  return writeAudit(db, { tenantId, actor: { type: "system", id: null }, action, objectIds: [objectId], requestId: null, detail });
+/** The product acting on its own (e.g. disabling an endpoint that has failed for days). */
+export function systemScope(tenantId: string): AuditScope {
+  return { tenantId, actor: { type: "system", id: null }, requestId: null };
 }
 
 /** Object ids per statement: they travel as one JSON array, so a 1,000-call batch costs two statements. */
 const IDS_PER_STATEMENT = 500;
 
-async function writeAudit(db: D1Database, record: AuditRecord): Promise<void> {
+const INSERT = `INSERT INTO audit_events (tenant_id, actor_type, actor_id, action, object_type, object_id, request_id, detail, at)`;
+
+/** One INSERT per chunk of ids: its SQL after the column list and its nine parameters. */
+function auditRows(record: AuditRecord, options: AuditOptions = {}) {
   const at = Date.now();
   const objectType = record.action.slice(0, record.action.indexOf("."));
   const detail = record.detail ? JSON.stringify(record.detail) : null;
-  const statements = chunk(record.objectIds, IDS_PER_STATEMENT).map((ids) =>
-    db
-      .prepare(
-        `INSERT INTO audit_events (tenant_id, actor_type, actor_id, action, object_type, object_id, request_id, detail, at)
-         SELECT ?, ?, ?, ?, ?, value, ?, ?, ? FROM json_each(?)`,
-      )
-      .bind(record.tenantId, record.actor.type, record.actor.id, record.action, objectType, record.requestId, detail, at, JSON.stringify(ids)),
+  return chunk(record.objectIds, IDS_PER_STATEMENT).map((ids) => ({
+    params: [record.tenantId, record.actor.type, record.actor.id, record.action, objectType, record.requestId, detail, at, JSON.stringify(ids)] as const,
+    where: options.onlyIfChanged ? " WHERE changes() > 0" : "",
+  }));
+}
+
+function recordOf(scope: AuditScope, action: AuditAction, objectIds: string | readonly string[], detail?: Record<string, unknown>): AuditRecord {
+  return { tenantId: scope.tenantId, actor: scope.actor, action, objectIds: typeof objectIds === "string" ? [objectIds] : objectIds, requestId: scope.requestId, detail };
+}
+
+/**
+ * The audit rows of a change, as D1 statements to run in the same `db.batch()` as the change
+ * itself (D1 applies a batch atomically): the change and its record exist together or not at all.
+ * Put them right after the statement they record when using `onlyIfChanged`.
+ */
+export function auditStatements(
+  db: D1Database,
+  scope: AuditScope,
+  action: AuditAction,
+  objectIds: string | readonly string[],
+  detail?: Record<string, unknown>,
+  options?: AuditOptions,
+): D1PreparedStatement[] {
+  return auditRows(recordOf(scope, action, objectIds, detail), options).map(({ params, where }) =>
+    db.prepare(`${INSERT} SELECT ?, ?, ?, ?, ?, value, ?, ?, ? FROM json_each(?)${where}`).bind(...params),
+  );
+}
+
+/**
+ * `auditStatements` as drizzle queries, for a `db.batch([...])` of drizzle queries (whose results
+ * drizzle maps). An INSERT ... SELECT built by drizzle: its raw `db.run(sql)` cannot be batched
+ * with bound parameters (drizzle-orm 0.45's D1 batch reads a prepared statement raw queries lack).
+ */
+export function auditQueries(
+  db: Db,
+  scope: AuditScope,
+  action: AuditAction,
+  objectIds: string | readonly string[],
+  detail?: Record<string, unknown>,
+  options?: AuditOptions,
+): BatchItem<"sqlite">[] {
+  const { auditEvents } = tables;
+  return auditRows(recordOf(scope, action, objectIds, detail), options).map(({ params, where }) => {
+    const [tenantId, actorType, actorId, act, objectType, requestId, detailJson, at, ids] = params;
+    const rows = db
+      .select({
+        // NULL into the INTEGER PRIMARY KEY: SQLite numbers the row.
+        id: sql<number>`NULL`.as("id"),
+        tenantId: sql<string>`${tenantId}`.as("tenant_id"),
+        actorType: sql<string>`${actorType}`.as("actor_type"),
+        actorId: sql<string | null>`${actorId}`.as("actor_id"),
+        action: sql<string>`${act}`.as("action"),
+        objectType: sql<string>`${objectType}`.as("object_type"),
+        objectId: sql<string>`value`.as("object_id"),
+        requestId: sql<string | null>`${requestId}`.as("request_id"),
+        // Raw JSON text, as the trail stores it (the column's json mode would encode it again).
+        detail: sql<Record<string, unknown> | null>`${detailJson}`.as("detail"),
+        at: sql<number>`${at}`.as("at"),
+      })
+      .from(sql`json_each(${ids})`)
+      .where(where ? sql`changes() > 0` : undefined);
+    return db.insert(auditEvents).select(rows);
+  });
+}
+
+/**
+ * Records that patient data was read: who read which objects, in which request (ids only). Fails
+ * the request when the row cannot be written, so nothing is read without its record. One
+ * statement per 500 objects: a list page costs one.
+ */
+export async function recordReads(
+  db: D1Database,
+  scope: AuditScope,
+  action: AuditAction,
+  objectIds: readonly string[],
+  detail?: Record<string, unknown>,
+): Promise<void> {
+  if (objectIds.length === 0) return;
+  await db.batch(auditStatements(db, scope, action, objectIds, detail));
+}
+
+async function writeAudit(db: D1Database, record: AuditRecord): Promise<void> {
+  const statements = auditRows(record).map(({ params }) =>
+    db.prepare(`${INSERT} SELECT ?, ?, ?, ?, ?, value, ?, ?, ? FROM json_each(?)`).bind(...params),
   );
   for (let attempt = 1; ; attempt++) {
     try {

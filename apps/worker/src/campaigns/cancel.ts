@@ -18,18 +18,21 @@ export interface CampaignCancellation {
  * compare-and-set: scheduled calls end `canceled`; the dispatcher drops the campaign's waiting
  * calls and says which are live; queued calls that are not live end `canceled`. Calls waiting for
  * a retry belong to their call objects: the dispatcher sends them through at once to be refused.
- * Null when the campaign is not the tenant's.
+ * Null when the campaign is not the tenant's. `audit` (the request's record of the cancel) is
+ * written in the same batch as the campaign's mark, only if the campaign is the tenant's.
  */
-export async function cancelCampaign(env: Env, tenantId: string, campaignId: string, now = Date.now()): Promise<CampaignCancellation | null> {
+export async function cancelCampaign(env: Env, tenantId: string, campaignId: string, now = Date.now(), audit: D1PreparedStatement[] = []): Promise<CampaignCancellation | null> {
   const db = env.DB;
   const inCampaign = "calls.campaign_id = ? AND calls.tenant_id = ?";
-  const [campaign, , scheduled] = await db.batch([
+  const [campaign, ...rest] = await db.batch([
     db.prepare("UPDATE campaigns SET status = 'canceled' WHERE id = ? AND tenant_id = ? RETURNING id").bind(campaignId, tenantId),
+    ...audit,
     ...bulkMove(db, {
       from: "scheduled", to: "canceled", type: "campaign.canceled", where: inCampaign, binds: [campaignId, tenantId],
       now, outcome: "canceled", detail: { batchId: campaignId },
     }),
   ]);
+  const scheduled = rest[audit.length + 1];
   if (!campaign?.results.length) return null;
 
   const held = await tenantDispatcher(env, tenantId).cancelCampaign(tenantId, campaignId);

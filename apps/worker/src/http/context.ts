@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { TenantLimits } from "@switchboard/schemas";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Env } from "../env";
@@ -12,6 +13,8 @@ export interface AppVariables {
   /** Set by API-key auth on /api/v1. */
   tenantId: string;
   apiKeyId: string;
+  /** The authenticated tenant's rate limits and quotas (tenants/limits.ts). */
+  limits: TenantLimits;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

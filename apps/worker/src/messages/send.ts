@@ -1,4 +1,5 @@
 import { tables, type MessageStatus, type MessageType } from "@switchboard/schemas";
+import { auditQueries, type AuditScope } from "../audit/record";
 import { getChat } from "../chats/store";
 import { DomainError } from "../errors";
 import { isOptedOut } from "../consent/opt-outs";
@@ -21,6 +22,8 @@ export interface SendContext {
   /** Public origin for attachment links and Twilio's status callback. */
   baseUrl: string;
   waitUntil: (promise: Promise<unknown>) => void;
+  /** Who is sending, for the `message.sent` record written with the message. */
+  audit: AuditScope;
 }
 
 export interface SendInput {
@@ -44,7 +47,8 @@ export interface SentMessage {
  * Stores a staff member's message in the patient's chat and texts it to the patient. Idempotent
  * by `messageUid` within a chat: a repeat returns the first message and sends nothing. A patient
  * who opted out gets nothing; the message is kept as OPTED_OUT. Each status it takes after
- * CREATED is sent to the tenant's webhooks (`message.status_changed`).
+ * CREATED is sent to the tenant's webhooks (`message.status_changed`). A new message is recorded
+ * (`message.sent`) in the batch that stores it; a repeat records nothing.
  */
 export async function sendMessage(ctx: SendContext, input: SendInput): Promise<SentMessage> {
   const { db, env, tenantId } = ctx;
@@ -103,6 +107,8 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
       })
       .onConflictDoNothing({ target: [messages.chatId, messages.messageUid] })
       .returning(),
+    // Right after the insert: written only if the message was (a lost message_uid race records nothing).
+    ...auditQueries(db, ctx.audit, "message.sent", messageId, { chatId: chat.id, senderId: sender.id, status }, { onlyIfChanged: true }),
     messageSendInsert(db, messageId, ctx.baseUrl, now),
   ]);
   if (!inserted) {

@@ -1,6 +1,7 @@
 import type { ProviderEvent } from "@switchboard/providers";
 import type { CallOutcome, CallStatus } from "@switchboard/schemas";
 import type { Entry, ReleaseJob } from "./dispatcher/queue-store";
+import type { BucketSpec } from "./limiter/bucket";
 
 /*
  * What each Durable Object answers over RPC. env.ts types its namespaces with these interfaces and
@@ -76,4 +77,16 @@ export interface SenderRun {
 export interface WebhookSenderRpc extends Rpc.DurableObjectBranded {
   kick(endpointId: string): Promise<void>;
   deliverDue(now?: number, options?: { timeoutMs?: number }): Promise<SenderRun>;
+}
+
+/** A tenant's budgets: requests (every surface together) and calls created. */
+export type LimitBucket = "requests" | "calls";
+
+/** `retryAfterMs` null: the cost can never fit (it is above the bucket's capacity). */
+export type LimitDecision = { ok: true; remaining: number } | { ok: false; retryAfterMs: number | null };
+
+/** One tenant's rate limits (objects/limiter/tenant-limiter.ts). */
+export interface TenantLimiterRpc extends Rpc.DurableObjectBranded {
+  take(bucket: LimitBucket, spec: BucketSpec, cost: number): Promise<LimitDecision>;
+  giveBack(bucket: LimitBucket, spec: BucketSpec, tokens: number): Promise<void>;
 }

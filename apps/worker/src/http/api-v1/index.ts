@@ -5,7 +5,10 @@ import { surfaceErrorHandler } from "../errors";
 import { apiKeyAuth } from "../middleware/auth";
 import { limitBody } from "../middleware/body-limit";
 import { idempotency } from "../middleware/idempotency";
+import { rateLimit } from "../middleware/rate-limit";
+import { ErrorEnvelope } from "@switchboard/schemas";
 import { documentIdempotencyKey } from "../openapi/idempotency";
+import { documentRateLimits } from "../openapi/rate-limits";
 import { envelopeHook } from "../validation";
 import { registerAgentRoutes } from "./agents";
 import { registerAuditRoutes } from "./audit";
@@ -23,8 +26,8 @@ export function apiV1Surface() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: envelopeHook });
   // Before the routes: Hono binds a sub-app's error handler to its routes when it is mounted.
   app.onError(surfaceErrorHandler(envelopeErrors));
-  // Idempotency-Key after authentication: keys are per tenant.
-  app.use("*", limitBody(), apiKeyAuth, idempotency);
+  // Idempotency-Key after authentication (keys are per tenant) and the rate limit (a refused request is not stored).
+  app.use("*", limitBody(), apiKeyAuth, rateLimit, idempotency);
 
   registerPatientRoutes(app);
   registerAgentRoutes(app);
@@ -37,6 +40,7 @@ export function apiV1Surface() {
   registerCustomerWebhookRoutes(app);
   registerAuditRoutes(app);
   documentIdempotencyKey(app, { envelope: true });
+  documentRateLimits(app, ErrorEnvelope);
 
   // Hono calls `notFound` only on the top-level app: a sub-app answers its own 404s.
   app.all("*", envelopeNotFound);

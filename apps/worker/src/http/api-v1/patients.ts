@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq } from "drizzle-orm";
 import { PageQuery, Pagination, Patient, PatientCreate, PatientUpdate, pathId, tables } from "@switchboard/schemas";
-import { changedFields, recordAudit } from "../../audit/record";
+import { auditQueries, changedFields } from "../../audit/record";
 import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { getPatient, normalizePatientInput, patientToWire } from "../../patients/store";
@@ -23,10 +23,13 @@ export function registerPatientRoutes(app: App) {
     async (c) => {
       const body = normalizePatientInput(c.req.valid("json"));
       const now = Date.now();
-      const row = await c.var.db
+      const id = crypto.randomUUID();
+      const { db } = c.var;
+      const [[row]] = await db.batch([
+        db
         .insert(tables.patients)
         .values({
-          id: crypto.randomUUID(),
+          id,
           tenantId: c.var.tenantId,
           firstName: body.firstName,
           lastName: body.lastName,
@@ -37,10 +40,10 @@ export function registerPatientRoutes(app: App) {
           createdAt: now,
           updatedAt: now,
         })
-        .returning()
-        .get();
-      await recordAudit(scopeOf(c), "patient.created", row.id);
-      return c.json(patientToWire(row), 201);
+        .returning(),
+        ...auditQueries(db, scopeOf(c), "patient.created", id),
+      ]);
+      return c.json(patientToWire(row!), 201);
     },
   );
 
@@ -85,14 +88,16 @@ export function registerPatientRoutes(app: App) {
     async (c) => {
       const { patientId } = c.req.valid("param");
       const body = normalizePatientInput(c.req.valid("json"));
-      const row = await c.var.db
-        .update(tables.patients)
-        .set({ ...body, updatedAt: Date.now() })
-        .where(and(eq(tables.patients.id, patientId), eq(tables.patients.tenantId, c.var.tenantId)))
-        .returning()
-        .get();
+      const { db } = c.var;
+      const [[row]] = await db.batch([
+        db
+          .update(tables.patients)
+          .set({ ...body, updatedAt: Date.now() })
+          .where(and(eq(tables.patients.id, patientId), eq(tables.patients.tenantId, c.var.tenantId)))
+          .returning(),
+        ...auditQueries(db, scopeOf(c), "patient.updated", patientId, { fields: changedFields(c.req.valid("json")) }, { onlyIfChanged: true }),
+      ]);
       if (!row) throw notFound();
-      await recordAudit(scopeOf(c), "patient.updated", row.id, { fields: changedFields(c.req.valid("json")) });
       return c.json(patientToWire(row), 200);
     },
   );
@@ -106,13 +111,15 @@ export function registerPatientRoutes(app: App) {
     }),
     async (c) => {
       const { patientId } = c.req.valid("param");
-      const row = await c.var.db
-        .delete(tables.patients)
-        .where(and(eq(tables.patients.id, patientId), eq(tables.patients.tenantId, c.var.tenantId)))
-        .returning({ id: tables.patients.id })
-        .get();
+      const { db } = c.var;
+      const [[row]] = await db.batch([
+        db
+          .delete(tables.patients)
+          .where(and(eq(tables.patients.id, patientId), eq(tables.patients.tenantId, c.var.tenantId)))
+          .returning({ id: tables.patients.id }),
+        ...auditQueries(db, scopeOf(c), "patient.deleted", patientId, undefined, { onlyIfChanged: true }),
+      ]);
       if (!row) throw notFound();
-      await recordAudit(scopeOf(c), "patient.deleted", row.id);
       return c.json({ patient_id: row.id, deleted: true as const }, 200);
     },
   );

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { AiCallRequest, CommsCall } from "@switchboard/schemas";
 import { placeCalls } from "../../calls/place";
 import { scopeOf, type App } from "../context";
+import { callQuota } from "../middleware/rate-limit";
 import { jsonBody, jsonResponse } from "../openapi/helpers";
 import { getCommsCall } from "../wire/comms-call";
 import { aiCallAsCreate } from "./ai-call";
@@ -14,6 +15,7 @@ export function registerCommsCallRoutes(app: App) {
   app.openapi(
     createRoute({
       method: "post", path: "/call/ai", tags, security,
+      middleware: [callQuota(() => 1)] as const,
       summary: "Ai Call",
       description:
         "Calls the patient with the tenant's agent for `assistantType` on `provider` (an agent whose assistantType matches and whose `providers` list names it), " +

@@ -13,8 +13,8 @@ const KEPT_HEADERS = ["content-type", "location", "retry-after"];
  * `Idempotency-Key` on POST: the first response for a tenant's key is stored for 24 hours and
  * replayed to any retry with the same request, without running anything again. The same key with a
  * different request is a 422; while the first request still runs, a retry gets 409. Responses of
- * 500 and above are not kept (the key is released so the client may retry). Mount it after the
- * middleware that authenticates the tenant.
+ * 500 and above, and 429s (a limit that frees up), are not kept: the key is released so the client
+ * may retry. Mount it after the middleware that authenticates the tenant.
  */
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.method !== "POST") return next();
@@ -47,7 +47,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     await releaseKey(c.env.DB, tenantId, key, claim.token);
     throw error;
   }
-  if (c.res.status >= 500) {
+  if (c.res.status >= 500 || c.res.status === 429) {
     await releaseKey(c.env.DB, tenantId, key, claim.token);
     return;
   }

@@ -6,6 +6,7 @@ import { isOptedOut } from "../../consent/opt-outs";
 import { getPatient } from "../../patients/store";
 import { jsonBody, jsonResponse } from "../openapi/helpers";
 import { scopeOf, type App } from "../context";
+import { callQuota } from "../middleware/rate-limit";
 import { hangUpCall } from "../../calls/hang-up";
 import { placeOneCall } from "../../calls/place";
 import { getCallView, listCallViews } from "../../calls/read-model";
@@ -78,6 +79,7 @@ export function registerAicalls(app: App) {
   app.openapi(
     createRoute({
       method: "post", path: "/aicalls", tags, security,
+      middleware: [callQuota(() => 1)] as const,
       summary: "Start an AI call (VoIPbin's POST /v1.0/aicalls)",
       description:
         "`assistance_type: ai` with the id of a Switchboard agent, and `reference_type: call` with the id of the patient to call. The call is placed at once.",

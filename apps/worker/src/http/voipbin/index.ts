@@ -3,7 +3,10 @@ import type { AppEnv } from "../context";
 import { surfaceErrorHandler } from "../errors";
 import { limitBody } from "../middleware/body-limit";
 import { idempotency } from "../middleware/idempotency";
+import { rateLimit } from "../middleware/rate-limit";
 import { documentIdempotencyKey } from "../openapi/idempotency";
+import { documentRateLimits } from "../openapi/rate-limits";
+import { VoipbinErrorResponse } from "./schema";
 import { registerAicalls } from "./aicalls";
 import { voipbinAuth } from "./auth";
 import { voipbinErrors, voipbinHook, voipbinNotFound } from "./errors";
@@ -12,7 +15,7 @@ import { voipbinErrors, voipbinHook, voipbinNotFound } from "./errors";
 export function voipbinSurface() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: voipbinHook });
   app.onError(surfaceErrorHandler(voipbinErrors));
-  app.use("*", limitBody(), voipbinAuth, idempotency);
+  app.use("*", limitBody(), voipbinAuth, rateLimit, idempotency);
   app.openAPIRegistry.registerComponent("securitySchemes", "VoipbinAccessKey", {
     type: "apiKey",
     in: "query",
@@ -21,6 +24,7 @@ export function voipbinSurface() {
   });
   registerAicalls(app);
   documentIdempotencyKey(app, { envelope: false });
+  documentRateLimits(app, VoipbinErrorResponse);
   app.all("*", voipbinNotFound);
   return app;
 }

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { PageQuery, WEBHOOK_DELIVERY_STATUSES, WebhookDelivery, WebhookDeliveryDetail, WebhookDeliveryList, pathId } from "@switchboard/schemas";
-import { recordAudit } from "../../../audit/record";
+import { auditQueries } from "../../../audit/record";
 import { HttpError } from "../../errors";
 import { offsetOf, pagination } from "../../../lib/pagination";
 import { scopeOf, type App } from "../../context";
@@ -64,9 +64,10 @@ export function registerWebhookDeliveryRoutes(app: App) {
       if (!endpoint) throw endpointNotFound();
       if (!endpoint.enabled) throw new HttpError(409, "The endpoint is disabled: enable it before replaying");
       if (!(await getDelivery(c.var.db, endpointId, deliveryId))) throw deliveryNotFound();
-      const row = (await requeueDelivery(c.var.db, deliveryId, Date.now()))!;
+      const audit = auditQueries(c.var.db, scopeOf(c), "webhook_delivery.replayed", deliveryId, { endpointId }, { onlyIfChanged: true });
+      const row = await requeueDelivery(c.var.db, deliveryId, Date.now(), audit);
+      if (!row) throw deliveryNotFound();
       await wake(c.env, endpointId);
-      await recordAudit(scopeOf(c), "webhook_delivery.replayed", deliveryId, { endpointId });
       return c.json(deliveryToWire(row), 202);
     },
   );
