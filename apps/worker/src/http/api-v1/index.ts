@@ -11,6 +11,7 @@ import { documentIdempotencyKey } from "../openapi/idempotency";
 import { documentRateLimits } from "../openapi/rate-limits";
 import { envelopeHook } from "../validation";
 import { registerAgentRoutes } from "./agents";
+import { registerApiKeyRoutes } from "./api-keys";
 import { registerAuditRoutes } from "./audit";
 import { registerCallRoutes } from "./calls";
 import { registerChatRoutes } from "./chats";
@@ -39,6 +40,7 @@ export function apiV1Surface() {
   registerProviderRoutes(app);
   registerCustomerWebhookRoutes(app);
   registerAuditRoutes(app);
+  registerApiKeyRoutes(app);
   documentIdempotencyKey(app, { envelope: true });
   documentRateLimits(app, ErrorEnvelope);
 

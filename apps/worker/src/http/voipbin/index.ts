@@ -20,7 +20,10 @@ export function voipbinSurface() {
     type: "apiKey",
     in: "query",
     name: "accesskey",
-    description: "A Switchboard API key where VoIPbin clients put their access key (`?token=` works too)",
+    description:
+      "A Switchboard API key where VoIPbin clients put their access key (`?token=` works too). Query strings end up in proxy, CDN and " +
+      "server logs: prefer `Authorization: Bearer`, or send a key limited to this surface (POST /api/v1/api-keys `{\"surface\": \"voipbin\"}`), " +
+      "which every other surface refuses.",
   });
   registerAicalls(app);
   documentIdempotencyKey(app, { envelope: false });
