@@ -5,6 +5,7 @@ import { auditQueries, changedFields } from "../../audit/record";
 import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { getPatient, normalizePatientInput, patientToWire } from "../../patients/store";
+import { auditRead } from "../audit-reads";
 import { scopeOf, type App } from "../context";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
@@ -62,6 +63,7 @@ export function registerPatientRoutes(app: App) {
           .limit(query.size).offset(offsetOf(query.start)),
         c.var.db.select({ total: count() }).from(tables.patients).where(mine),
       ]);
+      await auditRead(c, "patient.read", rows.map((r) => r.id), { list: true });
       return c.json({ data: rows.map(patientToWire), pagination: pagination(query, rows.length, totals?.total ?? 0) }, 200);
     },
   );
@@ -75,6 +77,7 @@ export function registerPatientRoutes(app: App) {
     async (c) => {
       const row = await getPatient(c.var.db, c.var.tenantId, c.req.valid("param").patientId);
       if (!row) throw notFound();
+      await auditRead(c, "patient.read", [row.id]);
       return c.json(patientToWire(row), 200);
     },
   );

@@ -5,6 +5,7 @@ import { auditQueries, changedFields } from "../../audit/record";
 import { HttpError } from "../errors";
 import { iso } from "../../lib/time";
 import { credentialsToWire, deleteCredentials, getCredentialRow, putCredentials } from "../../voice/credentials";
+import { auditRead } from "../audit-reads";
 import { scopeOf, type App } from "../context";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
@@ -116,6 +117,8 @@ export function registerProviderRoutes(app: App) {
         payload: r.payload,
         receivedAt: iso(r.receivedAt),
       }));
+      // Vendor payloads can carry transcripts and numbers.
+      await auditRead(c, "provider_webhook.read", rows.map((r) => r.id), { provider });
       return c.json({ data }, 200);
     },
   );

@@ -64,7 +64,7 @@ export function registerSendMessageRoute(app: App) {
           files: fileParts(form),
         },
       );
-      const signer = hasSigningKey(c.env) ? { baseUrl, secret: c.env.FILES_SIGNING_KEY! } : null;
+      const signer = hasSigningKey(c.env) ? { baseUrl, secret: c.env.FILES_SIGNING_KEY!, issuedTo: c.var.apiKeyId } : null;
       const [message] = await messagesToWire(c.var.db, c.var.tenantId, [row], signer);
       return c.json(message!, 200);
     },

@@ -7,6 +7,7 @@ import { cancelCampaign } from "../../../campaigns/cancel";
 import { HttpError } from "../../errors";
 import { offsetOf, pagination } from "../../../lib/pagination";
 import { iso } from "../../../lib/time";
+import { auditRead } from "../../audit-reads";
 import { scopeOf, type App } from "../../context";
 import { callPage } from "./read";
 import { apiKeySecurity as security, errorResponses, jsonResponse } from "../../openapi/helpers";
@@ -61,6 +62,7 @@ export function registerCampaignRoutes(app: App) {
         callPage(c.var.db, c.var.tenantId, query, batchId),
         campaignProgress(c.env.DB, c.var.tenantId, batchId),
       ]);
+      await auditRead(c, "call.read", page.data.map((call) => call.id), { batchId });
       return c.json(
         {
           campaign: {

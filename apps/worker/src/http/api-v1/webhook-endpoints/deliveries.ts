@@ -3,6 +3,7 @@ import { PageQuery, WEBHOOK_DELIVERY_STATUSES, WebhookDelivery, WebhookDeliveryD
 import { auditQueries } from "../../../audit/record";
 import { HttpError } from "../../errors";
 import { offsetOf, pagination } from "../../../lib/pagination";
+import { auditRead } from "../../audit-reads";
 import { scopeOf, type App } from "../../context";
 import { deliveryDetail, deliveryToWire, getDelivery, listDeliveries, requeueDelivery } from "../../../customer-webhooks/deliveries";
 import { wake } from "../../../customer-webhooks/emit";
@@ -47,7 +48,10 @@ export function registerWebhookDeliveryRoutes(app: App) {
       if (!(await getEndpoint(c.var.db, c.var.tenantId, endpointId))) throw endpointNotFound();
       const row = await getDelivery(c.var.db, endpointId, deliveryId);
       if (!row) throw deliveryNotFound();
-      return c.json(await deliveryDetail(c.var.db, row), 200);
+      const detail = await deliveryDetail(c.var.db, row);
+      // The payload is the event as sent: a report, a patient's text.
+      await auditRead(c, "webhook_delivery.read", [row.id], { endpointId });
+      return c.json(detail, 200);
     },
   );
 
