@@ -19,7 +19,8 @@ const createCallsRoute = createRoute({
   description:
     "Phone numbers come from the patient records. Every call of the request shares the agent. With `scheduledAt` the calls wait until then. " +
     "Calls start while the tenant has free lines (its concurrency limit) and the patient is inside their calling hours; the others are `queued` " +
-    "(counted in `totalQueued`) and start in order as lines free up and windows open. At most 1,000 patients per request.",
+    "(counted in `totalQueued`) and start in order as lines free up and windows open. At most 1,000 patients per request. " +
+    "Each call spends one of the tenant's calls per minute (1,000 by default): beyond it, 429 with Retry-After, and nothing is created.",
   request: { body: jsonBody(CallCreate) },
   responses: {
     201: jsonResponse(CallCreateResponse, "The batch and its calls"),
