@@ -1,4 +1,6 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { WebhookSender } from "../src/objects/webhook-sender";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, call, createAgent, createPatient, createTenant, poll, setup } from "./helpers";
 import { commsSetup, sendMessage, listMessages } from "./comms-helpers";
@@ -159,8 +161,11 @@ describe("audit rows are written with the change, or neither is", () => {
     customers.respond(target.name, () => new Response(null, { status: 410 }));
     const enabled = () => env.DB.prepare("SELECT enabled FROM webhook_endpoints WHERE id = ?").bind(endpoint.id).first("enabled");
 
+    // The sender's own retry alarm must not run into the fault too: the attempt is made here, inside the object.
+    await runInDurableObject(senderStub(endpoint.id), (_instance, state) => state.storage.deleteAlarm());
     await auditFailing(forTenant(tenant.id), async () => {
-      await expect(senderStub(endpoint.id).deliverDue(Date.now() + 5_000)).rejects.toThrow(/injected audit failure/);
+      const attempt = runInDurableObject(senderStub(endpoint.id), (instance: WebhookSender) => instance.deliverDue(Date.now() + 5_000));
+      await expect(attempt).rejects.toThrow(/injected audit failure/);
     });
     expect(await enabled()).toBe(1);
     expect(await auditRows(tenant.id, "webhook_endpoint.disabled")).toEqual([]);
