@@ -127,7 +127,8 @@ ${apiLine("wall time", r.wallMs)}
 }
 
 async function freshTenant() {
-  const tenant = await post("/admin/tenants", { name: "Bench clinic" }, ADMIN, 201);
+  // The bench sends two 1,000-call batches per run, seconds apart: far above a clinic's default calls per minute.
+  const tenant = await post("/admin/tenants", { name: "Bench clinic", limits: { callsPerMinute: 100_000 } }, ADMIN, 201);
   const agent = await post("/api/v1/agents", { name: "Bench", provider: "simulator", simulator: { durationMs: 600_000 } }, { "X-API-Key": tenant.apiKey }, 201);
   return { key: tenant.apiKey, tenantId: tenant.id, agentId: agent.id };
 }

@@ -20,6 +20,9 @@ export default defineConfig(async () => {
             WEBHOOK_ATTEMPT_TIMEOUT_MS: "1500",
             // Suites must not depend on the hour they run at; calling-window tests set tenant hours.
             CALLING_HOURS: "00:00-24:00",
+            // Suites fire requests and 1,000-call batches far faster than a clinic would; the limits'
+            // own tests set each tenant's limits through PATCH /admin/tenants/{id}.
+            TENANT_LIMIT_DEFAULTS: JSON.stringify({ requestsPerSecond: 100_000, requestBurst: 100_000, callsPerMinute: 1_000_000 }),
           },
         },
       }),

@@ -3,7 +3,7 @@ import api from "../../apps/worker/src/index";
 import { releaseDueCalls } from "../../apps/worker/src/campaigns/release";
 import type { Env } from "../../apps/worker/src/env";
 
-export { CallObject, Internal, TenantDispatcher } from "../../apps/worker/src/index";
+export { CallObject, Internal, TenantDispatcher, TenantLimiter } from "../../apps/worker/src/index";
 
 const CALL_COLUMNS = [
   "id", "tenant_id", "campaign_id", "agent_id", "patient_id", "phone_number", "status", "outcome", "provider",

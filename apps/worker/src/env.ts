@@ -1,4 +1,4 @@
-import type { CallObjectRpc, TenantDispatcherRpc, WebhookSenderRpc } from "./objects/contracts";
+import type { CallObjectRpc, TenantDispatcherRpc, TenantLimiterRpc, WebhookSenderRpc } from "./objects/contracts";
 
 /** Bindings and vars of the API worker. Durable Objects are typed by their RPC contracts (objects/contracts.ts), not their classes. */
 export interface Env {
@@ -8,6 +8,8 @@ export interface Env {
   WEBHOOKS: DurableObjectNamespace<WebhookSenderRpc>;
   /** One per tenant (by tenant id): its queue of calls and its lines. */
   DISPATCHERS: DurableObjectNamespace<TenantDispatcherRpc>;
+  /** One per tenant (by tenant id): its rate limits, shared by every surface. */
+  LIMITERS: DurableObjectNamespace<TenantLimiterRpc>;
   /** Operator token for /admin. A secret in production; `dev-admin-token` from .dev.vars locally. */
   ADMIN_TOKEN?: string;
   /** `production`, `development` or `test`. */
@@ -24,6 +26,12 @@ export interface Env {
   FILES_SIGNING_KEY?: string;
   /** This deployment's public origin (e.g. https://switchboard.example.com), for links and webhooks given to vendors. Defaults to the request's origin. */
   PUBLIC_BASE_URL?: string;
+  /**
+   * The deployment's default tenant limits, as JSON with any of `requestsPerSecond`, `requestBurst`,
+   * `callsPerMinute`, `webhookEndpoints` (tenants/limits.ts has the built-in ones). Operators set a
+   * tenant's own with PATCH /admin/tenants/{id}.
+   */
+  TENANT_LIMIT_DEFAULTS?: string;
   /** Per-attempt timeout of a webhook delivery (ms); 15 s when unset. */
   WEBHOOK_ATTEMPT_TIMEOUT_MS?: string;
 }

@@ -3,6 +3,7 @@ import { withFaults } from "./lib/faults";
 
 export { CallObject } from "./objects/call/call-object";
 export { TenantDispatcher } from "./objects/dispatcher/tenant-dispatcher";
+export { TenantLimiter } from "./objects/limiter/tenant-limiter";
 export { Internal } from "./internal";
 export { WebhookSender } from "./objects/webhook-sender";
 

@@ -1,12 +1,6 @@
 import type { Env } from "./env";
+import type { Actor } from "./actor";
 import type { Db } from "./lib/db";
-
-/** Who did something, for the audit trail. */
-export interface Actor {
-  type: "api_key" | "admin" | "system";
-  /** The API key's id; null for the operator and the system. */
-  id: string | null;
-}
 
 /**
  * What every use case is handed: the platform's services and who is asking. The HTTP layer builds

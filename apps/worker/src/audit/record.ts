@@ -1,6 +1,10 @@
-import { chunk } from "../lib/db";
+import { sql } from "drizzle-orm";
+import { tables } from "@switchboard/schemas";
+import type { BatchItem } from "drizzle-orm/batch";
+import { chunk, type Db } from "../lib/db";
 import { errorSummary } from "../lib/log-safe";
-import type { Actor, Scope } from "../scope";
+import type { Actor } from "../actor";
+import type { Scope } from "../scope";
 
 /**
  * Actions the audit trail knows. The object type is the part before the dot. Add new ones here
@@ -32,7 +36,47 @@ export type AuditAction =
   | "user.created"
   | "user.updated"
   | "user.deleted"
-  | "message.sent";
+  | "message.sent"
+  // Reads of patient data (PHI): who read which objects. Never the data itself.
+  | "patient.read"
+  | "consent.read"
+  | "chat.read"
+  | "message.read"
+  | "file.read"
+  | "call.read"
+  | "webhook_delivery.read"
+  | "provider_webhook.read";
+
+/** The actions that record a read of patient data, for `kind=read` in the audit trail API. */
+export const READ_ACTIONS: readonly AuditAction[] = [
+  "patient.read",
+  "consent.read",
+  "chat.read",
+  "message.read",
+  "file.read",
+  "call.read",
+  "webhook_delivery.read",
+  "provider_webhook.read",
+];
+
+/** Who is acting, for whom, in which request. */
+export type AuditScope = Pick<Scope, "tenantId" | "actor" | "requestId">;
+
+export interface AuditOptions {
+  /**
+   * Write the row only if the statement just before it in the batch changed a row (SQLite's
+   * `changes()`): an update or delete that matched nothing records nothing.
+   */
+  onlyIfChanged?: boolean;
+  /** The time recorded (default: now). A batch retried later records the time of its change. */
+  at?: number;
+  /**
+   * For a batch that may run again after its answer was lost (a call object's write-through is
+   * retried until D1 confirms it): rows already recorded for the same action, object and time are
+   * not recorded twice. (Not with `onlyIfChanged`.)
+   */
+  once?: boolean;
+}
 
 export interface AuditRecord {
   tenantId: string;
@@ -46,8 +90,9 @@ export interface AuditRecord {
 
 /**
  * Records who did what in the tenant's append-only audit trail: the acting API key (or the
- * operator, on /admin), the action, the object(s) and the request id. Call it after the action
- * succeeded.
+ * operator, on /admin), the action, the object(s) and the request id, after the action succeeded,
+ * in a write of its own. Prefer `auditStatements`/`auditQueries` in the change's own batch: a change
+ * recorded this way can exist without its record when the write fails.
  */
 export async function recordAudit(
   scope: Pick<Scope, "env" | "tenantId" | "actor" | "requestId">,
@@ -65,41 +110,112 @@ export async function recordAudit(
   });
 }
 
-/** What the product did on its own (e.g. disabling an endpoint that has failed for days). */
-export function recordSystemAudit(db: D1Database, tenantId: string, action: AuditAction, objectId: string, detail?: Record<string, unknown>) {
-  return writeAudit(db, { tenantId, actor: { type: "system", id: null }, action, objectIds: [objectId], requestId: null, detail });
+/** The product acting on its own (e.g. disabling an endpoint that has failed for days). */
+export function systemScope(tenantId: string): AuditScope {
+  return { tenantId, actor: { type: "system", id: null }, requestId: null };
 }
 
 /** Object ids per statement: they travel as one JSON array, so a 1,000-call batch costs two statements. */
 const IDS_PER_STATEMENT = 500;
 
-/**
- * The statements that record `record`, to run in the same D1 batch as the change they record: then
- * the change and its audit row exist together or not at all, and no failure in between can skip
- * the audit. Any mutation can use it (call creation and hang-up do).
- *
- * `once`: for a batch that may run again after its answer was lost (a call object's write-through
- * is retried until D1 confirms it): rows already recorded for the same action, object and time are
- * not recorded twice.
- */
-export function auditStatements(db: D1Database, record: AuditRecord, at = Date.now(), options: { once?: boolean } = {}): D1PreparedStatement[] {
+const INSERT = `INSERT INTO audit_events (tenant_id, actor_type, actor_id, action, object_type, object_id, request_id, detail, at)`;
+
+/** One INSERT per chunk of ids: its SQL after the column list and its nine parameters. */
+function auditRows(record: AuditRecord, options: AuditOptions = {}) {
+  const at = options.at ?? Date.now();
   const objectType = record.action.slice(0, record.action.indexOf("."));
   const detail = record.detail ? JSON.stringify(record.detail) : null;
-  const once = options.once
-    ? `WHERE NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.tenant_id = ?1 AND a.object_id = j.value AND a.action = ?4 AND a.at = ?8)`
-    : "";
-  return chunk(record.objectIds, IDS_PER_STATEMENT).map((ids) =>
-    db
-      .prepare(
-        `INSERT INTO audit_events (tenant_id, actor_type, actor_id, action, object_type, object_id, request_id, detail, at)
-         SELECT ?1, ?2, ?3, ?4, ?5, j.value, ?6, ?7, ?8 FROM json_each(?9) j ${once}`,
-      )
-      .bind(record.tenantId, record.actor.type, record.actor.id, record.action, objectType, record.requestId, detail, at, JSON.stringify(ids)),
+  return chunk(record.objectIds, IDS_PER_STATEMENT).map((ids) => ({
+    params: [record.tenantId, record.actor.type, record.actor.id, record.action, objectType, record.requestId, detail, at, JSON.stringify(ids)] as const,
+    where: options.onlyIfChanged ? " WHERE changes() > 0" : "",
+  }));
+}
+
+/** `?1`…`?9` are auditRows' params; `j` the json_each of ids. */
+const ONCE = ` WHERE NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.tenant_id = ?1 AND a.object_id = j.value AND a.action = ?4 AND a.at = ?8)`;
+
+/** The statements that record `record` (see auditStatements), for a caller that holds a whole record. */
+export function recordStatements(db: D1Database, record: AuditRecord, options: AuditOptions = {}): D1PreparedStatement[] {
+  return auditRows(record, options).map(({ params, where }) =>
+    db.prepare(`${INSERT} SELECT ?1, ?2, ?3, ?4, ?5, j.value, ?6, ?7, ?8 FROM json_each(?9) j${options.once ? ONCE : where}`).bind(...params),
   );
 }
 
+function recordOf(scope: AuditScope, action: AuditAction, objectIds: string | readonly string[], detail?: Record<string, unknown>): AuditRecord {
+  return { tenantId: scope.tenantId, actor: scope.actor, action, objectIds: typeof objectIds === "string" ? [objectIds] : objectIds, requestId: scope.requestId, detail };
+}
+
+/**
+ * The audit rows of a change, as D1 statements to run in the same `db.batch()` as the change
+ * itself (D1 applies a batch atomically): the change and its record exist together or not at all.
+ * Put them right after the statement they record when using `onlyIfChanged`.
+ */
+export function auditStatements(
+  db: D1Database,
+  scope: AuditScope,
+  action: AuditAction,
+  objectIds: string | readonly string[],
+  detail?: Record<string, unknown>,
+  options?: AuditOptions,
+): D1PreparedStatement[] {
+  return recordStatements(db, recordOf(scope, action, objectIds, detail), options);
+}
+
+/**
+ * `auditStatements` as drizzle queries, for a `db.batch([...])` of drizzle queries (whose results
+ * drizzle maps). An INSERT ... SELECT built by drizzle: its raw `db.run(sql)` cannot be batched
+ * with bound parameters (drizzle-orm 0.45's D1 batch reads a prepared statement raw queries lack).
+ */
+export function auditQueries(
+  db: Db,
+  scope: AuditScope,
+  action: AuditAction,
+  objectIds: string | readonly string[],
+  detail?: Record<string, unknown>,
+  options?: AuditOptions,
+): BatchItem<"sqlite">[] {
+  const { auditEvents } = tables;
+  return auditRows(recordOf(scope, action, objectIds, detail), options).map(({ params, where }) => {
+    const [tenantId, actorType, actorId, act, objectType, requestId, detailJson, at, ids] = params;
+    const rows = db
+      .select({
+        // NULL into the INTEGER PRIMARY KEY: SQLite numbers the row.
+        id: sql<number>`NULL`.as("id"),
+        tenantId: sql<string>`${tenantId}`.as("tenant_id"),
+        actorType: sql<string>`${actorType}`.as("actor_type"),
+        actorId: sql<string | null>`${actorId}`.as("actor_id"),
+        action: sql<string>`${act}`.as("action"),
+        objectType: sql<string>`${objectType}`.as("object_type"),
+        objectId: sql<string>`value`.as("object_id"),
+        requestId: sql<string | null>`${requestId}`.as("request_id"),
+        // Raw JSON text, as the trail stores it (the column's json mode would encode it again).
+        detail: sql<Record<string, unknown> | null>`${detailJson}`.as("detail"),
+        at: sql<number>`${at}`.as("at"),
+      })
+      .from(sql`json_each(${ids})`)
+      .where(where ? sql`changes() > 0` : undefined);
+    return db.insert(auditEvents).select(rows);
+  });
+}
+
+/**
+ * Records that patient data was read: who read which objects, in which request (ids only). Fails
+ * the request when the row cannot be written, so nothing is read without its record. One
+ * statement per 500 objects: a list page costs one.
+ */
+export async function recordReads(
+  db: D1Database,
+  scope: AuditScope,
+  action: AuditAction,
+  objectIds: readonly string[],
+  detail?: Record<string, unknown>,
+): Promise<void> {
+  if (objectIds.length === 0) return;
+  await db.batch(auditStatements(db, scope, action, objectIds, detail));
+}
+
 async function writeAudit(db: D1Database, record: AuditRecord): Promise<void> {
-  const statements = auditStatements(db, record);
+  const statements = recordStatements(db, record);
   for (let attempt = 1; ; attempt++) {
     try {
       await db.batch(statements);

@@ -204,7 +204,7 @@ async function createBatch(scope: Scope, body: CallCreate, now: number, options:
     ...jsonInserts(d1, tables.calls, callRows),
     ...jsonInserts(d1, tables.callEvents, eventRows),
     ...(options.alongside?.(callRows.map((c) => ({ id: c.id!, patientId: c.patientId! }))) ?? []).map((q) => d1Statement(d1, q as unknown as Parameters<typeof d1Statement>[1])),
-    ...auditStatements(d1, { tenantId, actor: scope.actor, action: "call.created", objectIds: callIds, requestId: scope.requestId, detail: { batchId } }, now),
+    ...auditStatements(d1, { tenantId, actor: scope.actor, requestId: scope.requestId }, "call.created", callIds, { batchId }, { at: now }),
     ...outbox.events,
     ...outbox.deliveries,
   ];

@@ -28,19 +28,22 @@ const IN_CAMPAIGN = "calls.campaign_id = ? AND calls.tenant_id = ?";
  * are live; queued calls that are not live end `canceled`, and the mark is cleared, in one batch.
  * A crash or an unreachable dispatcher in between leaves the mark, and the cron finishes the cancel
  * within a couple of minutes: no call is left `queued` for ever. Null when the campaign is not the
- * tenant's.
+ * tenant's. `audit` (the request's record of the cancel) is written in the same batch as the
+ * campaign's mark, only if the campaign is the tenant's.
  */
-export async function cancelCampaign(env: Env, tenantId: string, campaignId: string, now = Date.now()): Promise<CampaignCancellation | null> {
+export async function cancelCampaign(env: Env, tenantId: string, campaignId: string, now = Date.now(), audit: D1PreparedStatement[] = []): Promise<CampaignCancellation | null> {
   const db = env.DB;
-  const [campaign, , scheduled] = await db.batch([
+  const [campaign, ...after] = await db.batch([
     db
       .prepare("UPDATE campaigns SET status = 'canceled', cancel_pending_since = coalesce(cancel_pending_since, ?3) WHERE id = ?1 AND tenant_id = ?2 RETURNING id")
       .bind(campaignId, tenantId, now),
+    ...audit,
     ...bulkMove(db, {
       from: "scheduled", to: "canceled", type: "campaign.canceled", where: IN_CAMPAIGN, binds: [campaignId, tenantId],
       now, outcome: "canceled", detail: { batchId: campaignId },
     }),
   ]);
+  const scheduled = after[audit.length + 1];
   if (!campaign?.results.length) return null;
   let rest: { canceled: number; live: number };
   try {

@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { tables, type WEBHOOK_DELIVERY_STATUSES, type WebhookEventType } from "@switchboard/schemas";
 import type { Db } from "../lib/db";
 import { iso } from "../lib/time";
@@ -51,13 +52,12 @@ export async function deliveryDetail(db: Db, row: DeliveryRow) {
   };
 }
 
-/** Sends a delivery again from the start of the retry schedule, with the same webhook-id. */
-export async function requeueDelivery(db: Db, deliveryId: string, now: number) {
+/** Sends a delivery again from the start of the retry schedule, with the same webhook-id; `alongside` (its audit row) in the same batch. */
+export async function requeueDelivery(db: Db, deliveryId: string, now: number, alongside: BatchItem<"sqlite">[] = []) {
   const t = tables.webhookDeliveries;
-  return db
-    .update(t)
-    .set({ status: "pending", retryStep: 0, nextAttemptAt: now, updatedAt: now })
-    .where(eq(t.id, deliveryId))
-    .returning()
-    .get();
+  const [[row]] = await db.batch([
+    db.update(t).set({ status: "pending", retryStep: 0, nextAttemptAt: now, updatedAt: now }).where(eq(t.id, deliveryId)).returning(),
+    ...alongside,
+  ]);
+  return row;
 }

@@ -62,23 +62,66 @@ export async function signingSecrets(env: Pick<Env, "SECRETS_KEY">, row: Endpoin
 
 /**
  * Disables an endpoint and gives up on what it still had pending (each stays listed, failed, and
- * can be replayed once the endpoint is enabled again). Returns whether this call disabled it.
+ * can be replayed once the endpoint is enabled again), as statements for one atomic batch. `audit`
+ * goes right after the endpoint's own update (so `onlyIfChanged` records only a real change).
  */
-export async function disableEndpoint(db: D1Database, endpointId: string, reason: DisabledReason, now: number, deleted = false): Promise<boolean> {
-  const [endpoint] = await db.batch([
+export function disableStatements(
+  db: D1Database,
+  endpointId: string,
+  reason: DisabledReason,
+  now: number,
+  deleted = false,
+  audit: D1PreparedStatement[] = [],
+): D1PreparedStatement[] {
+  return [
     db
       .prepare(
         `UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, disabled_at = ?, updated_at = ?,
            deleted_at = CASE WHEN ? THEN ? ELSE deleted_at END
-         WHERE id = ? AND (enabled = 1 OR ?)`,
+         WHERE id = ? AND deleted_at IS NULL AND (enabled = 1 OR ?)`,
       )
       .bind(reason, now, now, deleted ? 1 : 0, now, endpointId, deleted ? 1 : 0),
+    ...audit,
     db
       .prepare(
         `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?, updated_at = ?
          WHERE endpoint_id = ? AND status = 'pending'`,
       )
       .bind(deleted ? "endpoint deleted" : `endpoint disabled (${reason})`, now, endpointId),
-  ]);
+  ];
+}
+
+/** `disableStatements`, run. Returns whether this call disabled (or deleted) it. */
+export async function disableEndpoint(
+  db: D1Database,
+  endpointId: string,
+  reason: DisabledReason,
+  now: number,
+  deleted = false,
+  audit: D1PreparedStatement[] = [],
+): Promise<boolean> {
+  const [endpoint] = await db.batch(disableStatements(db, endpointId, reason, now, deleted, audit));
   return (endpoint?.meta.changes ?? 0) > 0;
+}
+
+/**
+ * Inserts an endpoint unless the tenant already has `max` (deleted ones do not count), in one
+ * statement so concurrent requests cannot both take the last place. `audit` goes in the same batch,
+ * written only if the endpoint was. Whether it was inserted.
+ */
+export async function insertEndpointWithinQuota(
+  db: D1Database,
+  row: Pick<EndpointRow, "id" | "tenantId" | "url" | "description" | "events" | "secretSealed" | "createdAt">,
+  max: number,
+  audit: D1PreparedStatement[],
+): Promise<boolean> {
+  const insert = db
+    .prepare(
+      `INSERT INTO webhook_endpoints (id, tenant_id, url, description, events, enabled, secret_sealed, created_at, updated_at)
+       SELECT ?, ?, ?, ?, ?, 1, ?, ?, ?
+       WHERE (SELECT count(*) FROM webhook_endpoints WHERE tenant_id = ? AND deleted_at IS NULL) < ?`,
+    )
+    .bind(row.id, row.tenantId, row.url, row.description, row.events ? JSON.stringify(row.events) : null, row.secretSealed, row.createdAt, row.createdAt, row.tenantId, max);
+  const [result] = await db.batch([insert, ...audit]);
+  return (result?.meta.changes ?? 0) > 0;
 }

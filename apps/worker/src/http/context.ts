@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { TenantLimits } from "@switchboard/schemas";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Env } from "../env";
@@ -14,6 +15,8 @@ export interface AppVariables {
   apiKeyId: string;
   /** Set by the idempotency middleware when the request carries an Idempotency-Key. */
   idempotencyClaim: IdempotencyClaim;
+  /** The authenticated tenant's rate limits and quotas (tenants/limits.ts). */
+  limits: TenantLimits;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -20,6 +20,18 @@ export class HttpError extends HTTPException {
   }
 }
 
+/**
+ * 429: a tenant's rate limit or quota. Every surface answers it in its own shape with
+ * `Retry-After` (whole seconds, at least 1): when trying again can succeed.
+ */
+export class TooManyRequests extends HttpError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, message);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}
+
 /** How one surface answers errors, in its own shape. */
 export interface SurfaceErrors {
   /** A use case refused (http/domain-status.ts has the default status of each code). */
@@ -37,6 +49,11 @@ export interface SurfaceErrors {
 export function surfaceErrorHandler(surface: SurfaceErrors): ErrorHandler<AppEnv> {
   return (err, c) => {
     if (err instanceof DomainError) return surface.domain(c, err);
+    if (err instanceof TooManyRequests) {
+      const res = surface.http(c, err);
+      res.headers.set("Retry-After", String(err.retryAfterSeconds));
+      return res;
+    }
     if (err instanceof HTTPException) return surface.http(c, err);
     console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), error: errorSummary(err) }));
     return surface.internal(c);

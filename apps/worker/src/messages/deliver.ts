@@ -10,7 +10,7 @@ import { getMessagingSettings, simulatorOptions, twilioConfig, type MessagingSet
 import { createSmsSimulator } from "../sms/simulator";
 import { createTwilioMessaging } from "../sms/twilio";
 import { changeMessageStatus } from "./events";
-import { hasSigningKey, signedFileUrl, signingKey } from "./file-links";
+import { FOR_PROVIDER, hasSigningKey, PROVIDER_FILE_LINK_TTL_SECONDS, signedFileUrl, signingKey } from "./file-links";
 import { getMessage } from "./store";
 
 /** Hand-offs per text, the first (from the send request) included. */
@@ -123,7 +123,9 @@ export async function attemptSend(deps: DeliverDeps, messageId: string, trigger:
     messageId,
     to: message.toNumber,
     body: message.content,
-    mediaUrls: secret ? await Promise.all(files.map((f) => signedFileUrl(baseUrl, secret, f.id))) : [],
+    mediaUrls: secret
+      ? await Promise.all(files.map((f) => signedFileUrl(baseUrl, secret, { tenantId, fileId: f.id, issuedTo: FOR_PROVIDER }, Date.now(), PROVIDER_FILE_LINK_TTL_SECONDS)))
+      : [],
     statusCallbackUrl: `${baseUrl}/webhooks/twilio/${tenantId}/messages/${messageId}/status`,
   });
   if (result.accepted) {

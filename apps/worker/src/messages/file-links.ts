@@ -1,7 +1,17 @@
 import { base64Url } from "../lib/crypto";
 
-/** How long a link to an attachment works. Reading a message again gives fresh links. */
-export const FILE_LINK_TTL_SECONDS = 60 * 60;
+/**
+ * How long a link handed to an API client works (a message read through /api/v1 or /comms).
+ * Reading the message again gives fresh links.
+ */
+export const FILE_LINK_TTL_SECONDS = 10 * 60;
+/**
+ * How long a link handed to the messaging provider works: Twilio fetches MMS media right after the
+ * send; a text Twilio queues a while still finds its media. Each resend attempt signs afresh.
+ */
+export const PROVIDER_FILE_LINK_TTL_SECONDS = 15 * 60;
+/** `for` of a link handed to the messaging provider (the others name the API key that read the message). */
+export const FOR_PROVIDER = "provider";
 
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -25,27 +35,44 @@ export function signingKey(secret: string | undefined): string {
   return secret;
 }
 
-async function signature(secret: string, fileId: string, expires: number): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(`file:${fileId}:${expires}`));
+/** What a link is for: one file of one tenant, handed to one reader (an API key's id, or `provider`). */
+export interface FileLink {
+  tenantId: string;
+  fileId: string;
+  issuedTo: string;
+}
+
+async function signature(secret: string, link: FileLink, expires: number): Promise<string> {
+  const payload = `file:v2:${link.tenantId}:${link.fileId}:${link.issuedTo}:${expires}`;
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(payload));
   return base64Url(new Uint8Array(mac));
 }
 
 /**
- * A link to one attachment that works for whoever holds it (a clinic's app, an MMS provider
- * fetching media) until it expires: `<base>/files/<fileId>?expires=<unix seconds>&signature=<HMAC>`.
+ * A link to one attachment of one tenant that works for whoever holds it until it expires:
+ * `<base>/files/<fileId>?tenant=<id>&for=<reader>&expires=<unix seconds>&signature=<HMAC>`. The
+ * signature covers all of them: the link opens that file of that tenant only, and the audit trail
+ * records each use as a read by the link's reader.
  */
-export async function signedFileUrl(baseUrl: string, secret: string, fileId: string, now = Date.now(), ttlSeconds = FILE_LINK_TTL_SECONDS): Promise<string> {
+export async function signedFileUrl(baseUrl: string, secret: string, link: FileLink, now = Date.now(), ttlSeconds = FILE_LINK_TTL_SECONDS): Promise<string> {
   const expires = Math.floor(now / 1000) + ttlSeconds;
-  const sig = await signature(secret, fileId, expires);
-  return `${baseUrl}/files/${encodeURIComponent(fileId)}?expires=${expires}&signature=${sig}`;
+  const sig = await signature(secret, link, expires);
+  const query = new URLSearchParams({ tenant: link.tenantId, for: link.issuedTo, expires: String(expires), signature: sig });
+  return `${baseUrl}/files/${encodeURIComponent(link.fileId)}?${query}`;
 }
 
 export type LinkCheck = "valid" | "tampered" | "expired";
 
 /** Checks the signature first: an altered expiry is tampering, not expiry. */
-export async function checkFileLink(secret: string, fileId: string, expires: string | undefined, sig: string | undefined, now = Date.now()): Promise<LinkCheck> {
-  if (!expires || !sig || !/^\d{1,12}$/.test(expires)) return "tampered";
-  const expected = await signature(secret, fileId, Number(expires));
+export async function checkFileLink(
+  secret: string,
+  link: Partial<FileLink> & { fileId: string },
+  expires: string | undefined,
+  sig: string | undefined,
+  now = Date.now(),
+): Promise<LinkCheck> {
+  if (!link.tenantId || !link.issuedTo || !expires || !sig || !/^\d{1,12}$/.test(expires)) return "tampered";
+  const expected = await signature(secret, link as FileLink, Number(expires));
   if (!constantTimeEqual(expected, sig)) return "tampered";
   return Number(expires) * 1000 <= now ? "expired" : "valid";
 }

@@ -1,4 +1,5 @@
 import { tables, type MessageStatus, type MessageType } from "@switchboard/schemas";
+import { auditStatements, type AuditScope } from "../audit/record";
 import { getChat } from "../chats/store";
 import { DomainError } from "../errors";
 import { isOptedOut } from "../consent/opt-outs";
@@ -22,6 +23,8 @@ export interface SendContext {
   /** Public origin for attachment links and Twilio's status callback. */
   baseUrl: string;
   waitUntil: (promise: Promise<unknown>) => void;
+  /** Who is sending, for the `message.sent` record written with the message. */
+  audit: AuditScope;
 }
 
 export interface SendInput {
@@ -45,7 +48,8 @@ export interface SentMessage {
  * Stores a staff member's message in the patient's chat and texts it to the patient. Idempotent
  * by `messageUid` within a chat: a repeat returns the first message and sends nothing. A patient
  * who opted out gets nothing; the message is kept as OPTED_OUT. Each status it takes after
- * CREATED is sent to the tenant's webhooks (`message.status_changed`).
+ * CREATED is sent to the tenant's webhooks (`message.status_changed`). A new message is recorded
+ * (`message.sent`) in the batch that stores it; a repeat records nothing.
  */
 export async function sendMessage(ctx: SendContext, input: SendInput): Promise<SentMessage> {
   const { db, env, tenantId } = ctx;
@@ -88,6 +92,7 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
   // A message kept back (opted out) is announced in the batch that stores it; one sent is
   // announced as its provider moves it (changeMessageStatus).
   const outbox = optedOut ? await storedStatusEvents(env, tenantId, row) : { events: [], deliveries: [] };
+  const audit = auditStatements(env.DB, ctx.audit, "message.sent", messageId, { chatId: chat.id, senderId: sender.id, status }, { onlyIfChanged: true });
   const results = await env.DB.batch([
     d1Statement(
       env.DB,
@@ -118,6 +123,8 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
         .onConflictDoNothing({ target: [messages.chatId, messages.messageUid] })
         .returning({ id: messages.id }),
     ),
+    // Right after the insert: written only if the message was (a lost message_uid race records nothing).
+    ...audit,
     d1Statement(env.DB, messageSendInsert(db, messageId, ctx.baseUrl, now)),
     ...outbox.events,
     ...outbox.deliveries,
@@ -131,7 +138,7 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
     return { message: first, created: false };
   }
   if (optedOut) {
-    await wakeAll(env, endpointsWoken(results.slice(2 + outbox.events.length)));
+    await wakeAll(env, endpointsWoken(results.slice(2 + audit.length + outbox.events.length)));
     return { message: (await getMessage(db, tenantId, messageId))!, created: true };
   }
 

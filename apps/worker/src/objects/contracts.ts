@@ -1,6 +1,8 @@
+import type { Actor } from "../actor";
 import type { ProviderEvent } from "@switchboard/providers";
 import type { CallOutcome, CallStatus } from "@switchboard/schemas";
 import type { Entry, ReleaseJob } from "./dispatcher/queue-store";
+import type { BucketSpec } from "./limiter/bucket";
 
 /*
  * What each Durable Object answers over RPC. env.ts types its namespaces with these interfaces and
@@ -31,7 +33,7 @@ export interface EventSource {
 
 /** Who hangs up a call, for the audit row written with the hang-up. */
 export interface HangupAudit {
-  actor: { type: "api_key" | "admin" | "system"; id: string | null };
+  actor: Actor;
   requestId: string | null;
 }
 
@@ -85,4 +87,16 @@ export interface SenderRun {
 export interface WebhookSenderRpc extends Rpc.DurableObjectBranded {
   kick(endpointId: string): Promise<void>;
   deliverDue(now?: number, options?: { timeoutMs?: number }): Promise<SenderRun>;
+}
+
+/** A tenant's budgets: requests (every surface together) and calls created. */
+export type LimitBucket = "requests" | "calls";
+
+/** `retryAfterMs` null: the cost can never fit (it is above the bucket's capacity). */
+export type LimitDecision = { ok: true; remaining: number } | { ok: false; retryAfterMs: number | null };
+
+/** One tenant's rate limits (objects/limiter/tenant-limiter.ts). */
+export interface TenantLimiterRpc extends Rpc.DurableObjectBranded {
+  take(bucket: LimitBucket, spec: BucketSpec, cost: number): Promise<LimitDecision>;
+  giveBack(bucket: LimitBucket, spec: BucketSpec, tokens: number): Promise<void>;
 }

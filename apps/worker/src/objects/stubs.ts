@@ -16,3 +16,8 @@ export function tenantDispatcher(env: Pick<Env, "DISPATCHERS">, tenantId: string
 export function webhookSender(env: Pick<Env, "WEBHOOKS">, endpointId: string) {
   return env.WEBHOOKS.get(env.WEBHOOKS.idFromName(endpointId));
 }
+
+/** The tenant's rate limiter: its request and call budgets (keyed by tenant id). */
+export function tenantLimiter(env: Pick<Env, "LIMITERS">, tenantId: string) {
+  return env.LIMITERS.get(env.LIMITERS.idFromName(tenantId));
+}

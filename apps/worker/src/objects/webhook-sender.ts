@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { tables } from "@switchboard/schemas";
-import { recordSystemAudit } from "../audit/record";
+import { auditStatements, systemScope } from "../audit/record";
 import type { Env } from "../env";
 import type { SenderRun, WebhookSenderRpc } from "./contracts";
 import { chunk, createDb } from "../lib/db";
@@ -155,10 +155,11 @@ export class WebhookSender extends DurableObject<Env> implements WebhookSenderRp
   }
 
   private async disable(endpoint: EndpointRow, reason: DisabledReason, now: number, summary: SenderRun) {
-    if (await disableEndpoint(this.env.DB, endpoint.id, reason, now)) {
+    // The endpoint is disabled and recorded as disabled by the system together, or neither.
+    const audit = auditStatements(this.env.DB, systemScope(endpoint.tenantId), "webhook_endpoint.disabled", endpoint.id, { reason }, { onlyIfChanged: true });
+    if (await disableEndpoint(this.env.DB, endpoint.id, reason, now, false, audit)) {
       summary.disabled = reason;
       console.log(JSON.stringify({ level: "warn", msg: "webhook endpoint disabled", endpointId: endpoint.id, reason }));
-      await recordSystemAudit(this.env.DB, endpoint.tenantId, "webhook_endpoint.disabled", endpoint.id, { reason });
     }
   }
 

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { tables } from "@switchboard/schemas";
 import type { Db } from "../lib/db";
 import { open, seal } from "../lib/secret-box";
@@ -36,7 +37,12 @@ export async function sealTwilioToken(token: string, secretsKey: string | undefi
   return seal(token, secretsKey, tokenContext(tenantId, accountSid));
 }
 
-export async function saveMessagingSettings(db: Db, row: MessagingSettingsRow): Promise<MessagingSettingsRow> {
+/** Stores the tenant's settings; `alongside` (e.g. the audit row) is written in the same atomic batch. */
+export async function saveMessagingSettings(db: Db, row: MessagingSettingsRow, alongside: BatchItem<"sqlite">[] = []): Promise<MessagingSettingsRow> {
   const { tenantId, ...rest } = row;
-  return db.insert(messagingSettings).values(row).onConflictDoUpdate({ target: messagingSettings.tenantId, set: rest }).returning().get();
+  const [[saved]] = await db.batch([
+    db.insert(messagingSettings).values(row).onConflictDoUpdate({ target: messagingSettings.tenantId, set: rest }).returning(),
+    ...alongside,
+  ]);
+  return saved!;
 }

@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { VendorCredentials } from "@switchboard/providers";
 import { PROVIDER_OPTIONS, tables, type ProviderCredentials, type ProviderCredentialsInput, type VendorName } from "@switchboard/schemas";
 import type { Env } from "../env";
@@ -59,8 +60,18 @@ export async function getCredentialRow(db: Db, tenantId: string, provider: strin
   return db.select().from(t).where(and(eq(t.tenantId, tenantId), eq(t.provider, provider))).get();
 }
 
-/** Stores (or replaces) a tenant's credentials. The webhook URL survives a replace: it is pasted in the vendor's console. */
-export async function putCredentials(env: Env, db: Db, tenantId: string, provider: VendorName, input: ProviderCredentialsInput): Promise<CredentialRow> {
+/**
+ * Stores (or replaces) a tenant's credentials. The webhook URL survives a replace: it is pasted in
+ * the vendor's console. `alongside` (e.g. the audit row) is written in the same atomic batch.
+ */
+export async function putCredentials(
+  env: Env,
+  db: Db,
+  tenantId: string,
+  provider: VendorName,
+  input: ProviderCredentialsInput,
+  alongside: BatchItem<"sqlite">[] = [],
+): Promise<CredentialRow> {
   const key = secretsKey(env);
   const { fromNumber, options } = validateCredentials(provider, input);
   const existing = await getCredentialRow(db, tenantId, provider);
@@ -85,17 +96,21 @@ export async function putCredentials(env: Env, db: Db, tenantId: string, provide
     updatedAt: now,
   };
   const t = tables.providerCredentials;
-  return db
-    .insert(t)
-    .values({ id, tenantId, provider, ...values, webhookTokenHash, webhookTokenSealed, createdAt: now })
-    .onConflictDoUpdate({ target: [t.tenantId, t.provider], set: values })
-    .returning()
-    .get();
+  const [[row]] = await db.batch([
+    db
+      .insert(t)
+      .values({ id, tenantId, provider, ...values, webhookTokenHash, webhookTokenSealed, createdAt: now })
+      .onConflictDoUpdate({ target: [t.tenantId, t.provider], set: values })
+      .returning(),
+    ...alongside,
+  ]);
+  return row!;
 }
 
-export async function deleteCredentials(db: Db, tenantId: string, provider: string): Promise<boolean> {
+/** Removes a tenant's credentials; `alongside` (e.g. the audit row, only if something was removed) goes in the same batch. */
+export async function deleteCredentials(db: Db, tenantId: string, provider: string, alongside: BatchItem<"sqlite">[] = []): Promise<boolean> {
   const t = tables.providerCredentials;
-  const gone = await db.delete(t).where(and(eq(t.tenantId, tenantId), eq(t.provider, provider))).returning({ id: t.id });
+  const [gone] = await db.batch([db.delete(t).where(and(eq(t.tenantId, tenantId), eq(t.provider, provider))).returning({ id: t.id }), ...alongside]);
   return gone.length > 0;
 }
 

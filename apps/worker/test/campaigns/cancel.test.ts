@@ -109,7 +109,10 @@ describe("canceling a campaign", () => {
     expect(done.progress.byStatus).toMatchObject({ scheduled: 0, queued: 0 });
     const { byStatus } = done.progress;
     expect(byStatus.canceled + byStatus.initiating).toBe(3000);
-    expect(byStatus.initiating).toBe(res.body.live);
+    // `live` counts the calls holding a line when the dispatcher dropped the campaign. A call granted
+    // its line in the instant between the campaign's mark and that drop is still refused by its own
+    // check at start (it ends canceled), so the response may count it: at most that many are on the line.
+    expect(byStatus.initiating).toBeLessThanOrEqual(res.body.live);
     expect(byStatus.initiating).toBeLessThanOrEqual(10);
     const dials = [...(await dialsPerCall(callIds)).values()].reduce((a, b) => a + b, 0);
     expect(dials).toBe(byStatus.initiating);

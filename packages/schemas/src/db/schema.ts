@@ -15,6 +15,15 @@ export const tenants = sqliteTable("tenants", {
   callingHoursStart: text("calling_hours_start"),
   /** Local HH:MM until which patients may be called (exclusive); set together with the start. */
   callingHoursEnd: text("calling_hours_end"),
+  // Per-tenant limits set by the operator; null: the deployment's default (apps/worker/src/tenants/limits.ts).
+  /** Requests per second, over every tenant surface together (the bucket's refill rate). */
+  requestsPerSecond: integer("requests_per_second"),
+  /** Requests that may arrive at once after a quiet spell (the bucket's size). */
+  requestBurst: integer("request_burst"),
+  /** Calls created per minute, counted per call (a 1,000-patient batch is 1,000). */
+  callsPerMinute: integer("calls_per_minute"),
+  /** Webhook endpoints the tenant may have (not deleted; disabled ones count). */
+  maxWebhookEndpoints: integer("max_webhook_endpoints"),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -28,6 +37,8 @@ export const apiKeys = sqliteTable(
     /** First characters of the key, so an operator can tell keys apart. */
     prefix: text("prefix").notNull(),
     name: text("name"),
+    /** The one surface this key works on (`voipbin`: /v1.0 only, e.g. as `?accesskey=`); null: every tenant surface. */
+    surface: text("surface"),
     createdAt: integer("created_at").notNull(),
     revokedAt: integer("revoked_at"),
   },

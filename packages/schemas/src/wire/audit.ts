@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { Pagination } from "./common";
 
-export const AUDIT_ACTOR_TYPES = ["api_key", "admin", "system"] as const;
+/** `signed_link`: whoever held an attachment link; `api_key_id` names the key it was issued to (null: issued to the messaging provider). */
+export const AUDIT_ACTOR_TYPES = ["api_key", "admin", "system", "signed_link"] as const;
 
 export const AuditEvent = z
   .object({
@@ -28,6 +29,10 @@ export const AuditQuery = z.object({
   action: z.string().max(100).optional().openapi({ description: "Exact action, e.g. call.created" }),
   object_id: z.string().max(200).optional(),
   api_key_id: z.string().max(200).optional().openapi({ description: "Only what this API key did" }),
+  kind: z
+    .enum(["read", "change"], { error: "kind must be read or change" })
+    .optional()
+    .openapi({ description: "`read`: reads of patient data (actions ending in `.read`); `change`: everything else" }),
   since: time("since").openapi({ description: "At or after this time" }),
   until: time("until").openapi({ description: "Before this time" }),
 });

@@ -1,10 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, pathId, tables } from "@switchboard/schemas";
-import { recordAudit } from "../../audit/record";
 import { HttpError } from "../errors";
-import { iso } from "../../lib/time";
-import { issueApiKey } from "../../tenants/keys";
+import { apiKeyToWire, issueApiKey, revokeApiKey } from "../../tenants/keys";
 import { scopeOf, type App } from "../context";
 import { adminSecurity, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
@@ -12,15 +10,13 @@ const tags = ["Admin"];
 const TenantParams = z.object({ tenantId: pathId("tenantId") });
 const KeyParams = TenantParams.extend({ keyId: pathId("keyId") });
 
-function toWire(row: typeof tables.apiKeys.$inferSelect): z.infer<typeof ApiKey> {
-  return { id: row.id, tenantId: row.tenantId, name: row.name, prefix: row.prefix, createdAt: iso(row.createdAt), revokedAt: iso(row.revokedAt) };
-}
+const toWire = apiKeyToWire;
 
 export function registerKeyRoutes(app: App) {
   app.openapi(
     createRoute({
       method: "post", path: "/tenants/{tenantId}/keys", tags, security: adminSecurity,
-      summary: "Issue an API key for a tenant",
+      summary: "Issue an API key for a tenant (optionally limited to one surface, e.g. `voipbin`)",
       request: { params: TenantParams, body: { ...jsonBody(ApiKeyCreate), required: false } },
       responses: { 201: jsonResponse(ApiKeyCreated, "The key (shown once)"), ...errorResponses(400, 401, 404) },
     }),
@@ -29,8 +25,7 @@ export function registerKeyRoutes(app: App) {
       const body = c.req.valid("json") ?? {};
       const tenant = await c.var.db.select({ id: tables.tenants.id }).from(tables.tenants).where(eq(tables.tenants.id, tenantId)).get();
       if (!tenant) throw new HttpError(404, "Tenant not found");
-      const key = await issueApiKey(c.var.db, tenantId, body.name ?? null);
-      await recordAudit(scopeOf(c, tenantId), "api_key.issued", key.id);
+      const key = await issueApiKey(c.var.db, scopeOf(c, tenantId), body.name ?? null, body.surface ?? null);
       return c.json({ ...toWire(key), apiKey: key.apiKey }, 201);
     },
   );
@@ -57,15 +52,8 @@ export function registerKeyRoutes(app: App) {
     }),
     async (c) => {
       const { tenantId, keyId } = c.req.valid("param");
-      const where = and(eq(tables.apiKeys.id, keyId), eq(tables.apiKeys.tenantId, tenantId));
-      const revoked = await c.var.db
-        .update(tables.apiKeys)
-        .set({ revokedAt: Date.now() })
-        .where(and(where, isNull(tables.apiKeys.revokedAt)))
-        .returning({ id: tables.apiKeys.id });
-      const row = await c.var.db.select().from(tables.apiKeys).where(where).get();
+      const row = await revokeApiKey(c.var.db, scopeOf(c, tenantId), keyId);
       if (!row) throw new HttpError(404, "API key not found");
-      if (revoked.length) await recordAudit(scopeOf(c, tenantId), "api_key.revoked", keyId);
       return c.json(toWire(row), 200);
     },
   );

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { count, desc, eq } from "drizzle-orm";
 import { PageQuery, Tenant, TenantCreate, TenantCreated, TenantList, TenantUpdate, pathId, tables } from "@switchboard/schemas";
-import { changedFields, recordAudit } from "../../audit/record";
+import { auditQueries, changedFields } from "../../audit/record";
 import { tenantDispatcher } from "../../objects/stubs";
 import { legalWindow, parseClock } from "../../objects/dispatcher/calling-window";
 import type { Env } from "../../env";
@@ -9,7 +9,8 @@ import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { iso } from "../../lib/time";
 import { isIanaTimezone } from "../../lib/timezone";
-import { issueApiKey } from "../../tenants/keys";
+import { newApiKey } from "../../tenants/keys";
+import { limitColumns, limitsOf } from "../../tenants/limits";
 import { scopeOf, type App } from "../context";
 import { adminSecurity, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 import { errorSummary } from "../../lib/log-safe";
@@ -17,13 +18,14 @@ import { errorSummary } from "../../lib/log-safe";
 const tags = ["Admin"];
 const TenantParams = z.object({ tenantId: pathId("tenantId") });
 
-function toWire(row: typeof tables.tenants.$inferSelect): z.infer<typeof Tenant> {
+function toWire(env: Env, row: typeof tables.tenants.$inferSelect): z.infer<typeof Tenant> {
   return {
     id: row.id,
     name: row.name,
     concurrencyLimit: row.concurrencyLimit,
     timezone: row.timezone,
     callingHours: row.callingHoursStart && row.callingHoursEnd ? { start: row.callingHoursStart, end: row.callingHoursEnd } : null,
+    limits: limitsOf(row, env),
     createdAt: iso(row.createdAt),
   };
 }
@@ -55,22 +57,29 @@ export function registerTenantRoutes(app: App) {
     async (c) => {
       const body = c.req.valid("json");
       checkTimezone(body.timezone);
-      const row = await c.var.db
-        .insert(tables.tenants)
-        .values({
-          id: crypto.randomUUID(),
-          name: body.name,
-          concurrencyLimit: body.concurrencyLimit ?? 10,
-          timezone: body.timezone ?? "America/New_York",
-          ...callingHoursColumns(c.env, body.callingHours),
-          createdAt: Date.now(),
-        })
-        .returning()
-        .get();
-      const key = await issueApiKey(c.var.db, row.id, "default");
-      await recordAudit(scopeOf(c, row.id), "tenant.created", row.id);
-      await recordAudit(scopeOf(c, row.id), "api_key.issued", key.id);
-      return c.json({ ...toWire(row), apiKey: key.apiKey, apiKeyId: key.id }, 201);
+      const id = crypto.randomUUID();
+      const key = await newApiKey(id, "default");
+      const { db } = c.var;
+      const scope = scopeOf(c, id);
+      // The tenant, its first key and their records: all or nothing.
+      const [[row]] = await db.batch([
+        db
+          .insert(tables.tenants)
+          .values({
+            id,
+            name: body.name,
+            concurrencyLimit: body.concurrencyLimit ?? 10,
+            timezone: body.timezone ?? "America/New_York",
+            ...callingHoursColumns(c.env, body.callingHours),
+            ...limitColumns(body.limits),
+            createdAt: Date.now(),
+          })
+          .returning(),
+        db.insert(tables.apiKeys).values(key.row),
+        ...auditQueries(db, scope, "tenant.created", id),
+        ...auditQueries(db, scope, "api_key.issued", key.row.id),
+      ]);
+      return c.json({ ...toWire(c.env, row!), apiKey: key.apiKey, apiKeyId: key.row.id }, 201);
     },
   );
 
@@ -86,7 +95,7 @@ export function registerTenantRoutes(app: App) {
         c.var.db.select().from(tables.tenants).orderBy(desc(tables.tenants.createdAt), desc(tables.tenants.id)).limit(query.size).offset(offsetOf(query.start)),
         c.var.db.select({ total: count() }).from(tables.tenants),
       ]);
-      return c.json({ data: rows.map(toWire), pagination: pagination(query, rows.length, totals?.total ?? 0) }, 200);
+      return c.json({ data: rows.map((r) => toWire(c.env, r)), pagination: pagination(query, rows.length, totals?.total ?? 0) }, 200);
     },
   );
 
@@ -99,15 +108,17 @@ export function registerTenantRoutes(app: App) {
     async (c) => {
       const row = await c.var.db.select().from(tables.tenants).where(eq(tables.tenants.id, c.req.valid("param").tenantId)).get();
       if (!row) throw new HttpError(404, "Tenant not found");
-      return c.json(toWire(row), 200);
+      return c.json(toWire(c.env, row), 200);
     },
   );
 
   app.openapi(
     createRoute({
       method: "patch", path: "/tenants/{tenantId}", tags, security: adminSecurity,
-      summary: "Change a tenant's name, concurrency limit, default time zone or calling hours",
-      description: "A new limit or new calling hours apply to the tenant's queue at once; live calls are never cut off.",
+      summary: "Change a tenant's name, concurrency limit, default time zone, calling hours, or rate limits and quotas",
+      description:
+        "A new limit or new calling hours apply to the tenant's queue at once; live calls are never cut off. " +
+        "`limits` (requests per second and burst, calls created per minute, webhook endpoints) apply from the tenant's next request; null goes back to the default.",
       request: { params: TenantParams, body: jsonBody(TenantUpdate) },
       responses: { 200: jsonResponse(Tenant, "The updated tenant"), ...errorResponses(400, 401, 404) },
     }),
@@ -115,22 +126,32 @@ export function registerTenantRoutes(app: App) {
       const { tenantId } = c.req.valid("param");
       const body = c.req.valid("json");
       checkTimezone(body.timezone);
-      const { callingHours, ...rest } = body;
-      const changes = { ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), ...callingHoursColumns(c.env, callingHours) };
+      const { callingHours, limits, ...rest } = body;
+      const changes = {
+        ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
+        ...callingHoursColumns(c.env, callingHours),
+        ...limitColumns(limits),
+      };
       const where = eq(tables.tenants.id, tenantId);
+      const { db } = c.var;
+      const fields = [...changedFields(body).filter((f) => f !== "limits"), ...changedFields(limits ?? {}).map((f) => `limits.${f}`)];
       // drizzle throws "No values to set" on an empty SET (a 500): with nothing to change, just read.
       const row = Object.keys(changes).length
-        ? await c.var.db.update(tables.tenants).set(changes).where(where).returning().get()
-        : await c.var.db.select().from(tables.tenants).where(where).get();
+        ? (
+            await db.batch([
+              db.update(tables.tenants).set(changes).where(where).returning(),
+              ...auditQueries(db, scopeOf(c, tenantId), "tenant.updated", tenantId, { fields }, { onlyIfChanged: true }),
+            ])
+          )[0][0]
+        : await db.select().from(tables.tenants).where(where).get();
       if (!row) throw new HttpError(404, "Tenant not found");
       if (Object.keys(changes).length) {
-        await recordAudit(scopeOf(c, tenantId), "tenant.updated", tenantId, { fields: changedFields(body) });
         // The dispatcher also re-reads on its own every few minutes; this makes the change immediate.
         await tenantDispatcher(c.env, tenantId).configure(tenantId).catch((error: unknown) => {
           console.error(JSON.stringify({ level: "warn", msg: "dispatcher reconfigure failed", tenantId, error: errorSummary(error) }));
         });
       }
-      return c.json(toWire(row), 200);
+      return c.json(toWire(c.env, row), 200);
     },
   );
 }

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, inArray } from "drizzle-orm";
 import { Agent, AgentCreate, AgentUpdate, LIVE_STATUSES, RetrySettings, SimulatorSettings, PageQuery, Pagination, pathId, providerList, tables, WAITING_STATUSES } from "@switchboard/schemas";
 import { agentToWire, getAgent, settingsOf } from "../../agents/store";
-import { changedFields, recordAudit } from "../../audit/record";
+import { auditQueries, changedFields } from "../../audit/record";
 import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { scopeOf, type App } from "../context";
@@ -26,13 +26,13 @@ export function registerAgentRoutes(app: App) {
       const { name, provider, providers, ...rest } = c.req.valid("json");
       const list = providerList({ provider, providers })!;
       const now = Date.now();
-      const row = await c.var.db
-        .insert(tables.agents)
-        .values({ id: crypto.randomUUID(), tenantId: c.var.tenantId, name, provider: list[0]!.provider, settings: settingsOf(rest, list), createdAt: now, updatedAt: now })
-        .returning()
-        .get();
-      await recordAudit(scopeOf(c), "agent.created", row.id);
-      return c.json(agentToWire(row), 201);
+      const id = crypto.randomUUID();
+      const { db } = c.var;
+      const [[row]] = await db.batch([
+        db.insert(tables.agents).values({ id, tenantId: c.var.tenantId, name, provider: list[0]!.provider, settings: settingsOf(rest, list), createdAt: now, updatedAt: now }).returning(),
+        ...auditQueries(db, scopeOf(c), "agent.created", id),
+      ]);
+      return c.json(agentToWire(row!), 201);
     },
   );
 
@@ -90,19 +90,21 @@ export function registerAgentRoutes(app: App) {
         retry: retry ? RetrySettings.parse({ ...currentWire.retry, ...stripUndefined(retry) }) : currentWire.retry,
       };
       const list = providerList({ provider, providers }) ?? currentWire.providers;
-      const row = await c.var.db
-        .update(tables.agents)
-        .set({
-          name: name ?? current.name,
-          provider: list[0]!.provider,
-          settings: settingsOf({ ...merged, simulator: merged.simulator ?? undefined, retry: merged.retry }, list),
-          updatedAt: Date.now(),
-        })
-        .where(and(eq(tables.agents.id, agentId), eq(tables.agents.tenantId, c.var.tenantId)))
-        .returning()
-        .get();
+      const { db } = c.var;
+      const [[row]] = await db.batch([
+        db
+          .update(tables.agents)
+          .set({
+            name: name ?? current.name,
+            provider: list[0]!.provider,
+            settings: settingsOf({ ...merged, simulator: merged.simulator ?? undefined, retry: merged.retry }, list),
+            updatedAt: Date.now(),
+          })
+          .where(and(eq(tables.agents.id, agentId), eq(tables.agents.tenantId, c.var.tenantId)))
+          .returning(),
+        ...auditQueries(db, scopeOf(c), "agent.updated", agentId, { fields: changedFields(c.req.valid("json")) }, { onlyIfChanged: true }),
+      ]);
       if (!row) throw notFound();
-      await recordAudit(scopeOf(c), "agent.updated", row.id, { fields: changedFields(c.req.valid("json")) });
       return c.json(agentToWire(row), 200);
     },
   );
@@ -123,8 +125,12 @@ export function registerAgentRoutes(app: App) {
         .from(tables.calls)
         .where(and(eq(tables.calls.agentId, agentId), inArray(tables.calls.status, [...BLOCKING_STATUSES])));
       if ((busy?.n ?? 0) > 0) throw new HttpError(409, `Agent has ${busy?.n} live or waiting calls; hang them up or wait for them to end`);
-      await c.var.db.delete(tables.agents).where(and(eq(tables.agents.id, agentId), eq(tables.agents.tenantId, c.var.tenantId)));
-      await recordAudit(scopeOf(c), "agent.deleted", agentId);
+      const { db } = c.var;
+      const [gone] = await db.batch([
+        db.delete(tables.agents).where(and(eq(tables.agents.id, agentId), eq(tables.agents.tenantId, c.var.tenantId))).returning({ id: tables.agents.id }),
+        ...auditQueries(db, scopeOf(c), "agent.deleted", agentId, undefined, { onlyIfChanged: true }),
+      ]);
+      if (!gone.length) throw notFound();
       return c.json({ id: agentId, deleted: true as const }, 200);
     },
   );

@@ -6,8 +6,10 @@ import { chatForPatient, chatToWire, getChat } from "../../chats/store";
 import { HttpError } from "../errors";
 import { publicBaseUrl } from "../base-url";
 import { offsetOf, pagination } from "../../lib/pagination";
+import { hasSigningKey } from "../../messages/file-links";
 import { listChatMessages } from "../../messages/store";
 import { getPatient } from "../../patients/store";
+import { auditRead } from "../audit-reads";
 import type { App } from "../context";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 import { callToComms } from "../wire/comms-call";
@@ -36,6 +38,7 @@ export function registerChatRoutes(app: App) {
       if (!patient) throw new HttpError(404, "Patient not found");
       const { chat, created } = await chatForPatient(c.var.db, c.var.tenantId, patient.id);
       const wire = await chatToWire(c.var.db, chat, patient);
+      await auditRead(c, "chat.read", [chat.id], { patientId: patient.id });
       return created ? c.json(wire, 201) : c.json(wire, 200);
     },
   );
@@ -49,7 +52,9 @@ export function registerChatRoutes(app: App) {
     async (c) => {
       const chat = await getChat(c.var.db, c.var.tenantId, c.req.valid("param").chatId);
       if (!chat) throw notFound();
-      return c.json(await chatToWire(c.var.db, chat, await getPatient(c.var.db, c.var.tenantId, chat.patientId)), 200);
+      const wire = await chatToWire(c.var.db, chat, await getPatient(c.var.db, c.var.tenantId, chat.patientId));
+      await auditRead(c, "chat.read", [chat.id], { patientId: chat.patientId });
+      return c.json(wire, 200);
     },
   );
 
@@ -65,8 +70,9 @@ export function registerChatRoutes(app: App) {
       const chat = await getChat(c.var.db, c.var.tenantId, c.req.valid("param").chatId);
       if (!chat) throw notFound();
       const page = await listChatMessages(c.var.db, chat.id, query);
-      const signer = c.env.FILES_SIGNING_KEY ? { baseUrl: publicBaseUrl(c.env, c.req.url), secret: c.env.FILES_SIGNING_KEY } : null;
+      const signer = hasSigningKey(c.env) ? { baseUrl: publicBaseUrl(c.env, c.req.url), secret: c.env.FILES_SIGNING_KEY!, issuedTo: c.var.apiKeyId } : null;
       const data = await messagesToWire(c.var.db, c.var.tenantId, page.rows, signer);
+      await auditRead(c, "message.read", page.rows.map((r) => r.id), { chatId: chat.id });
       return c.json({ data, pagination: pagination(query, data.length, page.total) }, 200);
     },
   );
@@ -89,6 +95,7 @@ export function registerChatRoutes(app: App) {
         countCalls(c.var.db, c.var.tenantId, where),
       ]);
       const data = views.map((view) => callToComms(view, chat.id));
+      await auditRead(c, "call.read", views.map((v) => v.call.id), { chatId: chat.id });
       return c.json({ data, pagination: pagination(query, data.length, total) }, 200);
     },
   );

@@ -4,6 +4,7 @@ import { PatientConsent, pathId, tables } from "@switchboard/schemas";
 import { HttpError } from "../errors";
 import { iso } from "../../lib/time";
 import { getPatient } from "../../patients/store";
+import { auditRead } from "../audit-reads";
 import type { App } from "../context";
 import { apiKeySecurity as security, errorResponses, jsonResponse } from "../openapi/helpers";
 
@@ -27,6 +28,7 @@ export function registerConsentRoutes(app: App) {
             .where(and(eq(optOuts.tenantId, c.var.tenantId), eq(optOuts.phoneNumber, patient.phoneNumber)))
             .orderBy(asc(optOuts.optedOutAt), asc(optOuts.id))
         : [];
+      await auditRead(c, "consent.read", [patient.id]);
       return c.json(
         {
           patientId: patient.id,

@@ -5,9 +5,13 @@ import { surfaceErrorHandler } from "../errors";
 import { apiKeyAuth } from "../middleware/auth";
 import { limitBody } from "../middleware/body-limit";
 import { idempotency } from "../middleware/idempotency";
+import { rateLimit } from "../middleware/rate-limit";
+import { ErrorEnvelope } from "@switchboard/schemas";
 import { documentIdempotencyKey } from "../openapi/idempotency";
+import { documentRateLimits } from "../openapi/rate-limits";
 import { envelopeHook } from "../validation";
 import { registerAgentRoutes } from "./agents";
+import { registerApiKeyRoutes } from "./api-keys";
 import { registerAuditRoutes } from "./audit";
 import { registerCallRoutes } from "./calls";
 import { registerChatRoutes } from "./chats";
@@ -23,8 +27,8 @@ export function apiV1Surface() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: envelopeHook });
   // Before the routes: Hono binds a sub-app's error handler to its routes when it is mounted.
   app.onError(surfaceErrorHandler(envelopeErrors));
-  // Idempotency-Key after authentication: keys are per tenant.
-  app.use("*", limitBody(), apiKeyAuth, idempotency);
+  // Idempotency-Key after authentication (keys are per tenant) and the rate limit (a refused request is not stored).
+  app.use("*", limitBody(), apiKeyAuth, rateLimit, idempotency);
 
   registerPatientRoutes(app);
   registerAgentRoutes(app);
@@ -36,7 +40,9 @@ export function apiV1Surface() {
   registerProviderRoutes(app);
   registerCustomerWebhookRoutes(app);
   registerAuditRoutes(app);
+  registerApiKeyRoutes(app);
   documentIdempotencyKey(app, { envelope: true });
+  documentRateLimits(app, ErrorEnvelope);
 
   // Hono calls `notFound` only on the top-level app: a sub-app answers its own 404s.
   app.all("*", envelopeNotFound);

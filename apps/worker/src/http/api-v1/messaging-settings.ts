@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { MessagingSettings, MessagingSettingsUpdate } from "@switchboard/schemas";
-import { changedFields, recordAudit } from "../../audit/record";
+import { auditQueries, changedFields } from "../../audit/record";
 import { HttpError } from "../errors";
 import { publicBaseUrl } from "../base-url";
 import { toE164 } from "../../lib/phone";
@@ -79,16 +79,13 @@ export function registerMessagingSettingsRoutes(app: App) {
       if (body.provider === "twilio" && !twilio.twilioAuthTokenSealed) {
         throw new HttpError(400, "provider twilio needs twilio: { accountSid, authToken, messagingServiceSid or fromNumber }");
       }
-      const row = await saveMessagingSettings(c.var.db, {
-        tenantId,
-        provider: body.provider,
-        ...twilio,
-        simulator: body.simulator ?? current?.simulator ?? null,
-        updatedAt: Date.now(),
-      });
       // The settings are the tenant's own object; field names only (`twilio.authToken`, never its value).
       const fields = [...changedFields(body), ...changedFields(body.twilio ?? {}).map((f) => `twilio.${f}`)];
-      await recordAudit(scopeOf(c), "messaging_settings.updated", tenantId, { provider: body.provider, fields });
+      const row = await saveMessagingSettings(
+        c.var.db,
+        { tenantId, provider: body.provider, ...twilio, simulator: body.simulator ?? current?.simulator ?? null, updatedAt: Date.now() },
+        auditQueries(c.var.db, scopeOf(c), "messaging_settings.updated", tenantId, { provider: body.provider, fields }),
+      );
       return c.json(toWire(row, tenantId, publicBaseUrl(c.env, c.req.url)), 200);
     },
   );

@@ -1,10 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq } from "drizzle-orm";
 import { PageQuery, Pagination, Patient, PatientCreate, PatientUpdate, pathId, tables } from "@switchboard/schemas";
-import { changedFields, recordAudit } from "../../audit/record";
+import { auditQueries, changedFields } from "../../audit/record";
 import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { getPatient, normalizePatientInput, patientToWire } from "../../patients/store";
+import { auditRead } from "../audit-reads";
 import { scopeOf, type App } from "../context";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
@@ -23,10 +24,13 @@ export function registerPatientRoutes(app: App) {
     async (c) => {
       const body = normalizePatientInput(c.req.valid("json"));
       const now = Date.now();
-      const row = await c.var.db
+      const id = crypto.randomUUID();
+      const { db } = c.var;
+      const [[row]] = await db.batch([
+        db
         .insert(tables.patients)
         .values({
-          id: crypto.randomUUID(),
+          id,
           tenantId: c.var.tenantId,
           firstName: body.firstName,
           lastName: body.lastName,
@@ -37,10 +41,10 @@ export function registerPatientRoutes(app: App) {
           createdAt: now,
           updatedAt: now,
         })
-        .returning()
-        .get();
-      await recordAudit(scopeOf(c), "patient.created", row.id);
-      return c.json(patientToWire(row), 201);
+        .returning(),
+        ...auditQueries(db, scopeOf(c), "patient.created", id),
+      ]);
+      return c.json(patientToWire(row!), 201);
     },
   );
 
@@ -59,6 +63,7 @@ export function registerPatientRoutes(app: App) {
           .limit(query.size).offset(offsetOf(query.start)),
         c.var.db.select({ total: count() }).from(tables.patients).where(mine),
       ]);
+      await auditRead(c, "patient.read", rows.map((r) => r.id), { list: true });
       return c.json({ data: rows.map(patientToWire), pagination: pagination(query, rows.length, totals?.total ?? 0) }, 200);
     },
   );
@@ -72,6 +77,7 @@ export function registerPatientRoutes(app: App) {
     async (c) => {
       const row = await getPatient(c.var.db, c.var.tenantId, c.req.valid("param").patientId);
       if (!row) throw notFound();
+      await auditRead(c, "patient.read", [row.id]);
       return c.json(patientToWire(row), 200);
     },
   );
@@ -85,14 +91,16 @@ export function registerPatientRoutes(app: App) {
     async (c) => {
       const { patientId } = c.req.valid("param");
       const body = normalizePatientInput(c.req.valid("json"));
-      const row = await c.var.db
-        .update(tables.patients)
-        .set({ ...body, updatedAt: Date.now() })
-        .where(and(eq(tables.patients.id, patientId), eq(tables.patients.tenantId, c.var.tenantId)))
-        .returning()
-        .get();
+      const { db } = c.var;
+      const [[row]] = await db.batch([
+        db
+          .update(tables.patients)
+          .set({ ...body, updatedAt: Date.now() })
+          .where(and(eq(tables.patients.id, patientId), eq(tables.patients.tenantId, c.var.tenantId)))
+          .returning(),
+        ...auditQueries(db, scopeOf(c), "patient.updated", patientId, { fields: changedFields(c.req.valid("json")) }, { onlyIfChanged: true }),
+      ]);
       if (!row) throw notFound();
-      await recordAudit(scopeOf(c), "patient.updated", row.id, { fields: changedFields(c.req.valid("json")) });
       return c.json(patientToWire(row), 200);
     },
   );
@@ -106,13 +114,15 @@ export function registerPatientRoutes(app: App) {
     }),
     async (c) => {
       const { patientId } = c.req.valid("param");
-      const row = await c.var.db
-        .delete(tables.patients)
-        .where(and(eq(tables.patients.id, patientId), eq(tables.patients.tenantId, c.var.tenantId)))
-        .returning({ id: tables.patients.id })
-        .get();
+      const { db } = c.var;
+      const [[row]] = await db.batch([
+        db
+          .delete(tables.patients)
+          .where(and(eq(tables.patients.id, patientId), eq(tables.patients.tenantId, c.var.tenantId)))
+          .returning({ id: tables.patients.id }),
+        ...auditQueries(db, scopeOf(c), "patient.deleted", patientId, undefined, { onlyIfChanged: true }),
+      ]);
       if (!row) throw notFound();
-      await recordAudit(scopeOf(c), "patient.deleted", row.id);
       return c.json({ patient_id: row.id, deleted: true as const }, 200);
     },
   );

@@ -1,10 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, inArray } from "drizzle-orm";
 import { LIVE_STATUSES, ProviderCredentials, ProviderCredentialsInput, ProviderCredentialsList, tables, UnmatchedWebhook, VENDOR_PROVIDERS, VendorName } from "@switchboard/schemas";
-import { changedFields, recordAudit } from "../../audit/record";
+import { auditQueries, changedFields } from "../../audit/record";
 import { HttpError } from "../errors";
 import { iso } from "../../lib/time";
 import { credentialsToWire, deleteCredentials, getCredentialRow, putCredentials } from "../../voice/credentials";
+import { auditRead } from "../audit-reads";
 import { scopeOf, type App } from "../context";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
@@ -44,9 +45,9 @@ export function registerProviderRoutes(app: App) {
     async (c) => {
       const { provider } = c.req.valid("param");
       const body = c.req.valid("json");
-      const row = await putCredentials(c.env, c.var.db, c.var.tenantId, provider, body);
       // The vendor names the credentials in the API; field names only, never the secrets.
-      await recordAudit(scopeOf(c), "provider_credentials.updated", provider, { fields: changedFields(body) });
+      const audit = auditQueries(c.var.db, scopeOf(c), "provider_credentials.updated", provider, { fields: changedFields(body) });
+      const row = await putCredentials(c.env, c.var.db, c.var.tenantId, provider, body, audit);
       return c.json(await credentialsToWire(c.env, row, new URL(c.req.url).origin), 200);
     },
   );
@@ -85,8 +86,8 @@ export function registerProviderRoutes(app: App) {
         .from(calls)
         .where(and(eq(calls.tenantId, c.var.tenantId), eq(calls.provider, provider), inArray(calls.status, [...LIVE_STATUSES])));
       if ((live?.n ?? 0) > 0) throw new HttpError(409, `${live!.n} calls are live on ${provider}; hang them up or wait for them to end`);
-      if (!(await deleteCredentials(c.var.db, c.var.tenantId, provider))) throw notConfigured(provider);
-      await recordAudit(scopeOf(c), "provider_credentials.deleted", provider);
+      const audit = auditQueries(c.var.db, scopeOf(c), "provider_credentials.deleted", provider, undefined, { onlyIfChanged: true });
+      if (!(await deleteCredentials(c.var.db, c.var.tenantId, provider, audit))) throw notConfigured(provider);
       return c.json({ provider, deleted: true as const }, 200);
     },
   );
@@ -116,6 +117,8 @@ export function registerProviderRoutes(app: App) {
         payload: r.payload,
         receivedAt: iso(r.receivedAt),
       }));
+      // Vendor payloads can carry transcripts and numbers.
+      await auditRead(c, "provider_webhook.read", rows.map((r) => r.id), { provider });
       return c.json({ data }, 200);
     },
   );

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, isNull } from "drizzle-orm";
 import { PageQuery, pathId, tables, UserCreate, UserList, UserTiny, UserUpdate } from "@switchboard/schemas";
-import { changedFields, recordAudit } from "../../audit/record";
+import { auditQueries, changedFields } from "../../audit/record";
 import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { toE164 } from "../../lib/phone";
@@ -32,10 +32,13 @@ export function registerUserRoutes(app: App) {
     async (c) => {
       const body = c.req.valid("json");
       const now = Date.now();
-      const row = await c.var.db
+      const id = crypto.randomUUID();
+      const { db } = c.var;
+      const [[row]] = await db.batch([
+        db
         .insert(staffUsers)
         .values({
-          id: crypto.randomUUID(),
+          id,
           tenantId: c.var.tenantId,
           type: body.type,
           firstName: body.firstName,
@@ -47,10 +50,10 @@ export function registerUserRoutes(app: App) {
           updatedAt: now,
           deletedAt: null,
         })
-        .returning()
-        .get();
-      await recordAudit(scopeOf(c), "user.created", row.id);
-      return c.json(staffUserToWire(row), 201);
+        .returning(),
+        ...auditQueries(db, scopeOf(c), "user.created", id),
+      ]);
+      return c.json(staffUserToWire(row!), 201);
     },
   );
 
@@ -99,9 +102,12 @@ export function registerUserRoutes(app: App) {
         Object.entries({ ...body, phoneNumber: phone(body.phoneNumber) }).filter(([, v]) => v !== undefined),
       );
       const where = and(eq(staffUsers.id, userId), eq(staffUsers.tenantId, c.var.tenantId), isNull(staffUsers.deletedAt));
-      const row = await c.var.db.update(staffUsers).set({ ...changes, updatedAt: Date.now() }).where(where).returning().get();
+      const { db } = c.var;
+      const [[row]] = await db.batch([
+        db.update(staffUsers).set({ ...changes, updatedAt: Date.now() }).where(where).returning(),
+        ...auditQueries(db, scopeOf(c), "user.updated", userId, { fields: changedFields(body) }, { onlyIfChanged: true }),
+      ]);
       if (!row) throw notFound();
-      await recordAudit(scopeOf(c), "user.updated", row.id, { fields: changedFields(body) });
       return c.json(staffUserToWire(row), 200);
     },
   );
@@ -116,14 +122,16 @@ export function registerUserRoutes(app: App) {
     async (c) => {
       const { userId } = c.req.valid("param");
       const now = Date.now();
-      const row = await c.var.db
-        .update(staffUsers)
-        .set({ deletedAt: now, updatedAt: now })
-        .where(and(eq(staffUsers.id, userId), eq(staffUsers.tenantId, c.var.tenantId), isNull(staffUsers.deletedAt)))
-        .returning({ id: staffUsers.id })
-        .get();
+      const { db } = c.var;
+      const [[row]] = await db.batch([
+        db
+          .update(staffUsers)
+          .set({ deletedAt: now, updatedAt: now })
+          .where(and(eq(staffUsers.id, userId), eq(staffUsers.tenantId, c.var.tenantId), isNull(staffUsers.deletedAt)))
+          .returning({ id: staffUsers.id }),
+        ...auditQueries(db, scopeOf(c), "user.deleted", userId, undefined, { onlyIfChanged: true }),
+      ]);
       if (!row) throw notFound();
-      await recordAudit(scopeOf(c), "user.deleted", row.id);
       return c.json({ id: row.id, deleted: true as const }, 200);
     },
   );

@@ -2,6 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { AiCallRequest, CommsCall } from "@switchboard/schemas";
 import { placeCalls } from "../../calls/place";
 import { scopeOf, type App } from "../context";
+import { callQuota } from "../middleware/rate-limit";
+import { auditRead } from "../audit-reads";
 import { jsonBody, jsonResponse } from "../openapi/helpers";
 import { getCommsCall } from "../wire/comms-call";
 import { aiCallAsCreate } from "./ai-call";
@@ -14,6 +16,7 @@ export function registerCommsCallRoutes(app: App) {
   app.openapi(
     createRoute({
       method: "post", path: "/call/ai", tags, security,
+      middleware: [callQuota(() => 1)] as const,
       summary: "Ai Call",
       description:
         "Calls the patient with the tenant's agent for `assistantType` on `provider` (an agent whose assistantType matches and whose `providers` list names it), " +
@@ -42,6 +45,7 @@ export function registerCommsCallRoutes(app: App) {
     async (c) => {
       const call = await getCommsCall(c.var.db, c.var.tenantId, c.req.valid("param").id);
       if (!call) throw commsError(404, "Call not found");
+      await auditRead(c, "call.read", [call.id]);
       return c.json(call, 200);
     },
   );

@@ -4,7 +4,10 @@ import { surfaceErrorHandler } from "../errors";
 import { apiKeyAuth } from "../middleware/auth";
 import { limitBody } from "../middleware/body-limit";
 import { idempotency } from "../middleware/idempotency";
+import { rateLimit } from "../middleware/rate-limit";
+import { CommsErrorDetail } from "@switchboard/schemas";
 import { documentIdempotencyKey } from "../openapi/idempotency";
+import { documentRateLimits } from "../openapi/rate-limits";
 import { registerCommsCallRoutes } from "./call";
 import { commsErrors, commsHook, commsNotFound } from "./errors";
 import { registerCommsSecurity } from "./openapi";
@@ -23,12 +26,13 @@ export function commsSurface() {
   const jsonLimit = limitBody();
   const uploadLimit = sendMessageBodyLimit();
   app.use("*", (c, next) => (c.req.path.endsWith(SEND_MESSAGE_PATH) ? uploadLimit(c, next) : jsonLimit(c, next)));
-  app.use("*", apiKeyAuth, requireTenantHeader, idempotency);
+  app.use("*", apiKeyAuth, requireTenantHeader, rateLimit, idempotency);
 
   registerCommsSecurity(app);
   registerCommsCallRoutes(app);
   registerSendMessageRoute(app);
   documentIdempotencyKey(app, { envelope: false });
+  documentRateLimits(app, CommsErrorDetail);
 
   app.all("*", commsNotFound);
   return app;

@@ -1,6 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
 import { CommsMessage, SendMessageForm } from "@switchboard/schemas";
-import { recordAudit } from "../../audit/record";
 import type { ValidationItem } from "../fastapi";
 import { commsValidationError } from "./errors";
 import { publicBaseUrl } from "../base-url";
@@ -59,8 +58,8 @@ export function registerSendMessageRoute(app: App) {
     async (c) => {
       const form = c.req.valid("form");
       const baseUrl = publicBaseUrl(c.env, c.req.url);
-      const { message: row, created } = await sendMessage(
-        { env: c.env, db: c.var.db, tenantId: c.var.tenantId, baseUrl, waitUntil: (p) => c.executionCtx.waitUntil(p) },
+      const { message: row } = await sendMessage(
+        { env: c.env, db: c.var.db, tenantId: c.var.tenantId, baseUrl, waitUntil: (p) => c.executionCtx.waitUntil(p), audit: scopeOf(c) },
         {
           senderId: form.sender_id,
           chatId: form.chat_id,
@@ -72,8 +71,7 @@ export function registerSendMessageRoute(app: App) {
           files: fileParts(form),
         },
       );
-      if (created) await recordAudit(scopeOf(c), "message.sent", row.id, { chatId: row.chatId, senderId: row.senderId, status: row.status });
-      const signer = hasSigningKey(c.env) ? { baseUrl, secret: c.env.FILES_SIGNING_KEY! } : null;
+      const signer = hasSigningKey(c.env) ? { baseUrl, secret: c.env.FILES_SIGNING_KEY!, issuedTo: c.var.apiKeyId } : null;
       const [message] = await messagesToWire(c.var.db, c.var.tenantId, [row], signer);
       return c.json(message!, 200);
     },

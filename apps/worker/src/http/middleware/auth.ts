@@ -1,10 +1,13 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { tables } from "@switchboard/schemas";
+import { tables, type ApiKeySurface } from "@switchboard/schemas";
 import { HttpError } from "../errors";
 import { secretsEqual, sha256Hex } from "../../lib/crypto";
+import { limitsOf } from "../../tenants/limits";
 import type { AppEnv } from "../context";
+
+const SURFACE_NAMES: Record<ApiKeySurface, string> = { voipbin: "the VoIPbin surface (/v1.0)" };
 
 /** The key from `X-API-Key`, `API-KEY` or `Authorization: Bearer`. */
 export function presentedKey(headers: { header(name: string): string | undefined }): string | undefined {
@@ -16,27 +19,45 @@ export function presentedKey(headers: { header(name: string): string | undefined
 }
 
 /**
- * Resolves the tenant from an API key. A `TENANT` header, when sent, must name the key's own tenant.
- * `find` says where a surface's clients put the key (headers unless told otherwise).
+ * Resolves the tenant (and its limits) from an API key. A `TENANT` header, when sent, must name the
+ * key's own tenant. `find` says where a surface's clients put the key (headers unless told
+ * otherwise); `surface` names the surface, when it is one a key can be limited to. A key limited to
+ * a surface is refused (403) everywhere else.
  */
-export const apiKeyAuthFrom = (find: (c: Context<AppEnv>) => string | undefined) => createMiddleware<AppEnv>(async (c, next) => {
-  const key = find(c);
-  if (!key) throw new HttpError(401, "Missing API key: send X-API-Key, API-KEY or Authorization: Bearer");
-  const keyHash = await sha256Hex(key);
-  const row = await c.var.db
-    .select({ id: tables.apiKeys.id, tenantId: tables.apiKeys.tenantId })
-    .from(tables.apiKeys)
-    .where(and(eq(tables.apiKeys.keyHash, keyHash), isNull(tables.apiKeys.revokedAt)))
-    .get();
-  if (!row) throw new HttpError(401, "Invalid API key");
-  const tenantHeader = c.req.header("TENANT");
-  if (tenantHeader !== undefined && tenantHeader.trim() !== row.tenantId) {
-    throw new HttpError(403, "The TENANT header does not match the API key's tenant");
-  }
-  c.set("tenantId", row.tenantId);
-  c.set("apiKeyId", row.id);
-  await next();
-});
+export const apiKeyAuthFrom = (find: (c: Context<AppEnv>) => string | undefined, surface: ApiKeySurface | null = null) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const key = find(c);
+    if (!key) throw new HttpError(401, "Missing API key: send X-API-Key, API-KEY or Authorization: Bearer");
+    const keyHash = await sha256Hex(key);
+    const { apiKeys, tenants } = tables;
+    // One read: the key, and the tenant's limits for the rate limiter.
+    const row = await c.var.db
+      .select({
+        id: apiKeys.id,
+        tenantId: apiKeys.tenantId,
+        surface: apiKeys.surface,
+        requestsPerSecond: tenants.requestsPerSecond,
+        requestBurst: tenants.requestBurst,
+        callsPerMinute: tenants.callsPerMinute,
+        maxWebhookEndpoints: tenants.maxWebhookEndpoints,
+      })
+      .from(apiKeys)
+      .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+      .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+      .get();
+    if (!row) throw new HttpError(401, "Invalid API key");
+    if (row.surface !== null && row.surface !== surface) {
+      throw new HttpError(403, `This API key works only on ${SURFACE_NAMES[row.surface as ApiKeySurface] ?? `the ${row.surface} surface`}`);
+    }
+    const tenantHeader = c.req.header("TENANT");
+    if (tenantHeader !== undefined && tenantHeader.trim() !== row.tenantId) {
+      throw new HttpError(403, "The TENANT header does not match the API key's tenant");
+    }
+    c.set("tenantId", row.tenantId);
+    c.set("apiKeyId", row.id);
+    c.set("limits", limitsOf(row, c.env));
+    await next();
+  });
 
 export const apiKeyAuth = apiKeyAuthFrom((c) => presentedKey(c.req));
 

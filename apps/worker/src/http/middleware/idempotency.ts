@@ -14,7 +14,8 @@ const KEPT_HEADERS = ["content-type", "location", "retry-after"];
  * `Idempotency-Key` on POST: the first response for a tenant's key is stored for 24 hours and
  * replayed to any retry with the same request, without running anything again. The same key with a
  * different request is a 422; while the first request still runs, a retry gets 409. Responses of
- * 500 and above are not kept (the key is released so the client may retry). Mount it after the
+ * 500 and above, and 429s (a limit that frees up), are not kept (the key is released so the client
+ * may retry). Mount it after the
  * middleware that authenticates the tenant.
  *
  * Placing calls records its batch on the key in the same D1 batch that creates the calls
@@ -54,7 +55,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     await letGo(c.env.DB, tenantId, key, claim.token);
     throw error;
   }
-  if (c.res.status >= 500) {
+  if (c.res.status >= 500 || c.res.status === 429) {
     await letGo(c.env.DB, tenantId, key, claim.token);
     return;
   }

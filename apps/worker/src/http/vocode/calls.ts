@@ -4,6 +4,7 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { tables } from "@switchboard/schemas";
 import { jsonResponse } from "../openapi/helpers";
 import { scopeOf, type App } from "../context";
+import { auditRead } from "../audit-reads";
 import { hangUpCall } from "../../calls/hang-up";
 import { countCalls, getCallView, listCallViews } from "../../calls/read-model";
 import { invalidField, VocodeError } from "./errors";
@@ -55,6 +56,7 @@ export function registerVocodeCalls(app: App) {
         listCallViews(c.var.db, c.var.tenantId, { orderBy, limit: query.size, offset }),
         countCalls(c.var.db, c.var.tenantId),
       ]);
+      await auditRead(c, "call.read", views.map((v) => v.call.id), { list: true });
       return c.json(
         {
           items: views.map(toVocodeListItem),
@@ -79,6 +81,7 @@ export function registerVocodeCalls(app: App) {
     async (c) => {
       const view = await getCallView(c.var.db, c.var.tenantId, c.req.valid("query").id);
       if (!view) throw notFound();
+      await auditRead(c, "call.read", [view.call.id]);
       return c.json(toVocodeCall(view), 200);
     },
   );

@@ -6,6 +6,7 @@ import { toE164 } from "../../lib/phone";
 import { findOrCreateByPhone } from "../../patients/walk-in";
 import { jsonBody, jsonResponse } from "../openapi/helpers";
 import { scopeOf, type App } from "../context";
+import { callQuota } from "../middleware/rate-limit";
 import { placeOneCall } from "../../calls/place";
 import { invalidField, VocodeError } from "./errors";
 import { vocodeErrorResponses, vocodeSecurity, vocodeTags } from "./openapi";
@@ -18,6 +19,7 @@ export function registerVocodeCreate(app: App) {
   app.openapi(
     createRoute({
       method: "post", path: "/calls/create", tags: vocodeTags, security: vocodeSecurity,
+      middleware: [callQuota(() => 1)] as const,
       summary: "Create a call (Vocode's POST /v1/calls/create)",
       description:
         "Dials `to_number` with a Switchboard agent. A number that is no patient's becomes a walk-in contact. With `run_do_not_call_detection` a number on the tenant's do-not-call list is recorded with `do_not_call_result: true` and not dialed; without it such a number is refused (400).",

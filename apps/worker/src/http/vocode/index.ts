@@ -4,7 +4,10 @@ import { surfaceErrorHandler } from "../errors";
 import { apiKeyAuth } from "../middleware/auth";
 import { limitBody } from "../middleware/body-limit";
 import { idempotency } from "../middleware/idempotency";
+import { rateLimit } from "../middleware/rate-limit";
 import { documentIdempotencyKey } from "../openapi/idempotency";
+import { documentRateLimits } from "../openapi/rate-limits";
+import { VocodeHttpError } from "./schema";
 import { registerVocodeCalls } from "./calls";
 import { registerVocodeCreate } from "./create";
 import { vocodeErrors, vocodeHook, vocodeNotFound } from "./errors";
@@ -14,10 +17,11 @@ export function vocodeSurface() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: vocodeHook });
   app.onError(surfaceErrorHandler(vocodeErrors));
   // A retried create must not dial twice here either.
-  app.use("*", limitBody(), apiKeyAuth, idempotency);
+  app.use("*", limitBody(), apiKeyAuth, rateLimit, idempotency);
   registerVocodeCreate(app);
   registerVocodeCalls(app);
   documentIdempotencyKey(app, { envelope: false });
+  documentRateLimits(app, VocodeHttpError);
   app.all("*", vocodeNotFound);
   return app;
 }

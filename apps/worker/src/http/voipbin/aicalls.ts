@@ -6,6 +6,8 @@ import { isOptedOut } from "../../consent/opt-outs";
 import { getPatient } from "../../patients/store";
 import { jsonBody, jsonResponse } from "../openapi/helpers";
 import { scopeOf, type App } from "../context";
+import { callQuota } from "../middleware/rate-limit";
+import { auditRead } from "../audit-reads";
 import { hangUpCall } from "../../calls/hang-up";
 import { placeOneCall } from "../../calls/place";
 import { getCallView, listCallViews } from "../../calls/read-model";
@@ -55,6 +57,7 @@ export function registerAicalls(app: App) {
         const atLast = page.filter((v) => v.call.createdAt === at).length;
         next = encodeCursor({ at, seen: cursor?.at === at ? cursor.seen + atLast : atLast });
       }
+      await auditRead(c, "call.read", page.map((v) => v.call.id), { list: true });
       return c.json({ result: page.map(toAicall), next_page_token: next }, 200);
     },
   );
@@ -71,6 +74,7 @@ export function registerAicalls(app: App) {
       if (!GUID.test(id)) throw new VoipbinError(400, "INVALID_ID", "The provided id is not a valid UUID.");
       const view = await getCallView(c.var.db, c.var.tenantId, id);
       if (!view) throw aicallNotFound();
+      await auditRead(c, "call.read", [view.call.id]);
       return c.json(toAicall(view), 200);
     },
   );
@@ -78,6 +82,7 @@ export function registerAicalls(app: App) {
   app.openapi(
     createRoute({
       method: "post", path: "/aicalls", tags, security,
+      middleware: [callQuota(() => 1)] as const,
       summary: "Start an AI call (VoIPbin's POST /v1.0/aicalls)",
       description:
         "`assistance_type: ai` with the id of a Switchboard agent, and `reference_type: call` with the id of the patient to call. The call is placed at once.",

@@ -42,6 +42,9 @@ function byStatus(c: Context<AppEnv>, status: number, message: string): Response
       return render(c, 409, "STATE_INVALID", message);
     case 413:
       return render(c, 400, "REQUEST_BODY_TOO_LARGE", message);
+    case 429:
+      // VoIPbin's RESOURCE_EXHAUSTED; the tenant's rate limit or calls-per-minute budget.
+      return render(c, 429, "RATE_LIMIT_EXCEEDED", message);
     default:
       return status < 500 ? render(c, 400, "INVALID_ARGUMENT", message) : render(c, 503, "UNAVAILABLE", message);
   }

@@ -13,6 +13,8 @@ import { patientAsUser, staffUserToWire, staffUsersByIds } from "../../users/sto
 export interface LinkSigner {
   baseUrl: string;
   secret: string;
+  /** Who the links are handed to: the reading API key's id (the audit trail names it for each use). */
+  issuedTo: string;
 }
 
 /**
@@ -31,7 +33,10 @@ export async function messagesToWire(db: Db, tenantId: string, rows: MessageRow[
     rows.map(async (row) => {
       const staffUser = row.direction === "OUTBOUND" ? staff.get(row.senderId) : undefined;
       const sender = staffUser ? staffUserToWire(staffUser) : patientAsUser(row.senderId, patientById.get(row.senderId), row.fromNumber);
-      const files = row.files?.length && signer ? await Promise.all(row.files.map((f) => signedFileUrl(signer.baseUrl, signer.secret, f.id))) : [];
+      const files =
+        row.files?.length && signer
+          ? await Promise.all(row.files.map((f) => signedFileUrl(signer.baseUrl, signer.secret, { tenantId, fileId: f.id, issuedTo: signer.issuedTo })))
+          : [];
       return {
         id: row.id,
         chatId: row.chatId,

@@ -1,3 +1,4 @@
+import type { Actor } from "../../actor";
 import type { ProviderEvent } from "@switchboard/providers";
 import type { CallOutcome, CallStatus, RetryableOutcome } from "@switchboard/schemas";
 
@@ -18,7 +19,7 @@ export interface OutboxEntry {
 /** The audit row an outbox entry carries (audit/record.ts), minus what the call knows itself. */
 export interface AuditStamp {
   action: "call.hung_up";
-  actor: { type: "api_key" | "admin" | "system"; id: string | null };
+  actor: Actor;
   requestId: string | null;
 }
 

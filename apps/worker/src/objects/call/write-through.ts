@@ -1,4 +1,4 @@
-import { auditStatements } from "../../audit/record";
+import { recordStatements } from "../../audit/record";
 import { endpointsWoken, eventStatements, type EventToEmit } from "../../customer-webhooks/emit";
 import { iso } from "../../lib/time";
 import type { CallSnapshot, OutboxEntry } from "./state";
@@ -56,7 +56,7 @@ export async function writeThrough(db: D1Database, call: CallSnapshot, entries: 
 function auditOnce(db: D1Database, call: CallSnapshot, entry: OutboxEntry): D1PreparedStatement[] {
   const audit = entry.audit!;
   const record = { tenantId: call.tenantId, actor: audit.actor, action: audit.action, objectIds: [call.callId], requestId: audit.requestId };
-  return auditStatements(db, record, entry.at, { once: true });
+  return recordStatements(db, record, { at: entry.at, once: true });
 }
 
 /**

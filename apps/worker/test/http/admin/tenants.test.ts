@@ -14,6 +14,8 @@ describe("admin: tenants", () => {
       concurrencyLimit: 5,
       timezone: "America/Denver",
       callingHours: null,
+      // The limits in force (this suite's deployment defaults: vitest.config.ts).
+      limits: { requestsPerSecond: expect.any(Number), requestBurst: expect.any(Number), callsPerMinute: expect.any(Number), webhookEndpoints: 20 },
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       apiKey: expect.stringMatching(/^sb_[A-Za-z0-9_-]{40,}$/),
       apiKeyId: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -50,7 +52,7 @@ describe("admin: tenants", () => {
 
     const one = await call(`/admin/tenants/${a.id}`, { headers: ADMIN });
     expect(one.status).toBe(200);
-    expect(one.body).toEqual({ id: a.id, name: "List A", concurrencyLimit: 10, timezone: "America/New_York", callingHours: null, createdAt: expect.any(String) });
+    expect(one.body).toEqual({ id: a.id, name: "List A", concurrencyLimit: 10, timezone: "America/New_York", callingHours: null, limits: expect.any(Object), createdAt: expect.any(String) });
 
     const patched = await call(`/admin/tenants/${a.id}`, { method: "PATCH", headers: ADMIN, json: { name: "Renamed", concurrencyLimit: 3 } });
     expect(patched.status).toBe(200);
@@ -91,6 +93,7 @@ describe("admin: API keys", () => {
       tenantId: t.id,
       name: "ci",
       prefix: issued.body.apiKey.slice(0, 8),
+      surface: null,
       createdAt: expect.any(String),
       revokedAt: null,
       apiKey: expect.stringMatching(/^sb_/),

@@ -155,7 +155,8 @@ describe("agents", () => {
   });
 
   it("allows the delete once a call ends by itself", async () => {
-    const { key, patient, agent } = await setup({ simulator: { durationMs: 200 } });
+    // Long enough to still be live when the DELETE arrives (every request also passes the tenant's rate limiter).
+    const { key, patient, agent } = await setup({ simulator: { durationMs: 1_500 } });
     const callId = await placeCall(key, patient.patient_id, agent.id);
     expect((await call(`${PATH}/${agent.id}`, { method: "DELETE", key })).status).toBe(409);
     await playCall(callId, "completed");

@@ -249,7 +249,8 @@ describe("audit trail", () => {
       null,
       { fields: ["lastName", "phoneNumber"] },
       null,
-      { chatId: t.chat.id, senderId: t.user.id, status: "QUEUED" },
+      // Recorded in the batch that stores the message, before the hand-off to the provider.
+      { chatId: t.chat.id, senderId: t.user.id, status: "CREATED" },
     ]);
     const text = JSON.stringify(entries);
     for (const secret of [VENDOR_CREDENTIALS.retell.apiKey, "key_replacement", "key_webhooks", AUTH_TOKEN]) expect(text).not.toContain(secret);

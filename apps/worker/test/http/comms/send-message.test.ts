@@ -217,7 +217,9 @@ describe("attachments", () => {
     const res = await sendMessage(t.key, t.tenantId, { sender_id: t.user.id, chat_id: t.chat.id, content: "Your results" }, files);
     expect(res.status).toBe(200);
     expect(res.body.files).toHaveLength(2);
-    for (const link of res.body.files) expect(link).toMatch(new RegExp(`^${BASE}/files/[0-9a-f-]{36}\\?expires=\\d+&signature=[\\w-]+$`));
+    // Bound to the tenant and handed to the reading key; signed; short-lived.
+    const linkPattern = new RegExp(`^${BASE}/files/[0-9a-f-]{36}\\?tenant=${t.tenantId}&for=${t.tenant.apiKeyId}&expires=\\d+&signature=[\\w-]+$`);
+    for (const link of res.body.files) expect(link).toMatch(linkPattern);
 
     const png = await SELF.fetch(res.body.files[0]);
     expect(png.status).toBe(200);
@@ -261,11 +263,25 @@ describe("attachments", () => {
     const fileId = link.pathname.split("/").pop()!;
     const expires = link.searchParams.get("expires")!;
     const signature = link.searchParams.get("signature")!;
+    /** The link with some of its parameters changed (null: left out), or pointing at another file. */
+    const altered = (changes: Record<string, string | null>, id = fileId) => {
+      const url = new URL(link);
+      url.pathname = `/files/${id}`;
+      for (const [name, value] of Object.entries(changes)) {
+        if (value === null) url.searchParams.delete(name);
+        else url.searchParams.set(name, value);
+      }
+      return url.toString();
+    };
+    const other = await commsSetup();
     const cases: [string, number, string][] = [
-      [`${BASE}/files/${fileId}?expires=${Number(expires) + 3600}&signature=${signature}`, 403, "Invalid file link"],
-      [`${BASE}/files/${fileId}?expires=${expires}&signature=${signature.slice(0, -2)}AA`, 403, "Invalid file link"],
-      [`${BASE}/files/${crypto.randomUUID()}?expires=${expires}&signature=${signature}`, 403, "Invalid file link"],
-      [`${BASE}/files/${fileId}?expires=${expires}`, 403, "Invalid file link"],
+      [altered({ expires: String(Number(expires) + 3600) }), 403, "Invalid file link"],
+      [altered({ signature: `${signature.slice(0, -2)}AA` }), 403, "Invalid file link"],
+      [altered({}, crypto.randomUUID()), 403, "Invalid file link"],
+      [altered({ signature: null }), 403, "Invalid file link"],
+      [altered({ tenant: other.tenantId }), 403, "Invalid file link"],
+      [altered({ for: other.tenant.apiKeyId }), 403, "Invalid file link"],
+      [altered({ tenant: null, for: null }), 403, "Invalid file link"],
       [`${BASE}/files/${fileId}`, 403, "Invalid file link"],
     ];
     for (const [url, status, message] of cases) {
@@ -273,14 +289,18 @@ describe("attachments", () => {
       expect(r.status, url).toBe(status);
       expect(((await r.json()) as any).error.message).toBe(message);
     }
-    // Correctly signed, but expired (signed an hour and a second ago with the deployment's key)
-    const expired = await signedFileUrl(BASE, env.FILES_SIGNING_KEY!, fileId, Date.now() - 3_601_000);
+    const mine = { tenantId: t.tenantId, fileId, issuedTo: t.tenant.apiKeyId };
+    // Correctly signed, but expired (signed ten minutes and a second ago with the deployment's key)
+    const expired = await signedFileUrl(BASE, env.FILES_SIGNING_KEY!, mine, Date.now() - 601_000);
     const r = await SELF.fetch(expired);
     expect(r.status).toBe(410);
     expect(((await r.json()) as any).error.message).toMatch(/expired/);
     // Signed with another key
-    const forged = await signedFileUrl(BASE, "another-deployment-key-0123456789abcdef", fileId);
+    const forged = await signedFileUrl(BASE, "another-deployment-key-0123456789abcdef", mine);
     expect((await SELF.fetch(forged)).status).toBe(403);
+    // Correctly signed for another tenant: that tenant has no such file.
+    const foreign = await signedFileUrl(BASE, env.FILES_SIGNING_KEY!, { ...mine, tenantId: other.tenantId, issuedTo: other.tenant.apiKeyId });
+    expect((await SELF.fetch(foreign)).status).toBe(404);
     await poll(() => listMessages(t.key, t.chat.id), (p) => p.data[0].status === "DELIVERED");
   });
 

@@ -95,7 +95,8 @@ describe("per-tenant concurrency", () => {
     ],
     [
       "it waits for a retry",
-      { simulator: { outcome: "no_answer", durationMs: 150 }, retry: { maxAttempts: 2, spacingMinutes: 10 } },
+      // Long enough for the second call to be placed while this one holds the line (each request also passes the rate limiter).
+      { simulator: { outcome: "no_answer", durationMs: 1_500 }, retry: { maxAttempts: 2, spacingMinutes: 10 } },
       async (_key, id) => playCall(id, "awaiting-retry"),
       "awaiting-retry",
     ],

@@ -2,11 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq } from "drizzle-orm";
 import { CallPageQuery, CampaignCancelResponse, CampaignDetail, CampaignList, PageQuery, pathId, tables, type CAMPAIGN_STATUSES } from "@switchboard/schemas";
 import { campaignProgress } from "../../../campaigns/progress";
-import { recordAudit } from "../../../audit/record";
+import { auditStatements } from "../../../audit/record";
 import { cancelCampaign } from "../../../campaigns/cancel";
 import { HttpError } from "../../errors";
 import { offsetOf, pagination } from "../../../lib/pagination";
 import { iso } from "../../../lib/time";
+import { auditRead } from "../../audit-reads";
 import { scopeOf, type App } from "../../context";
 import { callPage } from "./read";
 import { apiKeySecurity as security, errorResponses, jsonResponse } from "../../openapi/helpers";
@@ -61,6 +62,7 @@ export function registerCampaignRoutes(app: App) {
         callPage(c.var.db, c.var.tenantId, query, batchId),
         campaignProgress(c.env.DB, c.var.tenantId, batchId),
       ]);
+      await auditRead(c, "call.read", page.data.map((call) => call.id), { batchId });
       return c.json(
         {
           campaign: {
@@ -91,9 +93,9 @@ export function registerCampaignRoutes(app: App) {
     }),
     async (c) => {
       const { batchId } = c.req.valid("param");
-      const result = await cancelCampaign(c.env, c.var.tenantId, batchId);
+      const audit = auditStatements(c.env.DB, scopeOf(c), "campaign.canceled", batchId, undefined, { onlyIfChanged: true });
+      const result = await cancelCampaign(c.env, c.var.tenantId, batchId, Date.now(), audit);
       if (!result) throw new HttpError(404, "Campaign not found");
-      await recordAudit(scopeOf(c), "campaign.canceled", batchId, { canceled: result.canceled, live: result.live });
       return c.json(
         {
           batchId,

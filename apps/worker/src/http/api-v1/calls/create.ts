@@ -3,6 +3,7 @@ import { CallCreate, CallCreateResponse, PatientValidationError } from "@switchb
 import { placeCalls } from "../../../calls/place";
 import { HttpError } from "../../errors";
 import { scopeOf, type App } from "../../context";
+import { callQuota, patientsInBody } from "../../middleware/rate-limit";
 import { describeIssues } from "../../../lib/issues";
 import { patientErrorsFromIssues } from "./patient-errors";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../../openapi/helpers";
@@ -12,11 +13,14 @@ const createCallsRoute = createRoute({
   path: "/calls",
   tags: ["Calls"],
   security,
+  // One token per call: a 1,000-patient batch spends 1,000 of the tenant's calls per minute.
+  middleware: [callQuota(patientsInBody)] as const,
   summary: "Create outbound calls to patients (one batch / campaign)",
   description:
     "Phone numbers come from the patient records. Every call of the request shares the agent. With `scheduledAt` the calls wait until then. " +
     "Calls start while the tenant has free lines (its concurrency limit) and the patient is inside their calling hours; the others are `queued` " +
-    "(counted in `totalQueued`) and start in order as lines free up and windows open. At most 1,000 patients per request.",
+    "(counted in `totalQueued`) and start in order as lines free up and windows open. At most 1,000 patients per request. " +
+    "Each call spends one of the tenant's calls per minute (1,000 by default): beyond it, 429 with Retry-After, and nothing is created.",
   request: { body: jsonBody(CallCreate) },
   responses: {
     201: jsonResponse(CallCreateResponse, "The batch and its calls"),

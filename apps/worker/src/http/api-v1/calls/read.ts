@@ -5,6 +5,7 @@ import { callFilter, callHistory, countCalls, getCallView, listCallViews } from 
 import type { Db } from "../../../lib/db";
 import { offsetOf, pagination } from "../../../lib/pagination";
 import { iso } from "../../../lib/time";
+import { auditRead } from "../../audit-reads";
 import type { App } from "../../context";
 import { HttpError } from "../../errors";
 import { callToWire } from "./serialize";
@@ -25,6 +26,7 @@ export function registerReadCalls(app: App) {
     async (c) => {
       const query = c.req.valid("query");
       const page = await callPage(c.var.db, c.var.tenantId, query);
+      await auditRead(c, "call.read", page.data.map((call) => call.id), { list: true });
       return c.json({ data: page.data, pagination: pagination(query, page.data.length, page.total) }, 200);
     },
   );
@@ -39,6 +41,7 @@ export function registerReadCalls(app: App) {
     async (c) => {
       const view = await getCallView(c.var.db, c.var.tenantId, c.req.valid("param").callId);
       if (!view) throw notFound();
+      await auditRead(c, "call.read", [view.call.id]);
       return c.json(callToWire(view), 200);
     },
   );

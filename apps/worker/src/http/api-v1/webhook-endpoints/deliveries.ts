@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { PageQuery, WEBHOOK_DELIVERY_STATUSES, WebhookDelivery, WebhookDeliveryDetail, WebhookDeliveryList, pathId } from "@switchboard/schemas";
-import { recordAudit } from "../../../audit/record";
+import { auditQueries } from "../../../audit/record";
 import { HttpError } from "../../errors";
 import { offsetOf, pagination } from "../../../lib/pagination";
+import { auditRead } from "../../audit-reads";
 import { scopeOf, type App } from "../../context";
 import { deliveryDetail, deliveryToWire, getDelivery, listDeliveries, requeueDelivery } from "../../../customer-webhooks/deliveries";
 import { wake } from "../../../customer-webhooks/emit";
@@ -47,7 +48,10 @@ export function registerWebhookDeliveryRoutes(app: App) {
       if (!(await getEndpoint(c.var.db, c.var.tenantId, endpointId))) throw endpointNotFound();
       const row = await getDelivery(c.var.db, endpointId, deliveryId);
       if (!row) throw deliveryNotFound();
-      return c.json(await deliveryDetail(c.var.db, row), 200);
+      const detail = await deliveryDetail(c.var.db, row);
+      // The payload is the event as sent: a report, a patient's text.
+      await auditRead(c, "webhook_delivery.read", [row.id], { endpointId });
+      return c.json(detail, 200);
     },
   );
 
@@ -64,9 +68,10 @@ export function registerWebhookDeliveryRoutes(app: App) {
       if (!endpoint) throw endpointNotFound();
       if (!endpoint.enabled) throw new HttpError(409, "The endpoint is disabled: enable it before replaying");
       if (!(await getDelivery(c.var.db, endpointId, deliveryId))) throw deliveryNotFound();
-      const row = (await requeueDelivery(c.var.db, deliveryId, Date.now()))!;
+      const audit = auditQueries(c.var.db, scopeOf(c), "webhook_delivery.replayed", deliveryId, { endpointId }, { onlyIfChanged: true });
+      const row = await requeueDelivery(c.var.db, deliveryId, Date.now(), audit);
+      if (!row) throw deliveryNotFound();
       await wake(c.env, endpointId);
-      await recordAudit(scopeOf(c), "webhook_delivery.replayed", deliveryId, { endpointId });
       return c.json(deliveryToWire(row), 202);
     },
   );

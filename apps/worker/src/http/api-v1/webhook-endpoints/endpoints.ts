@@ -10,11 +10,20 @@ import {
   pathId,
   tables,
 } from "@switchboard/schemas";
-import { recordAudit } from "../../../audit/record";
-import { HttpError } from "../../errors";
+import { auditQueries, auditStatements } from "../../../audit/record";
+import { d1Statement } from "../../../lib/db";
+import { HttpError, TooManyRequests } from "../../errors";
 import { offsetOf, pagination } from "../../../lib/pagination";
 import { scopeOf, type App } from "../../context";
-import { checkWebhookUrl, disableEndpoint, endpointToWire, getEndpoint, sealSecret, urlPolicy } from "../../../customer-webhooks/endpoints";
+import {
+  checkWebhookUrl,
+  disableStatements,
+  endpointToWire,
+  getEndpoint,
+  insertEndpointWithinQuota,
+  sealSecret,
+  urlPolicy,
+} from "../../../customer-webhooks/endpoints";
 import { generateWebhookSecret } from "../../../customer-webhooks/signing";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../../openapi/helpers";
 
@@ -22,6 +31,8 @@ const tags = ["Webhooks"];
 const Params = z.object({ endpointId: pathId("endpointId") });
 /** How long a rotated-out secret keeps signing, so receivers can switch without losing events. */
 const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
+/** Retry-After of the endpoint quota: nothing frees a place by itself, so a minute, to be read with the message. */
+const QUOTA_RETRY_AFTER_SECONDS = 60;
 export const endpointNotFound = () => new HttpError(404, "Webhook endpoint not found");
 
 async function requireAllowedUrl(env: Parameters<typeof urlPolicy>[0], url: string): Promise<string> {
@@ -36,7 +47,8 @@ export function registerWebhookEndpointRoutes(app: App) {
       method: "post", path: "/webhook-endpoints", tags, security,
       summary: "Register a webhook endpoint (its signing secret is shown once, in this response)",
       description:
-        "Deliveries follow the Standard Webhooks spec: `webhook-id`, `webhook-timestamp` and `webhook-signature` headers, signed with the endpoint's secret. The URL must be HTTPS and resolve to a public address (localhost is allowed only in local development).",
+        "Deliveries follow the Standard Webhooks spec: `webhook-id`, `webhook-timestamp` and `webhook-signature` headers, signed with the endpoint's secret. The URL must be HTTPS and resolve to a public address (localhost is allowed only in local development). " +
+        "A tenant may have a limited number of endpoints (20 by default; deleted ones do not count, disabled ones do): beyond it, 429 until one is deleted or the operator raises the quota.",
       request: { body: jsonBody(WebhookEndpointCreate) },
       responses: { 201: jsonResponse(WebhookEndpointWithSecret, "The endpoint and its secret"), ...errorResponses(400, 401, 403, 413) },
     }),
@@ -45,23 +57,20 @@ export function registerWebhookEndpointRoutes(app: App) {
       const url = await requireAllowedUrl(c.env, body.url);
       const id = crypto.randomUUID();
       const secret = generateWebhookSecret();
-      const now = Date.now();
-      const row = await c.var.db
-        .insert(tables.webhookEndpoints)
-        .values({
-          id,
-          tenantId: c.var.tenantId,
-          url,
-          description: body.description ?? null,
-          events: body.events ?? null,
-          enabled: true,
-          secretSealed: await sealSecret(c.env, id, secret),
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning()
-        .get();
-      await recordAudit(scopeOf(c), "webhook_endpoint.created", id);
+      const max = c.var.limits.webhookEndpoints;
+      const inserted = await insertEndpointWithinQuota(
+        c.env.DB,
+        { id, tenantId: c.var.tenantId, url, description: body.description ?? null, events: body.events ?? null, secretSealed: await sealSecret(c.env, id, secret), createdAt: Date.now() },
+        max,
+        auditStatements(c.env.DB, scopeOf(c), "webhook_endpoint.created", id, undefined, { onlyIfChanged: true }),
+      );
+      if (!inserted) {
+        throw new TooManyRequests(
+          `Webhook endpoint quota reached: this tenant may have ${max} endpoints (disabled ones count). Delete one (DELETE /api/v1/webhook-endpoints/{endpointId}) or ask the operator to raise the quota.`,
+          QUOTA_RETRY_AFTER_SECONDS,
+        );
+      }
+      const row = (await getEndpoint(c.var.db, c.var.tenantId, id))!;
       return c.json({ ...endpointToWire(row), secret }, 201);
     },
   );
@@ -118,13 +127,21 @@ export function registerWebhookEndpointRoutes(app: App) {
       if (body.enabled === true && !current.enabled) {
         Object.assign(changes, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
       }
-      if (Object.keys(changes).length) {
-        await c.var.db.update(tables.webhookEndpoints).set({ ...changes, updatedAt: now }).where(eq(tables.webhookEndpoints.id, endpointId));
-      }
-      if (body.enabled === false && current.enabled) await disableEndpoint(c.env.DB, endpointId, "manual", now);
-      const row = (await getEndpoint(c.var.db, c.var.tenantId, endpointId))!;
       const fields = Object.keys(body).filter((k) => body[k as keyof typeof body] !== undefined);
-      if (fields.length) await recordAudit(scopeOf(c), "webhook_endpoint.updated", endpointId, { fields });
+      const t = tables.webhookEndpoints;
+      const d1 = c.env.DB;
+      const update = Object.keys(changes).length
+        ? [d1Statement(d1, c.var.db.update(t).set({ ...changes, updatedAt: now }).where(and(eq(t.id, endpointId), isNull(t.deletedAt))))]
+        : [];
+      const audit = fields.length ? auditStatements(d1, scopeOf(c), "webhook_endpoint.updated", endpointId, { fields }, { onlyIfChanged: true }) : [];
+      // The change and its record in one batch; the record follows the last statement that touched
+      // the endpoint. A request that changes nothing (e.g. enabling an enabled endpoint) records nothing.
+      const disabling = body.enabled === false && current.enabled;
+      if (update.length || disabling) {
+        await d1.batch(disabling ? [...update, ...disableStatements(d1, endpointId, "manual", now, false, audit)] : [...update, ...audit]);
+      }
+      const row = await getEndpoint(c.var.db, c.var.tenantId, endpointId);
+      if (!row) throw endpointNotFound();
       return c.json(endpointToWire(row), 200);
     },
   );
@@ -139,8 +156,11 @@ export function registerWebhookEndpointRoutes(app: App) {
     async (c) => {
       const { endpointId } = c.req.valid("param");
       if (!(await getEndpoint(c.var.db, c.var.tenantId, endpointId))) throw endpointNotFound();
-      await disableEndpoint(c.env.DB, endpointId, "manual", Date.now(), true);
-      await recordAudit(scopeOf(c), "webhook_endpoint.deleted", endpointId);
+      const d1 = c.env.DB;
+      const [deleted] = await d1.batch(
+        disableStatements(d1, endpointId, "manual", Date.now(), true, auditStatements(d1, scopeOf(c), "webhook_endpoint.deleted", endpointId, undefined, { onlyIfChanged: true })),
+      );
+      if (!deleted?.meta.changes) throw endpointNotFound();
       return c.json({ id: endpointId, deleted: true as const }, 200);
     },
   );
@@ -159,18 +179,22 @@ export function registerWebhookEndpointRoutes(app: App) {
       if (!current) throw endpointNotFound();
       const secret = generateWebhookSecret();
       const now = Date.now();
-      const row = await c.var.db
-        .update(tables.webhookEndpoints)
-        .set({
-          secretSealed: await sealSecret(c.env, endpointId, secret),
-          previousSecretSealed: current.secretSealed,
-          previousSecretExpiresAt: now + ROTATION_GRACE_MS,
-          updatedAt: now,
-        })
-        .where(eq(tables.webhookEndpoints.id, endpointId))
-        .returning()
-        .get();
-      await recordAudit(scopeOf(c), "webhook_endpoint.secret_rotated", endpointId);
+      const t = tables.webhookEndpoints;
+      const { db } = c.var;
+      const [[row]] = await db.batch([
+        db
+          .update(t)
+          .set({
+            secretSealed: await sealSecret(c.env, endpointId, secret),
+            previousSecretSealed: current.secretSealed,
+            previousSecretExpiresAt: now + ROTATION_GRACE_MS,
+            updatedAt: now,
+          })
+          .where(and(eq(t.id, endpointId), isNull(t.deletedAt)))
+          .returning(),
+        ...auditQueries(db, scopeOf(c), "webhook_endpoint.secret_rotated", endpointId, undefined, { onlyIfChanged: true }),
+      ]);
+      if (!row) throw endpointNotFound();
       return c.json({ ...endpointToWire(row), secret }, 200);
     },
   );
