@@ -1,4 +1,4 @@
-import type { MessageStatus } from "@switchboard/schemas";
+import type { MessageStatus, PolicyDecision, WebhookEventType } from "@switchboard/schemas";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
 import { iso } from "../lib/time";
@@ -51,7 +51,17 @@ export async function announceMessageReceived(env: EventEnv, tenantId: string, m
   });
 }
 
-async function emitSafely(env: EventEnv, tenantId: string, type: "message.status_changed" | "message.received", key: string, data: Record<string, unknown>) {
+/** `message.deferred` / `message.refused`: the contact policy held a text back or refused it (ids, the rule, the time; never the text). */
+export async function announceMessagePolicy(env: EventEnv, tenantId: string, message: Pick<MessageRow, "id" | "chatId" | "purpose">, decision: Exclude<PolicyDecision, { kind: "allow" }>) {
+  const common = { message_id: message.id, chat_id: message.chatId, purpose: message.purpose ?? null, reason: decision.reason, reasons: decision.reasons };
+  if (decision.kind === "defer") {
+    await emitSafely(env, tenantId, "message.deferred", `message:${message.id}:deferred:${decision.until}`, { ...common, until: iso(decision.until) });
+  } else {
+    await emitSafely(env, tenantId, "message.refused", `message:${message.id}:refused`, common);
+  }
+}
+
+async function emitSafely(env: EventEnv, tenantId: string, type: WebhookEventType, key: string, data: Record<string, unknown>) {
   try {
     await emitEvent(env, tenantId, type, data, { key });
   } catch (error) {

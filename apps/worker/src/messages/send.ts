@@ -1,7 +1,6 @@
-import { tables, type MessageStatus, type MessageType } from "@switchboard/schemas";
+import { tables, type MessageType, type Purpose } from "@switchboard/schemas";
 import { getChat } from "../chats/store";
 import { DomainError } from "../errors";
-import { isOptedOut } from "../consent/opt-outs";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
 import { getMessagingSettings } from "../sms/settings";
@@ -10,7 +9,7 @@ import { getStaffUser } from "../users/store";
 import { acceptFiles, deleteFiles, storeFiles } from "./attachments";
 import { attemptSend, messageSendInsert } from "./deliver";
 import { hasSigningKey } from "./file-links";
-import { announceMessageStatus } from "./events";
+import { textPurpose } from "./policy";
 import { MESSAGE_STATUS_RANK } from "./status";
 import { getMessage, messageByUid, type MessageRow } from "./store";
 
@@ -31,6 +30,8 @@ export interface SendInput {
   quoteId: string | null;
   eventId: string | null;
   type: MessageType | null;
+  /** What the text is for (the contact policy's purpose); from `type` when absent. */
+  purpose?: Purpose | null;
   files: File[];
 }
 
@@ -42,9 +43,11 @@ export interface SentMessage {
 
 /**
  * Stores a staff member's message in the patient's chat and texts it to the patient. Idempotent
- * by `messageUid` within a chat: a repeat returns the first message and sends nothing. A patient
- * who opted out gets nothing; the message is kept as OPTED_OUT. Each status it takes after
- * CREATED is sent to the tenant's webhooks (`message.status_changed`).
+ * by `messageUid` within a chat: a repeat returns the first message and sends nothing. The contact
+ * policy decides before the text is handed over (deliver.ts): a patient who opted out, or a number
+ * on the do-not-call list, gets nothing (kept as OPTED_OUT); other refusals are FAILED; a deferred
+ * text waits (SCHEDULED) until its time. Each status it takes after CREATED is sent to the
+ * tenant's webhooks (`message.status_changed`), and the policy's word as `message.deferred` or `message.refused`.
  */
 export async function sendMessage(ctx: SendContext, input: SendInput): Promise<SentMessage> {
   const { db, env, tenantId } = ctx;
@@ -71,9 +74,7 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
   if (accepted.length && !hasSigningKey(env)) throw new DomainError("ATTACHMENTS_UNAVAILABLE", "Attachments are not available: this deployment has no FILES_SIGNING_KEY");
   const messageId = crypto.randomUUID();
   const files = await storeFiles(env.FILES, tenantId, messageId, accepted);
-  const optedOut = await isOptedOut(db, tenantId, patient.phoneNumber);
   const settings = await getMessagingSettings(db, tenantId);
-  const status: MessageStatus = optedOut ? "OPTED_OUT" : "CREATED";
   const now = Date.now();
   const { messages } = tables;
   const [[inserted]] = await db.batch([
@@ -87,15 +88,16 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
         senderId: sender.id,
         toNumber: patient.phoneNumber,
         fromNumber: settings?.provider === "twilio" ? settings.twilioFromNumber : null,
-        status,
-        statusRank: MESSAGE_STATUS_RANK[status],
+        status: "CREATED",
+        statusRank: MESSAGE_STATUS_RANK.CREATED,
         content: input.content,
         messageUid: input.messageUid,
         quoteId: input.quoteId,
         eventId: input.eventId,
         type: input.type,
         files,
-        errorMessage: optedOut ? "The patient has opted out of text messages (texted STOP); nothing was sent" : null,
+        errorMessage: null,
+        purpose: textPurpose(input.purpose, input.type),
         provider: settings?.provider ?? "simulator",
         providerMessageId: null,
         createdAt: now,
@@ -112,11 +114,6 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
     if (!first) throw new Error("message_uid conflict without a message");
     return { message: first, created: false };
   }
-  if (optedOut) {
-    await announceMessageStatus(env, tenantId, inserted);
-    return { message: inserted, created: true };
-  }
-
   await attemptSend(ctx, messageId, "sync", 0, now);
   return { message: (await getMessage(db, tenantId, messageId))!, created: true };
 }

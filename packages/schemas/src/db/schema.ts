@@ -14,6 +14,8 @@ export const tenants = sqliteTable("tenants", {
   callingHoursStart: text("calling_hours_start"),
   /** Local HH:MM until which patients may be called (exclusive); set together with the start. */
   callingHoursEnd: text("calling_hours_end"),
+  /** The tenant's tightening of the contact policy beyond its hours: `{ caps?, allowedPurposes? }` (TenantContactPolicy). */
+  contactPolicy: text("contact_policy", { mode: "json" }).$type<{ caps?: Record<string, number>; allowedPurposes?: string[] }>(),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -51,6 +53,8 @@ export const patients = sqliteTable(
     email: text("email"),
     /** IANA zone */
     timezone: text("timezone"),
+    /** USPS code of the state the patient lives in, for state calling rules; null: the strictest rule applies. */
+    state: text("state"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -95,6 +99,8 @@ export const campaigns = sqliteTable(
      * `released`, or `canceled`.
      */
     status: text("status").notNull(),
+    /** Set while the campaign is paused: none of its calls is dialed until it is resumed. */
+    pausedAt: integer("paused_at"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [
@@ -119,6 +125,18 @@ export const calls = sqliteTable(
     provider: text("provider").notNull(),
     providerCallId: text("provider_call_id"),
     reason: text("reason"),
+    /** What the call is for (a contact-policy Purpose): the batch's, else its agent's. */
+    purpose: text("purpose"),
+    /** What it is about, for the states' same-subject caps; null: the purpose. */
+    subject: text("subject"),
+    /** The contact policy's last decision on the call: `allow`, `defer` or `refuse`; null before any. */
+    policyDecision: text("policy_decision"),
+    /** Its reason code (a PolicyReasonCode); null when allowed. */
+    policyReason: text("policy_reason"),
+    /** Every rule that refused or deferred, comma-separated in precedence order. */
+    policyReasons: text("policy_reasons"),
+    /** Deferred: when it may be dialed. */
+    policyUntil: integer("policy_until"),
     recording: integer("recording", { mode: "boolean" }).notNull().default(true),
     /** The patient's `extended` object from the create request. */
     clientMetadata: text("client_metadata", { mode: "json" }).$type<Record<string, unknown>>(),
@@ -148,6 +166,8 @@ export const calls = sqliteTable(
     index("calls_provider_call_idx").on(t.providerCallId),
     // the reconciler's scan for live calls that went quiet
     index("calls_status_updated_idx").on(t.status, t.updatedAt),
+    // a patient's contact history (GET /api/v1/patients/{id}/contacts), newest first
+    index("calls_patient_created_idx").on(t.patientId, t.createdAt),
   ],
 );
 

@@ -62,6 +62,7 @@ export function registerSendMessageRoute(app: App) {
           quoteId: form.quote_id,
           eventId: form.event_id,
           type: form.message_type,
+          purpose: form.purpose,
           files: fileParts(form),
         },
       );

@@ -6,6 +6,7 @@ import type { CallObjectRpc, DispatchInfo, EventSource, HangupOutcome, HangupRes
 import { errorSummary } from "../../lib/log-safe";
 import { adapterFor, hangupAtProvider, place } from "./placement";
 import { CallJournal, initialState, loadCallRecord, refusalOf } from "./journal";
+import { passesPolicy } from "./policy";
 import { apply, attemptPolicy, awaits, end, move, watchdog } from "./rules";
 
 /** A summarizing call whose vendor sends no report is completed without one after this long. */
@@ -38,7 +39,15 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
   async dispatchInfo(): Promise<DispatchInfo | null> {
     const state = this.journal.state;
     if (!state) return null;
-    return { status: state.status, attempt: state.attempt, nextAttemptAt: state.nextAttemptAt, campaignId: state.campaignId, timezone: state.timezone };
+    return {
+      status: state.status,
+      attempt: state.attempt,
+      nextAttemptAt: state.nextAttemptAt,
+      campaignId: state.campaignId,
+      timezone: state.timezone,
+      usState: state.hours?.state ?? null,
+      provider: state.hours?.provider ?? null,
+    };
   }
 
   /**
@@ -59,14 +68,21 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
     const state = journal.state;
     if (!record) return state.status;
 
-    // The campaign was canceled or the patient opted out since the call was queued: do not dial.
+    // The campaign was canceled since the call was queued: do not dial. Paused: wait (the dispatcher holds it).
     const refusal = refusalOf(record);
-    if (refusal && canTransition(state.status, "canceled")) {
+    if (refusal === "campaign_canceled" && canTransition(state.status, "canceled")) {
       end(journal, "canceled", "canceled", "dispatch.refused", { reason: refusal, attempt });
       state.nextAttemptAt = null;
       await journal.commit();
       return state.status;
     }
+    if (refusal === "campaign_paused") {
+      state.nextAttemptAt = null;
+      await journal.persist();
+      return state.status;
+    }
+    // The contact policy, decided now: a deferred or refused attempt never reaches a vendor.
+    if (!(await passesPolicy(this.env, journal, record, attempt))) return state.status;
 
     Object.assign(state, {
       attempt,

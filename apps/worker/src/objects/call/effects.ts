@@ -22,9 +22,12 @@ export type CallEffect = (env: Env, call: CallSnapshot & { provider: string }, w
 const giveBackLine: CallEffect = async (env, call, written) => {
   const left = written.findLast((e) => e.from !== null && LIVE_STATUSES.includes(e.from) && e.to !== null && !LIVE_STATUSES.includes(e.to));
   if (!left) return;
+  const nextAttempt = Number(left.detail?.nextAttempt);
+  // The contact policy may have put the next attempt later (into the patient's calling hours).
+  const deferred = written.findLast((e) => e.type === "policy.deferred" && e.detail?.attempt === nextAttempt);
   const retry =
     left.to === "awaiting-retry"
-      ? { attempt: Number(left.detail?.nextAttempt), notBefore: Date.parse(String(left.detail?.nextAttemptAt)) }
+      ? { attempt: nextAttempt, notBefore: Date.parse(String(deferred?.detail?.until ?? left.detail?.nextAttemptAt)) }
       : undefined;
   await tenantDispatcher(env, call.tenantId).lineFreed(call.tenantId, call.callId, retry);
 };
@@ -58,8 +61,10 @@ const hangupOnNoHuman: CallEffect = async (env, call) => {
 const announceTransitions: CallEffect = async (env, call, written) => {
   const events: EventToEmit[] = [];
   for (const entry of written) {
-    if (entry.to === null || entry.from === null) continue;
     const key = `call:${call.callId}:${entry.seq}`;
+    const policy = policyEvent(call, entry);
+    if (policy) events.push({ ...policy, key: `${key}:${policy.type}` });
+    if (entry.to === null || entry.from === null) continue;
     const outcome = (entry.detail?.outcome as string | undefined) ?? null;
     events.push({
       type: "call.status_changed",
@@ -76,6 +81,15 @@ const announceTransitions: CallEffect = async (env, call, written) => {
   }
   await emitEvents(env, call.tenantId, events);
 };
+
+/** `call.deferred` / `call.refused` for the contact policy's decisions the call object wrote. */
+function policyEvent(call: CallSnapshot, entry: OutboxEntry): Omit<EventToEmit, "key"> | null {
+  const detail = entry.detail ?? {};
+  const common = { call_id: call.callId, batch_id: call.campaignId ?? null, purpose: call.purpose ?? null, reason: detail.reason, reasons: detail.reasons, attempt: detail.attempt };
+  if (entry.type === "policy.deferred") return { type: "call.deferred", data: { ...common, until: detail.until } };
+  if (entry.type === "policy.refused") return { type: "call.refused", data: common };
+  return null;
+}
 
 /** Every effect, in order. */
 const CALL_EFFECTS: CallEffect[] = [giveBackLine, hangupOnNoHuman, announceTransitions];

@@ -1,5 +1,6 @@
 import type { ProviderEvent } from "@switchboard/providers";
 import type { CallOutcome, CallStatus, RetryableOutcome } from "@switchboard/schemas";
+import type { PolicyColumns } from "../../contact-policy/decide";
 
 /* The shapes a call object's parts share: its state, its history on the way to D1, its log. */
 
@@ -29,6 +30,11 @@ export interface CallSnapshot {
   recordingUrl?: string | null;
   /** The provider holding the call; it changes when a call fails over. */
   provider?: string;
+  /** The contact policy's last decision (states stored before the policy lack it: the row's stays). */
+  contactPolicy?: PolicyColumns | null;
+  /** What the call is for, as the policy decided it. */
+  purpose?: string | null;
+  campaignId?: string | null;
 }
 
 /** What a call object needs from its agent to run attempts: retries and the watchdog. */
@@ -57,6 +63,17 @@ export interface CallState extends CallSnapshot {
   watchdogAt: number | null;
   campaignId: string | null;
   timezone: string | null;
+  /** Where the patient is and who dials, as of the last attempt: the next attempt's time is kept inside the calling hours. */
+  hours?: AttemptHours;
+}
+
+/** What the calling hours of a next attempt depend on (see contact-policy/decide.ts `decideHours`). */
+export interface AttemptHours {
+  timeZone: string | null;
+  state: string | null;
+  provider: string;
+  tenant: { timeZone: string; policy: Record<string, unknown> };
+  devWide: boolean;
 }
 
 /** A simulator event the call plays to itself when it falls due. */

@@ -1,0 +1,30 @@
+import { recordContact, type RecentContact } from "@switchboard/schemas";
+import { parseCounters, type Counters } from "./facts";
+
+/**
+ * Records a contact in the patient's counters row by compare-and-set on its version: the write
+ * lands only if nobody recorded a contact since `seen` was read, so two attempts at once can never
+ * both use the last room under a cap. Returns false when it lost (read again and decide again).
+ * The row stays bounded: `recordContact` drops what no cap can see any more.
+ */
+export async function claimContact(db: D1Database, tenantId: string, patientId: string, seen: Counters | null, contact: RecentContact, now: number): Promise<boolean> {
+  const recent = JSON.stringify(recordContact(seen?.recent ?? [], contact, now));
+  const result = seen
+    ? await db
+        .prepare("UPDATE contact_counters SET recent = ?, version = version + 1, updated_at = ? WHERE tenant_id = ? AND patient_id = ? AND version = ?")
+        .bind(recent, now, tenantId, patientId, seen.version)
+        .run()
+    : await db
+        .prepare("INSERT INTO contact_counters (tenant_id, patient_id, recent, version, updated_at) VALUES (?, ?, ?, 1, ?) ON CONFLICT DO NOTHING")
+        .bind(tenantId, patientId, recent, now)
+        .run();
+  return result.meta.changes === 1;
+}
+
+export async function readCounters(db: D1Database, tenantId: string, patientId: string): Promise<Counters | null> {
+  const row = await db
+    .prepare("SELECT recent, version FROM contact_counters WHERE tenant_id = ? AND patient_id = ?")
+    .bind(tenantId, patientId)
+    .first<{ recent: string; version: number }>();
+  return parseCounters(row);
+}
