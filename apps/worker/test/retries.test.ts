@@ -112,10 +112,11 @@ describe("retries", () => {
     await optOut(createDb(env.DB), { tenantId: tenant.id, phoneNumber: phone, source: "api" });
     await tickDispatcher(tenant.id, await nextAttemptAt(callId));
     const ended = await waitForStatus(key, callId, "canceled");
-    expect(ended.outcome).toBe("canceled");
+    // The contact policy refuses the attempt (outcome refused, with its reason; it was outcome canceled, `dispatch.refused`).
+    expect(ended.outcome).toBe("refused");
     const history = await historyOf(callId);
     expect(history.filter((e) => e.type === "provider.placed")).toHaveLength(1);
-    expect(history.at(-1)).toMatchObject({ type: "dispatch.refused", from_status: "awaiting-retry", detail: { reason: "opted_out", attempt: 2 } });
+    expect(history.at(-1)).toMatchObject({ type: "policy.refused", from_status: "awaiting-retry", detail: { reason: "opted_out", attempt: 2 } });
     expect(await inspect(tenant.id)).toMatchObject({ live: [], waiting: [] });
   });
 

@@ -1,7 +1,7 @@
 import type { BatchItem } from "drizzle-orm/batch";
-import { REASON_CODES, tables, type CallCreate, type CallStatus, type PolicyDecision, type RefuseReason } from "@switchboard/schemas";
+import { tables, type CallCreate, type CallStatus, type PolicyDecision, type RefuseReason } from "@switchboard/schemas";
 import { recordAudit } from "../audit/record";
-import { policyColumns } from "../contact-policy/decide";
+import { policyColumns, refusalMessage } from "../contact-policy/decide";
 import { emitEvents, type EventToEmit } from "../customer-webhooks/emit";
 import { DomainError } from "../errors";
 import { d1Statement, jsonInserts } from "../lib/db";
@@ -184,7 +184,7 @@ function refuseWhereAsked(body: CallCreate, decisions: (PolicyDecision | null)[]
   const refused = decisions.flatMap((d, index) => (d?.kind === "refuse" && options.refuse!(d.reason) ? [{ d, index }] : []));
   if (!refused.length) return;
   const first = refused[0]!.d as Extract<PolicyDecision, { kind: "refuse" }>;
-  throw new DomainError("CONTACT_REFUSED", `The contact policy refuses this call (${first.reason}): ${REASON_CODES[first.reason]}`, {
+  throw new DomainError("CONTACT_REFUSED", refusalMessage(first.reason, "call"), {
     policy: { reason: first.reason, reasons: first.reasons },
     patients: refused.map(({ d, index }) =>
       problem(index, body.patients[index]!, "patientId", `the contact policy refuses this call: ${(d as { reason: string }).reason}`, "A patient the contact policy allows calling", body.patients[index]!.patientId),

@@ -28,3 +28,21 @@ export async function readCounters(db: D1Database, tenantId: string, patientId: 
     .first<{ recent: string; version: number }>();
   return parseCounters(row);
 }
+
+/**
+ * Takes a contact back out of the counters: the attempt it recorded reached no one (every vendor
+ * answered that it would not place the call). Compare-and-set like recording; a contact that is
+ * not there (never recorded, or pruned) is left alone.
+ */
+export async function forgetContact(db: D1Database, tenantId: string, patientId: string, ref: string, now = Date.now()): Promise<void> {
+  for (let tries = 0; tries < 3; tries++) {
+    const counters = await readCounters(db, tenantId, patientId);
+    if (!counters?.recent.some((c) => c.ref === ref)) return;
+    const recent = JSON.stringify(counters.recent.filter((c) => c.ref !== ref));
+    const result = await db
+      .prepare("UPDATE contact_counters SET recent = ?, version = version + 1, updated_at = ? WHERE tenant_id = ? AND patient_id = ? AND version = ?")
+      .bind(recent, now, tenantId, patientId, counters.version)
+      .run();
+    if (result.meta.changes === 1) return;
+  }
+}

@@ -7,6 +7,8 @@ import {
   type PolicyInput,
   type Purpose,
   type ReasonCode,
+  type RefuseReason,
+  REASON_CODES,
 } from "@switchboard/schemas";
 import type { PatientFacts } from "./facts";
 import type { TenantPolicy } from "./tenant";
@@ -75,6 +77,19 @@ export function policyProvider(providers: readonly string[]): ContactProvider {
 /** Contacts through the simulator reach no one, so they are decided but never counted. */
 export function countsAsContact(provider: ContactProvider): boolean {
   return provider !== "simulator";
+}
+
+/** A refusal in words, for error messages: what the rule found, then its code. */
+export function refusalMessage(reason: RefuseReason, what: "call" | "text"): string {
+  const nothing = what === "call" ? "no call was placed" : "nothing was sent";
+  switch (reason) {
+    case "opted_out":
+      return `The patient has opted out of contact (a STOP text or another revocation); ${nothing} [opted_out]`;
+    case "number_on_dnc":
+      return `The number is on the tenant's do-not-call list; ${nothing} [number_on_dnc]`;
+    default:
+      return `Refused by the contact policy: ${REASON_CODES[reason]} ${nothing[0]!.toUpperCase()}${nothing.slice(1)} [${reason}]`;
+  }
 }
 
 /** How a decision is kept on a call or message row. */

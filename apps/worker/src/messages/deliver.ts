@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import { tables, type MessageStatus, type PolicyDecision } from "@switchboard/schemas";
 import { optOutAndAnnounce } from "../consent/opt-out-events";
+import { forgetContact } from "../contact-policy/counters";
 import { policyColumns } from "../contact-policy/decide";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
@@ -149,8 +150,10 @@ export async function attemptSend(deps: DeliverDeps, messageId: string, trigger:
     return "retry";
   }
   const outcome = await fail(result.status, result.errorMessage, result.status === "OPTED_OUT" ? "opted_out" : "failed");
+  const patientId = (await db.select({ patientId: tables.chats.patientId }).from(tables.chats).where(eq(tables.chats.id, message.chatId)).get())?.patientId ?? null;
+  // The provider refused the text: it reached no one, so it does not count toward the patient's caps.
+  if (patientId) await forgetContact(env.DB, tenantId, patientId, messageId);
   if (result.status === "OPTED_OUT") {
-    const patientId = (await db.select({ patientId: tables.chats.patientId }).from(tables.chats).where(eq(tables.chats.id, message.chatId)).get())?.patientId ?? null;
     await optOutAndAnnounce(env, db, { tenantId, phoneNumber: message.toNumber, patientId, source: "provider_21610" });
   }
   return outcome;

@@ -3,6 +3,7 @@ import { MESSAGE_TYPES, Purpose, REASON_CODES, tables, type MessageType, type Po
 import { decideAndRecord } from "../contact-policy/attempt";
 import { devWideWindow } from "../contact-policy/deployment";
 import { loadFactsForNumber } from "../contact-policy/attempt";
+import { refusalMessage } from "../contact-policy/decide";
 import { loadTenantPolicy } from "../contact-policy/tenant";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
@@ -64,11 +65,5 @@ export function policyMessage(decision: Exclude<PolicyDecision, { kind: "allow" 
   if (decision.kind === "defer") {
     return `Deferred by the contact policy until ${new Date(decision.until).toISOString()} (${decision.reason}: ${REASON_CODES[decision.reason]}); it will be sent then`;
   }
-  const what =
-    decision.reason === "opted_out"
-      ? "The patient has opted out of contact (a STOP text or another revocation)"
-      : decision.reason === "number_on_dnc"
-        ? "The number is on the tenant's do-not-call list (opted out by the clinic)"
-        : `Refused by the contact policy: ${REASON_CODES[decision.reason]}`;
-  return `${what}; nothing was sent [${decision.reason}]`;
+  return refusalMessage(decision.reason, "text");
 }

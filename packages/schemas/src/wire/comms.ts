@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { Purpose } from "../policy/purposes";
 import { ASSISTANT_TYPES } from "./agent";
 
 // The `/comms` surface: a healthcare platform's published API (FastAPI style, camelCase JSON).
@@ -122,11 +121,6 @@ export const SendMessageForm = z
     message_type: z
       .preprocess((v) => (v === "" ? undefined : v), z.enum(MESSAGE_TYPES).nullish())
       .transform((v) => v ?? null),
-    // Switchboard's addition (the platform's form has no such field): what the text is for.
-    purpose: z
-      .preprocess((v) => (v === "" ? undefined : v), Purpose.nullish())
-      .transform((v) => v ?? null)
-      .openapi({ description: "Switchboard extension: the contact-policy purpose of the text. Default: from message_type (REMINDER, CONFIRMATION, CANCELLED, UPDATE, EXPIRED, OVERRIDE: appointment_reminder; FOLLOW_UP: post_discharge_follow_up; INTRODUCTORY: other), else appointment_reminder" }),
   })
   .loose()
   .openapi("SendMessageForm");

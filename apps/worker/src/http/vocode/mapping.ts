@@ -24,7 +24,8 @@ export const VOCODE_MAPPING = {
 
   /**
    * A failed call with one of these outcomes is an `error`, with this error_message; so is a call
-   * the contact policy refused (never dialed), whose message names the rule.
+   * the contact policy refused (never dialed), whose message names the rule, unless the rule was
+   * the do-not-call list or an opt-out: that call `ended` with `do_not_call_result` true.
    */
   errorOutcomes: {
     provider_error: "The voice provider could not place or carry the call",
@@ -73,7 +74,9 @@ export interface CoreCallState {
 }
 
 export function vocodeStatus(call: CoreCallState): VocodeStatus {
-  const ended = call.status === "failed" || (call.status === "canceled" && call.outcome === "refused");
+  // A number that opted out or is on the do-not-call list just ends: `do_not_call_result` says why.
+  const doNotCall = call.policyReason === "opted_out" || call.policyReason === "number_on_dnc";
+  const ended = call.status === "failed" || (call.status === "canceled" && call.outcome === "refused" && !doNotCall);
   if (ended && call.outcome && call.outcome in VOCODE_MAPPING.errorOutcomes) return "error";
   return VOCODE_MAPPING.status[call.status];
 }

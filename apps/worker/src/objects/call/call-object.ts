@@ -6,7 +6,7 @@ import type { CallObjectRpc, DispatchInfo, EventSource, HangupOutcome, HangupRes
 import { errorSummary } from "../../lib/log-safe";
 import { adapterFor, hangupAtProvider, place } from "./placement";
 import { CallJournal, initialState, loadCallRecord, refusalOf } from "./journal";
-import { passesPolicy } from "./policy";
+import { forgetAttempt, passesPolicy } from "./policy";
 import { apply, attemptPolicy, awaits, end, move, watchdog } from "./rules";
 
 /** A summarizing call whose vendor sends no report is completed without one after this long. */
@@ -101,7 +101,8 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
     state.watchdogAt = Date.now() + state.policy.maxDurationMs;
     await journal.persist();
 
-    await place(this.env, journal, record);
+    // A call no vendor took reached no one: it does not count toward the patient's contact caps.
+    if ((await place(this.env, journal, record)) === "not_placed") await forgetAttempt(this.env, record, attempt);
     await journal.commit();
     return journal.state.status;
   }

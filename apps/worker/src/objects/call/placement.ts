@@ -6,8 +6,12 @@ import { agentProviderRefs, loadAdapter, planProviders, startingWith, type Plann
 import type { CallJournal, CallRecord } from "./journal";
 import { end } from "./rules";
 
-/** Places the call on the agent's providers, its own first, failing over as `placeWithFailover` decides. */
-export async function place(env: Env, journal: CallJournal, record: CallRecord) {
+/**
+ * Places the call on the agent's providers, its own first, failing over as `placeWithFailover`
+ * decides. Says whether a vendor took the call: `not_placed` only when every vendor answered that
+ * it would not (a timeout or a dropped connection may have rung the patient: `unknown`).
+ */
+export async function place(env: Env, journal: CallJournal, record: CallRecord): Promise<"placed" | "not_placed" | "unknown"> {
   const state = journal.state!;
   const settings = JSON.parse(record.agent_settings) as Record<string, unknown>;
   const db = createDb(env.DB);
@@ -35,7 +39,7 @@ export async function place(env: Env, journal: CallJournal, record: CallRecord) 
   );
   if (!result.placed) {
     if (state.status === "initiating") end(journal, "failed", result.outcome, "provider.failed", { provider: state.provider, reason: result.reason });
-    return;
+    return result.answered ? "not_placed" : "unknown";
   }
   state.providerCallId = result.placed.providerCallId;
   journal.note("provider.placed", { provider: result.provider, providerCallId: result.placed.providerCallId });
@@ -46,6 +50,7 @@ export async function place(env: Env, journal: CallJournal, record: CallRecord) 
     const now = Date.now();
     journal.script = (result.placed.script ?? []).map((s) => ({ dueAt: now + s.afterMs, event: s.event }));
   }
+  return "placed";
 }
 
 /** The adapter of the provider holding the call; null when its credentials are gone. */
@@ -85,7 +90,7 @@ export interface PlacementHooks {
 
 export type PlacementResult =
   | { placed: PlacedCall; provider: string }
-  | { placed: null; outcome: CallOutcome; reason: string };
+  | { placed: null; outcome: CallOutcome; reason: string; answered: boolean };
 
 /**
  * Places the call on the first provider that takes it. A refusal that another vendor might not
@@ -95,6 +100,8 @@ export type PlacementResult =
  */
 export async function placeWithFailover(plan: PlannedProvider[], request: Omit<PlaceCallRequest, "remoteAgent">, hooks: PlacementHooks): Promise<PlacementResult> {
   let last = { outcome: "provider_error" as CallOutcome, reason: "no provider configured for this call" };
+  // Every vendor asked answered with its refusal (an HTTP status): none of them rang anyone.
+  let answered = true;
   for (const [index, provider] of plan.entries()) {
     if (!hooks.stillWanted()) break;
     const attempt = index + 1;
@@ -115,9 +122,10 @@ export async function placeWithFailover(plan: PlannedProvider[], request: Omit<P
         retryable: refusal.retryable,
       });
       last = { outcome: refusal.outcome, reason: refusal.message };
+      if (!refusal.status) answered = false;
       if (!failover) break;
       hooks.note("provider.failover", { from: provider.name, to: next.name, reason: refusal.message });
     }
   }
-  return { placed: null, ...last };
+  return { placed: null, ...last, answered };
 }

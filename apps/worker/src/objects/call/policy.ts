@@ -1,5 +1,6 @@
 import { agentPurpose, canTransition, Purpose, type PolicyDecision, type UsStateCode } from "@switchboard/schemas";
 import { decideAndRecord } from "../../contact-policy/attempt";
+import { forgetContact } from "../../contact-policy/counters";
 import { policyColumns, policyProvider, type Attempt } from "../../contact-policy/decide";
 import { devWideWindow } from "../../contact-policy/deployment";
 import { factsFrom, parseCounters, type PatientFacts } from "../../contact-policy/facts";
@@ -23,7 +24,7 @@ export async function passesPolicy(env: Env, journal: CallJournal, record: CallR
   const { input, facts, tenant } = attemptOf(env, record, now);
   state.hours = { timeZone: facts.timeZone, state: facts.state, provider: input.provider, tenant, devWide: input.devWideWindow };
   state.purpose = input.purpose;
-  const decision = await decideAndRecord(env.DB, record.tenant_id, input, facts, tenant, `${record.id}#${attempt}`);
+  const decision = await decideAndRecord(env.DB, record.tenant_id, input, facts, tenant, contactRef(record, attempt));
   const columns = policyColumns(decision);
   if (decision.kind === "allow") {
     state.contactPolicy = columns;
@@ -38,6 +39,16 @@ export async function passesPolicy(env: Env, journal: CallJournal, record: CallR
   }
   await journal.commit();
   return false;
+}
+
+/** The counters' name for one attempt of a call. */
+function contactRef(record: CallRecord, attempt: number): string {
+  return `${record.id}#${attempt}`;
+}
+
+/** Takes back the contact an attempt recorded when no vendor placed the call (see placement.ts `place`). */
+export async function forgetAttempt(env: Env, record: CallRecord, attempt: number) {
+  if (record.patient_id) await forgetContact(env.DB, record.tenant_id, record.patient_id, contactRef(record, attempt));
 }
 
 /** Records a deferral once: the same reason and time decided again is no news. */
