@@ -1,4 +1,4 @@
-import { and, asc, count, eq } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import { tables } from "@switchboard/schemas";
 import { DomainError } from "../errors";
 import { chunk, type Db } from "../lib/db";
@@ -59,7 +59,8 @@ export async function countDoNotCall(db: Db, tenantId: string): Promise<number> 
 }
 
 export async function listDoNotCall(db: Db, tenantId: string, limit: number, offset: number) {
-  return db.select().from(doNotCall).where(eq(doNotCall.tenantId, tenantId)).orderBy(asc(doNotCall.addedAt), asc(doNotCall.phoneNumber)).limit(limit).offset(offset);
+  // In the order they were added (an import keeps its order): rowid, as the table has one.
+  return db.select().from(doNotCall).where(eq(doNotCall.tenantId, tenantId)).orderBy(asc(doNotCall.addedAt), asc(sql`rowid`)).limit(limit).offset(offset);
 }
 
 /** Removes a number; false when it was not listed. */

@@ -111,7 +111,7 @@ export async function attemptSend(deps: DeliverDeps, messageId: string, trigger:
   const settings = await getMessagingSettings(db, tenantId);
   // The contact policy, decided now (the patient may have texted STOP, the hour may be late, a cap
   // may be used up): a refused or deferred text never reaches the provider.
-  const decision = await decideText(env, db, message, settings?.provider === "twilio" ? "twilio" : "simulator");
+  const decision = await decideText(env, db, message, settings?.provider === "twilio" ? "twilio" : "simulator", now);
   if (decision.kind === "refuse") {
     const outcome = await fail(refusedStatus(decision.reason), policyMessage(decision), "refused", { policy: policyColumns(decision) });
     await announceMessagePolicy(env, tenantId, message, decision);
