@@ -1,6 +1,11 @@
 import { recordContact, type RecentContact } from "@switchboard/schemas";
 import { parseCounters, type Counters } from "./facts";
 
+/** The counters row of one patient, by its primary key (`?1` tenant, `?2` patient). */
+export const COUNTERS_BY_PATIENT_SQL = "SELECT recent, version FROM contact_counters WHERE tenant_id = ?1 AND patient_id = ?2";
+/** Recording a contact: compare-and-set on the version read (`?1` recent, `?2` now, `?3` tenant, `?4` patient, `?5` version). */
+export const CLAIM_UPDATE_SQL = "UPDATE contact_counters SET recent = ?1, version = version + 1, updated_at = ?2 WHERE tenant_id = ?3 AND patient_id = ?4 AND version = ?5";
+
 /**
  * Records a contact in the patient's counters row by compare-and-set on its version: the write
  * lands only if nobody recorded a contact since `seen` was read, so two attempts at once can never
@@ -10,10 +15,7 @@ import { parseCounters, type Counters } from "./facts";
 export async function claimContact(db: D1Database, tenantId: string, patientId: string, seen: Counters | null, contact: RecentContact, now: number): Promise<boolean> {
   const recent = JSON.stringify(recordContact(seen?.recent ?? [], contact, now));
   const result = seen
-    ? await db
-        .prepare("UPDATE contact_counters SET recent = ?, version = version + 1, updated_at = ? WHERE tenant_id = ? AND patient_id = ? AND version = ?")
-        .bind(recent, now, tenantId, patientId, seen.version)
-        .run()
+    ? await db.prepare(CLAIM_UPDATE_SQL).bind(recent, now, tenantId, patientId, seen.version).run()
     : await db
         .prepare("INSERT INTO contact_counters (tenant_id, patient_id, recent, version, updated_at) VALUES (?, ?, ?, 1, ?) ON CONFLICT DO NOTHING")
         .bind(tenantId, patientId, recent, now)
@@ -22,10 +24,7 @@ export async function claimContact(db: D1Database, tenantId: string, patientId: 
 }
 
 export async function readCounters(db: D1Database, tenantId: string, patientId: string): Promise<Counters | null> {
-  const row = await db
-    .prepare("SELECT recent, version FROM contact_counters WHERE tenant_id = ? AND patient_id = ?")
-    .bind(tenantId, patientId)
-    .first<{ recent: string; version: number }>();
+  const row = await db.prepare(COUNTERS_BY_PATIENT_SQL).bind(tenantId, patientId).first<{ recent: string; version: number }>();
   return parseCounters(row);
 }
 
@@ -39,10 +38,7 @@ export async function forgetContact(db: D1Database, tenantId: string, patientId:
     const counters = await readCounters(db, tenantId, patientId);
     if (!counters?.recent.some((c) => c.ref === ref)) return;
     const recent = JSON.stringify(counters.recent.filter((c) => c.ref !== ref));
-    const result = await db
-      .prepare("UPDATE contact_counters SET recent = ?, version = version + 1, updated_at = ? WHERE tenant_id = ? AND patient_id = ? AND version = ?")
-      .bind(recent, now, tenantId, patientId, counters.version)
-      .run();
+    const result = await db.prepare(CLAIM_UPDATE_SQL).bind(recent, now, tenantId, patientId, counters.version).run();
     if (result.meta.changes === 1) return;
   }
 }
