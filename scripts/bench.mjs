@@ -146,8 +146,7 @@ ${apiLine("the request's reads and checks as before the policy (agent, vendors, 
 ${apiLine("the same with the policy: facts, consent, do-not-call, counters, tenant, 1,000 decisions", policy)}
   added by the policy: ${added.toFixed(0)} ms = ${pct(added, api)} of the create request (lines free), ${pct(added, apiBusy)} (lines busy); goal: at most 20%
   decisions: ${JSON.stringify(create.decisions)}
-  D1 rows read per call by the counters: ${perBatchCall(rows.counters.rowsRead)} (${rows.counters.found} rows found for ${rows.calls} patients); goal: at most 1
-  D1 rows read per call by the policy's facts statement (patients, opt-outs, do-not-call, consent): ${perBatchCall(rows.facts.rowsRead)}
+  D1 rows read per call by the counters: ${perBatchCall(rows.counters.rowsRead)} (the facts statement with them joined, ${perBatchCall(rows.factsWithCounters.rowsRead)}, minus without, ${perBatchCall(rows.facts.rowsRead)}; ${rows.counters.found} rows for ${rows.calls} patients); goal: at most 1
   per dial (call object): counters row by its key ${(rows.dial.read.rowsRead / rows.dial.sampled).toFixed(2)} read; recording the contact (compare-and-set) ${(rows.dial.claim.rowsRead / rows.dial.sampled).toFixed(2)} read, ${(rows.dial.claim.rowsWritten / rows.dial.sampled).toFixed(2)} written
 
 Release a 10,000-call scheduled campaign (cron call until every call is queued; 10 dialed)

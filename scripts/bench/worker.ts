@@ -3,7 +3,7 @@ import api from "../../apps/worker/src/index";
 import { decideBatch, readBatch } from "../../apps/worker/src/calls/batch";
 import { releaseDueCalls } from "../../apps/worker/src/campaigns/release";
 import { CLAIM_UPDATE_SQL, COUNTERS_BY_PATIENT_SQL } from "../../apps/worker/src/contact-policy/counters";
-import { COUNTERS_SQL, PATIENT_FACTS_SQL } from "../../apps/worker/src/contact-policy/facts";
+import { patientFactsSql } from "../../apps/worker/src/contact-policy/facts";
 import type { Env } from "../../apps/worker/src/env";
 import { createDb } from "../../apps/worker/src/lib/db";
 
@@ -125,9 +125,14 @@ async function bench(request: Request, env: Env): Promise<Response> {
       return Response.json({ decisions: kinds });
     }
     case "/bench/policy-rows": {
-      // D1's rows read by the policy's statements of a create request: the facts, the counters (one row per patient who has one).
+      // D1's rows read by the create request's policy statement (the patients' facts with their counters
+      // joined), and by the same statement without the counters: the difference is what the counters cost.
       const ids = JSON.stringify(body.patientIds);
-      const [facts, counters] = await env.DB.batch([env.DB.prepare(PATIENT_FACTS_SQL).bind(body.tenantId, ids), env.DB.prepare(COUNTERS_SQL).bind(body.tenantId, ids)]);
+      const [withCounters, without] = await env.DB.batch([
+        env.DB.prepare(patientFactsSql({ counters: true })).bind(body.tenantId, ids),
+        env.DB.prepare(patientFactsSql({ counters: false })).bind(body.tenantId, ids),
+      ]);
+      const found = withCounters!.results.filter((r) => (r as { counters_version: number | null }).counters_version !== null).length;
       // And per dial: the counters row by its key, and recording the contact by compare-and-set.
       const sample = (body.patientIds as string[]).slice(0, 100);
       const reads = await env.DB.batch(sample.map((id) => env.DB.prepare(COUNTERS_BY_PATIENT_SQL).bind(body.tenantId, id)));
@@ -136,8 +141,9 @@ async function bench(request: Request, env: Env): Promise<Response> {
       const sum = (results: D1Result[]) => sumMeta(results);
       return Response.json({
         calls: body.patientIds.length,
-        facts: sum([facts!]),
-        counters: { ...sum([counters!]), found: counters!.results.length },
+        facts: sum([without!]),
+        factsWithCounters: sum([withCounters!]),
+        counters: { rowsRead: withCounters!.meta.rows_read - without!.meta.rows_read, found },
         dial: { sampled: sample.length, read: sum(reads), claim: sum(claims) },
       });
     }

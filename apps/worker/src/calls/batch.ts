@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { agentPurpose, Purpose, tables, type CallCreate, type PolicyDecision } from "@switchboard/schemas";
 import { decide, policyProvider, type Attempt } from "../contact-policy/decide";
 import { devWideWindow } from "../contact-policy/deployment";
-import { COUNTERS_SQL, factsByPatient, PATIENT_FACTS_SQL, type CountersRow, type PatientFacts, type PatientFactsRow } from "../contact-policy/facts";
+import { factsByPatient, PATIENT_FACTS_SQL, type PatientFacts, type PatientFactsRow } from "../contact-policy/facts";
 import { tenantPolicyOf, type TenantPolicy, type TenantPolicyRow } from "../contact-policy/tenant";
 import { DomainError, type PatientProblem } from "../errors";
 import type { Scope } from "../scope";
@@ -31,12 +31,11 @@ export async function readBatch(scope: Scope, body: CallCreate, options: { provi
   const { db, tenantId, env } = scope;
   const ids = JSON.stringify([...new Set(body.patients.map((p) => p.patientId))]);
   const { agents } = tables;
-  const [[[agent], vendors], [factsResult, countersResult, tenantResult]] = await Promise.all([
+  const [[[agent], vendors], [factsResult, tenantResult]] = await Promise.all([
     db.batch([db.select().from(agents).where(and(eq(agents.id, body.agentId), eq(agents.tenantId, tenantId))), configuredVendors(db, tenantId)]),
     // One bound parameter carries every id (D1 allows 100 parameters per statement, not 100 values).
     env.DB.batch<unknown>([
       env.DB.prepare(PATIENT_FACTS_SQL).bind(tenantId, ids),
-      env.DB.prepare(COUNTERS_SQL).bind(tenantId, ids),
       env.DB.prepare("SELECT timezone, calling_hours_start, calling_hours_end, contact_policy, concurrency_limit FROM tenants WHERE id = ?").bind(tenantId),
     ]),
   ]);
@@ -46,7 +45,7 @@ export async function readBatch(scope: Scope, body: CallCreate, options: { provi
   const providerProblem = providerProblems(refs, vendors);
   if (providerProblem) throw new DomainError("PROVIDER_NOT_CONFIGURED", providerProblem);
 
-  const facts = factsByPatient(factsResult!.results as PatientFactsRow[], countersResult!.results as CountersRow[]);
+  const facts = factsByPatient(factsResult!.results as PatientFactsRow[]);
   const unknown: PatientProblem[] = [];
   const missingPhone: PatientProblem[] = [];
   body.patients.forEach((p, index) => {

@@ -54,15 +54,24 @@ export function decideHours(at: number, where: { timeZone: string | null; state:
   return evaluateCallingHours({ now: at, provider, devWideWindow: devWide, patient: { timeZone: knownZone(where.timeZone), state: where.state }, tenant });
 }
 
+// Building an Intl formatter is slow (about half a millisecond): each zone is checked once.
+const zones = new Map<string, boolean>();
+
 /** A zone this runtime does not know counts as unknown: the tenant's applies. */
 function knownZone(zone: string | null): string | null {
   if (!zone) return null;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return zone;
-  } catch {
-    return null;
+  let known = zones.get(zone);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: zone });
+      known = true;
+    } catch {
+      known = false;
+    }
+    if (zones.size > 1_000) zones.clear();
+    zones.set(zone, known);
   }
+  return known ? zone : null;
 }
 
 /**
