@@ -1,8 +1,7 @@
 import { eq } from "drizzle-orm";
 import { MESSAGE_TYPES, Purpose, REASON_CODES, tables, type MessageType, type PolicyDecision, type RefuseReason } from "@switchboard/schemas";
-import { decideAndRecord } from "../contact-policy/attempt";
+import { decideAndRecord, loadFactsForNumber } from "../contact-policy/attempt";
 import { devWideWindow } from "../contact-policy/deployment";
-import { loadFactsForNumber } from "../contact-policy/attempt";
 import { refusalMessage } from "../contact-policy/decide";
 import { loadTenantPolicy } from "../contact-policy/tenant";
 import type { Env } from "../env";
