@@ -1,8 +1,13 @@
 // `pnpm bench`: measures, on the local runtime (workerd through `wrangler dev`, fresh local D1):
 //   1. creating a 1,000-patient batch through the API vs. inserting the same rows in one bare D1
 //      batch (the platform floor), both as HTTP round trips to the same worker;
-//   2. releasing a 10,000-call scheduled campaign: wall time, and D1 rows read/written per call
+//   2. what deciding the contact policy adds to that request: the request's reads and checks with
+//      the policy (the real code, decisions included) vs. the same reads as they were before it,
+//      side by side; and D1 rows read by the policy's counters per call (from D1's `meta`);
+//   3. releasing a 10,000-call scheduled campaign: wall time, and D1 rows read/written per call
 //      summed from D1's result `meta` over every statement of the release.
+// Patients live where it is early afternoon (an Etc/GMT zone), so the calling hours are decided in
+// full and allow, and each has a counters row (a reminder two days ago), so the caps read history.
 // It is a script, not a test: it prints figures. BENCH_RUNS (default 5) sets the runs per figure.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +19,11 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const BASE = `http://127.0.0.1:${PORT}`;
 const ADMIN = { Authorization: "Bearer bench-admin-token" };
 const config = join(root, "scripts", "bench", "wrangler.jsonc");
+/** An IANA zone where it is about 13:00 now. */
+const DAYTIME = (() => {
+  const offset = 13 - new Date().getUTCHours();
+  return offset === 0 ? "Etc/GMT" : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+})();
 
 if (Number(process.versions.node.split(".")[0]) < 22) {
   console.error(`Node ${process.versions.node} is too old: run through pnpm (the workspace pins Node 22).`);
@@ -47,10 +57,14 @@ try {
   await waitUntilUp();
 
   console.log(`Creating 1,000-patient batches (${RUNS} runs after a warm-up)…`);
-  const create = { api: [], apiBusy: [], values: [], json: [], valuesStatements: 0, jsonStatements: 0, floorRows: null };
+  const create = { api: [], apiBusy: [], values: [], json: [], valuesStatements: 0, jsonStatements: 0, floorRows: null, validate: [], policy: [], policyRows: null, decisions: null };
   for (let run = 0; run <= RUNS; run++) {
     const { key, tenantId, agentId } = await freshTenant();
-    const { ids } = await post("/bench/patients", { tenantId, count: 1000 });
+    const { ids } = await post("/bench/patients", { tenantId, count: 1000, timezone: DAYTIME, contacts: true });
+    // The policy's share, side by side: the create request's reads as before the policy, and with it (decisions included).
+    const validate = await timedResult(() => post("/bench/validate", { tenantId, agentId, patientIds: ids }));
+    const policy = await timedResult(() => post("/bench/policy", { tenantId, agentId, patientIds: ids }));
+    if (policy.result.decisions.allow !== 1000) throw new Error(`the policy did not allow every bench call: ${JSON.stringify(policy.result.decisions)}`);
     const patients = ids.map((patientId) => ({ patientId, extended: { appointment: { name: "General Check Up", start_time: "Dec 2 at 10:30 AM" } } }));
 
     const createCalls = () => post("/api/v1/calls", { agentId, reason: "bench", patients }, { "X-API-Key": key }, 201);
@@ -60,6 +74,10 @@ try {
     const values = await timedResult(() => post("/bench/floor", { tenantId, agentId, patientIds: ids, variant: "values" }));
     const json = await timedResult(() => post("/bench/floor", { tenantId, agentId, patientIds: ids, variant: "json_each" }));
     if (run === 0) continue; // warm-up
+    create.validate.push(validate.ms);
+    create.policy.push(policy.ms);
+    create.decisions = policy.result.decisions;
+    create.policyRows ??= await post("/bench/policy-rows", { tenantId, patientIds: ids });
     create.api.push(apiMs);
     create.apiBusy.push(apiBusyMs);
     create.values.push(values.ms);
@@ -73,7 +91,7 @@ try {
   const release = [];
   for (let run = 0; run < RUNS; run++) {
     const { tenantId, agentId } = await freshTenant();
-    const { ids } = await post("/bench/patients", { tenantId, count: 10_000 });
+    const { ids } = await post("/bench/patients", { tenantId, count: 10_000, timezone: DAYTIME });
     const { batchId } = await post("/bench/scheduled-campaign", { tenantId, agentId, patientIds: ids, scheduledAt: Date.now() - 1000 });
     const started = performance.now();
     await post("/bench/release", { now: Date.now() });
@@ -106,6 +124,11 @@ function report(create, release) {
   const json = median(create.json);
   const floor = Math.min(values, json);
   const r = release.sort((a, b) => a.wallMs - b.wallMs)[Math.floor(release.length / 2)];
+  const validate = median(create.validate);
+  const policy = median(create.policy);
+  const added = Math.max(0, policy - validate);
+  const rows = create.policyRows;
+  const pct = (part, whole) => `${((100 * part) / whole).toFixed(1)}%`;
   console.log(`
 Switchboard bench: local workerd (wrangler dev), fresh local D1, median of ${RUNS} runs
 
@@ -117,6 +140,14 @@ ${apiLine(`bare D1 batch, INSERT ... SELECT FROM json_each(?) (${create.jsonStat
   API / floor (the faster bare batch): lines free ${(api / floor).toFixed(2)}x, lines busy ${(apiBusy / floor).toFixed(2)}x
   json_each / VALUES: ${(json / values).toFixed(2)}x
   floor rows per call (read / written): VALUES ${perBatchCall(create.floorRows.values.rowsRead)} / ${perBatchCall(create.floorRows.values.rowsWritten)}, json_each ${perBatchCall(create.floorRows.json.rowsRead)} / ${perBatchCall(create.floorRows.json.rowsWritten)}
+
+The contact policy on a 1,000-patient batch (patients in ${DAYTIME}, each with a counters row)
+${apiLine("the request's reads and checks as before the policy (agent, vendors, patients, opt-outs)", validate)}
+${apiLine("the same with the policy: facts, consent, do-not-call, counters, tenant, 1,000 decisions", policy)}
+  added by the policy: ${added.toFixed(0)} ms = ${pct(added, api)} of the create request (lines free), ${pct(added, apiBusy)} (lines busy); goal: at most 20%
+  decisions: ${JSON.stringify(create.decisions)}
+  D1 rows read per call by the counters: ${perBatchCall(rows.counters.rowsRead)} (the facts statement with them joined, ${perBatchCall(rows.factsWithCounters.rowsRead)}, minus without, ${perBatchCall(rows.facts.rowsRead)}; ${rows.counters.found} rows for ${rows.calls} patients); goal: at most 1
+  per dial (call object): counters row by its key ${(rows.dial.read.rowsRead / rows.dial.sampled).toFixed(2)} read; recording the contact (compare-and-set) ${(rows.dial.claim.rowsRead / rows.dial.sampled).toFixed(2)} read, ${(rows.dial.claim.rowsWritten / rows.dial.sampled).toFixed(2)} written
 
 Release a 10,000-call scheduled campaign (cron call until every call is queued; 10 dialed)
 ${apiLine("wall time", r.wallMs)}

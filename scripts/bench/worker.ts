@@ -1,7 +1,11 @@
 // The API worker with measuring routes for `pnpm bench` (scripts/bench.mjs). Local only.
 import api from "../../apps/worker/src/index";
+import { decideBatch, readBatch } from "../../apps/worker/src/calls/batch";
 import { releaseDueCalls } from "../../apps/worker/src/campaigns/release";
+import { CLAIM_UPDATE_SQL, COUNTERS_BY_PATIENT_SQL } from "../../apps/worker/src/contact-policy/counters";
+import { patientFactsSql } from "../../apps/worker/src/contact-policy/facts";
 import type { Env } from "../../apps/worker/src/env";
+import { createDb } from "../../apps/worker/src/lib/db";
 
 export { CallObject, Internal, TenantDispatcher, TenantLimiter } from "../../apps/worker/src/index";
 
@@ -74,16 +78,74 @@ async function bench(request: Request, env: Env): Promise<Response> {
   const body = request.method === "POST" ? ((await request.json()) as any) : {};
   switch (url.pathname) {
     case "/bench/patients": {
+      // In a zone where it is daytime (`timezone`), so the calling hours are decided in full and allow;
+      // with `contacts`, each patient's counters row holds one reminder made two days ago, so the caps read history.
       const ids = Array.from({ length: body.count as number }, () => crypto.randomUUID());
       const now = Date.now();
+      const recent = JSON.stringify([{ at: now - 2 * 24 * 3600_000, channel: "call", purpose: "appointment_reminder" }]);
       for (let i = 0; i < ids.length; i += 2000) {
         const rows = ids.slice(i, i + 2000).map((id, j) => ({ id, phone: `+1555${String(3_000_000 + i + j).padStart(7, "0")}` }));
         await env.DB.prepare(
           `INSERT INTO patients (id, tenant_id, first_name, last_name, phone_number, timezone, created_at, updated_at)
-           SELECT json_extract(value, '$.id'), ?1, 'Pat', 'Ient', json_extract(value, '$.phone'), 'America/Chicago', ?2, ?2 FROM json_each(?3)`,
-        ).bind(body.tenantId, now, JSON.stringify(rows)).run();
+           SELECT json_extract(value, '$.id'), ?1, 'Pat', 'Ient', json_extract(value, '$.phone'), ?4, ?2, ?2 FROM json_each(?3)`,
+        ).bind(body.tenantId, now, JSON.stringify(rows), body.timezone ?? "America/Chicago").run();
+        if (body.contacts) {
+          await env.DB.prepare(
+            `INSERT INTO contact_counters (tenant_id, patient_id, recent, version, updated_at)
+             SELECT ?1, json_extract(value, '$.id'), ?2, 1, ?3 FROM json_each(?4)`,
+          ).bind(body.tenantId, recent, now, JSON.stringify(rows)).run();
+        }
       }
       return Response.json({ ids });
+    }
+    case "/bench/validate": {
+      // What the create request read before the contact policy (the statements drizzle sent): agent, vendors,
+      // patients with their opt-outs, in one D1 batch, then mapped to objects as drizzle maps them.
+      const [agent, , rows] = await env.DB.batch<Record<string, unknown>>([
+        env.DB.prepare(`select "id", "tenant_id", "name", "provider", "settings", "created_at", "updated_at" from "agents" where ("agents"."id" = ? and "agents"."tenant_id" = ?)`).bind(body.agentId, body.tenantId),
+        env.DB.prepare(`select "provider", "options" from "provider_credentials" where "provider_credentials"."tenant_id" = ?`).bind(body.tenantId),
+        env.DB.prepare(
+          `select "id", "phone_number", "timezone", exists (select 1 from opt_outs o where o.tenant_id = "patients"."tenant_id"
+             and o.phone_number = "patients"."phone_number" and o.opted_in_at is null)
+           from "patients" where ("patients"."tenant_id" = ? and "patients"."id" in (SELECT value FROM json_each(?)))`,
+        ).bind(body.tenantId, JSON.stringify(body.patientIds)),
+      ]);
+      const settings = JSON.parse(String(agent!.results[0]?.settings ?? "{}"));
+      const patients = rows!.results.map((r) => ({ id: r.id, phoneNumber: r.phone_number, timezone: r.timezone, settings }));
+      return Response.json({ agent: agent!.results.length === 1, patients: patients.length });
+    }
+    case "/bench/policy": {
+      // The same reads with the contact policy (the real code: readBatch), and its decision on every patient.
+      const scope = { env, db: createDb(env.DB), waitUntil: () => {}, tenantId: body.tenantId, actor: { type: "system" as const, id: null }, requestId: null };
+      const request = { agentId: body.agentId, recording: true, patients: (body.patientIds as string[]).map((patientId) => ({ patientId })) };
+      const input = await readBatch(scope, request);
+      const decisions = decideBatch(input, request, Date.now());
+      const kinds: Record<string, number> = {};
+      for (const d of decisions) kinds[d.kind] = (kinds[d.kind] ?? 0) + 1;
+      return Response.json({ decisions: kinds });
+    }
+    case "/bench/policy-rows": {
+      // D1's rows read by the create request's policy statement (the patients' facts with their counters
+      // joined), and by the same statement without the counters: the difference is what the counters cost.
+      const ids = JSON.stringify(body.patientIds);
+      const [withCounters, without] = await env.DB.batch([
+        env.DB.prepare(patientFactsSql({ counters: true })).bind(body.tenantId, ids),
+        env.DB.prepare(patientFactsSql({ counters: false })).bind(body.tenantId, ids),
+      ]);
+      const found = withCounters!.results.filter((r) => (r as { counters_version: number | null }).counters_version !== null).length;
+      // And per dial: the counters row by its key, and recording the contact by compare-and-set.
+      const sample = (body.patientIds as string[]).slice(0, 100);
+      const reads = await env.DB.batch(sample.map((id) => env.DB.prepare(COUNTERS_BY_PATIENT_SQL).bind(body.tenantId, id)));
+      const versions = reads.map((r) => (r.results[0] as { version: number } | undefined)?.version ?? 0);
+      const claims = await env.DB.batch(sample.map((id, i) => env.DB.prepare(CLAIM_UPDATE_SQL).bind("[]", Date.now(), body.tenantId, id, versions[i])));
+      const sum = (results: D1Result[]) => sumMeta(results);
+      return Response.json({
+        calls: body.patientIds.length,
+        facts: sum([without!]),
+        factsWithCounters: sum([withCounters!]),
+        counters: { rowsRead: withCounters!.meta.rows_read - without!.meta.rows_read, found },
+        dial: { sampled: sample.length, read: sum(reads), claim: sum(claims) },
+      });
     }
     case "/bench/floor": {
       // The platform floor: the same rows as a create request, in one bare D1 batch.

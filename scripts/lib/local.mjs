@@ -1,7 +1,7 @@
 // Helpers shared by the local scripts (dev, bench): run wrangler from apps/worker, migrate, seed.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -38,6 +38,14 @@ export function ensureDevVars() {
     const target = join(dir, ".dev.vars");
     const example = join(dir, ".dev.vars.example");
     if (!existsSync(target) && existsSync(example)) copyFileSync(example, target);
+  }
+  // A .dev.vars from before the contact policy opened the window with CALLING_HOURS=00:00-24:00,
+  // which now only narrows the legal hours: keep the quick start working at night, for the simulator only.
+  const workerVars = join(workerDir, ".dev.vars");
+  const text = existsSync(workerVars) ? readFileSync(workerVars, "utf8") : "";
+  if (/^CALLING_HOURS=00:00-24:00\s*$/m.test(text) && !/^DEV_WIDE_CALLING_WINDOW=/m.test(text)) {
+    appendFileSync(workerVars, "\n# Added by pnpm dev: simulator calls at any hour (CALLING_HOURS can no longer widen the legal hours).\nDEV_WIDE_CALLING_WINDOW=true\n");
+    console.log("apps/worker/.dev.vars: added DEV_WIDE_CALLING_WINDOW=true (CALLING_HOURS can only narrow 08:00-21:00 now)");
   }
 }
 

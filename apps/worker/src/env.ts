@@ -16,8 +16,10 @@ export interface Env {
   ENVIRONMENT?: string;
   /** 32 random bytes, base64: seals secrets at rest (lib/secret-box.ts). A secret in production. */
   SECRETS_KEY?: string;
-  /** Legal calling hours, local to the patient, as `HH:MM-HH:MM`; tenants may only narrow them. Default 08:00-21:00. */
+  /** The deployment's calling hours, local to the patient, as `HH:MM-HH:MM`: clipped to the federal 08:00-21:00 (it can only narrow them); tenants narrow further. */
   CALLING_HOURS?: string;
+  /** `true` (local development only): simulator calls and texts ignore the calling hours. Real vendors always get the legal hours. */
+  DEV_WIDE_CALLING_WINDOW?: string;
   /** Simulator end-to-end duration when an agent sets none (ms). */
   SIMULATOR_DURATION_MS?: string;
   /** Message attachments (R2). */

@@ -16,6 +16,10 @@ export type ErrorCode =
   | "PROVIDER_NOT_CONFIGURED"
   | "PATIENT_NO_PHONE"
   | "PATIENT_OPTED_OUT"
+  // the contact policy refuses the contact (opted out, do-not-call, no consent, ...); details.policy says which rule
+  | "CONTACT_REFUSED"
+  // the object's state forbids it (a canceled campaign cannot be paused)
+  | "CAMPAIGN_CANCELED"
   | "ATTACHMENTS_TOO_LARGE"
   | "UNSUPPORTED_FILE_TYPE"
   // the deployment lacks a secret the request needs
@@ -39,6 +43,8 @@ export interface ErrorDetails {
   patients?: PatientProblem[];
   /** PATIENTS_INVALID: ids of patients without a phone number, when that is what failed. */
   missingPhoneNumbers?: string[];
+  /** CONTACT_REFUSED: the policy's reason code (the first rule that refused) and every rule that did. */
+  policy?: { reason: string; reasons: string[] };
 }
 
 export class DomainError extends Error {

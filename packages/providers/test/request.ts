@@ -4,6 +4,7 @@ import type { PlaceCallRequest } from "../src/index";
 export function placeRequest(overrides: Partial<PlaceCallRequest> = {}): PlaceCallRequest {
   return {
     callId: "3b0c6e7e-5d1f-4a8e-9a44-2f0d6c1b7a10",
+    attempt: 1,
     toNumber: "+15555550142",
     agent: { id: "agt_1", name: "Reminder", settings: {} },
     metadata: { appointment: { name: "Check-up" } },

@@ -11,4 +11,5 @@ export * from "./wire/webhooks";
 export * from "./wire/audit";
 export * from "./wire/webhook-events";
 export * from "./wire/provider";
+export * from "./wire/policy";
 export * from "./policy";

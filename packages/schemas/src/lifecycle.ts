@@ -14,7 +14,7 @@ export const CALL_STATUSES = [
   "awaiting-retry", // an attempt went unanswered; the next one waits out its spacing in the tenant's queue
   "completed",
   "failed",
-  "canceled", // not dialed (again): its campaign was canceled or the patient opted out first
+  "canceled", // not dialed (again): its campaign was canceled, or the contact policy refused it
 ] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
@@ -63,7 +63,8 @@ export const CALL_OUTCOMES = [
   "transferred",
   "hung_up_by_api",
   "provider_error",
-  "canceled",
+  "canceled", // its campaign was canceled before it was dialed
+  "refused", // the contact policy refused it (opted out, do-not-call, no consent, ...): never dialed; the call's policy says why
 ] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { DEFAULT_RETRY_SETTINGS, tables, type Agent, type AgentCreate, type AgentProviderRef, type AgentSettings, type ProviderName } from "@switchboard/schemas";
+import { agentPurpose, DEFAULT_RETRY_SETTINGS, tables, type Agent, type AgentCreate, type AgentProviderRef, type AgentSettings, type ProviderName } from "@switchboard/schemas";
 import type { Db } from "../lib/db";
 import { iso } from "../lib/time";
 import { agentProviderRefs } from "../voice/adapters";
@@ -20,6 +20,9 @@ export function settingsOf(input: Omit<AgentCreate, "name" | "provider" | "provi
     maxDurationSeconds: input.maxDurationSeconds,
     ...(input.simulator ? { simulator: input.simulator } : {}),
     ...(input.retry ? { retry: input.retry } : {}),
+    // Stored explicitly, so what an agent's calls are for never changes behind its back.
+    purpose: input.purpose ?? agentPurpose(input),
+    allowedPurposes: input.allowedPurposes ?? null,
   };
 }
 
@@ -46,6 +49,8 @@ export function agentToWire(row: AgentRow): Agent {
     maxDurationSeconds: s.maxDurationSeconds ?? 900,
     simulator: s.simulator ?? null,
     retry: s.retry ?? DEFAULT_RETRY_SETTINGS,
+    purpose: agentPurpose(s),
+    allowedPurposes: s.allowedPurposes ?? null,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };

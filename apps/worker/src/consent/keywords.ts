@@ -1,10 +1,11 @@
-/**
- * Twilio's default keywords for long codes (and the CTIA set): a text whose whole body, trimmed and
- * in any case, is one of these opts the sender out of (or back into) the tenant's texts.
- */
-export const OPT_OUT_KEYWORDS = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"] as const;
-export const OPT_IN_KEYWORDS = ["START", "YES", "UNSTOP"] as const;
+import { isResubscribe, isRevocation } from "@switchboard/schemas";
 
+/**
+ * Twilio's default keywords for long codes (and the CTIA set), which are the FCC 24-24 revocation
+ * words (stop, quit, end, revoke, opt out, cancel, unsubscribe): a text whose whole body is one of
+ * them, in any case, spacing or punctuation ("Stop.", "opt-out"), opts the number out of every
+ * call and text (or back in). Recognition is the contact policy's (`isRevocation`).
+ */
 export type KeywordAction = "opt-out" | "opt-in" | null;
 
 /**
@@ -16,7 +17,7 @@ export function keywordAction(body: string | undefined, optOutType?: string): { 
   const word = (body ?? "").trim().toUpperCase();
   if (label === "STOP") return { action: "opt-out", keyword: word || label };
   if (label === "START") return { action: "opt-in", keyword: word || label };
-  if ((OPT_OUT_KEYWORDS as readonly string[]).includes(word)) return { action: "opt-out", keyword: word };
-  if ((OPT_IN_KEYWORDS as readonly string[]).includes(word)) return { action: "opt-in", keyword: word };
+  if (isRevocation(word)) return { action: "opt-out", keyword: word };
+  if (isResubscribe(word)) return { action: "opt-in", keyword: word };
   return { action: null, keyword: null };
 }

@@ -1,7 +1,8 @@
 import { and, eq, gt, inArray, isNotNull, lte, sql } from "drizzle-orm";
-import { tables, type MessageStatus } from "@switchboard/schemas";
+import { tables, type MessageStatus, type PolicyDecision } from "@switchboard/schemas";
 import { optOutAndAnnounce } from "../consent/opt-out-events";
-import { isOptedOut } from "../consent/opt-outs";
+import { forgetContact } from "../contact-policy/counters";
+import { policyColumns } from "../contact-policy/decide";
 import type { Env } from "../env";
 import type { Db } from "../lib/db";
 import { errorSummary } from "../lib/log-safe";
@@ -9,9 +10,10 @@ import type { MessagingProvider } from "../sms/transport";
 import { getMessagingSettings, simulatorOptions, twilioConfig, type MessagingSettingsRow } from "../sms/settings";
 import { createSmsSimulator } from "../sms/simulator";
 import { createTwilioMessaging } from "../sms/twilio";
-import { changeMessageStatus } from "./events";
+import { announceMessagePolicy, changeMessageStatus } from "./events";
+import { decideText, policyMessage, refusedStatus } from "./policy";
 import { FOR_PROVIDER, hasSigningKey, PROVIDER_FILE_LINK_TTL_SECONDS, signedFileUrl, signingKey } from "./file-links";
-import { getMessage } from "./store";
+import { getMessage, type MessageRow } from "./store";
 
 /** Hand-offs per text, the first (from the send request) included. */
 export const SEND_MAX_ATTEMPTS = 5;
@@ -29,7 +31,7 @@ export interface DeliverDeps {
   waitUntil: (promise: Promise<unknown>) => void;
 }
 
-export type AttemptOutcome = "skipped" | "accepted" | "retry" | "failed" | "opted_out" | "gave_up";
+export type AttemptOutcome = "skipped" | "accepted" | "retry" | "failed" | "opted_out" | "gave_up" | "deferred" | "refused";
 type Trigger = "sync" | "sweep";
 
 const { messages, messageSends, messageSendAttempts } = tables;
@@ -101,19 +103,25 @@ export async function attemptSend(deps: DeliverDeps, messageId: string, trigger:
     await settle(db, messageId, attempt, trigger, "failed", "message has no recipient", null);
     return "failed";
   }
-  const fail = async (status: "FAILED" | "OPTED_OUT", errorMessage: string, outcome: AttemptOutcome) => {
-    await changeMessageStatus(env, db, tenantId, messageId, status, { errorMessage });
+  const fail = async (status: "FAILED" | "OPTED_OUT", errorMessage: string, outcome: AttemptOutcome, update: { policy?: ReturnType<typeof policyColumns> } = {}) => {
+    await changeMessageStatus(env, db, tenantId, messageId, status, { errorMessage, ...update });
     await settle(db, messageId, attempt, trigger, outcome, errorMessage, null);
     return outcome;
   };
-  // The patient may have texted STOP since the message was stored.
-  if (await isOptedOut(db, tenantId, message.toNumber)) {
-    return fail("OPTED_OUT", "The patient has opted out of text messages (texted STOP); nothing was sent", "opted_out");
+  const settings = await getMessagingSettings(db, tenantId);
+  // The contact policy, decided now (the patient may have texted STOP, the hour may be late, a cap
+  // may be used up): a refused or deferred text never reaches the provider.
+  const decision = await decideText(env, db, message, settings?.provider === "twilio" ? "twilio" : "simulator", now);
+  if (decision.kind === "refuse") {
+    const outcome = await fail(refusedStatus(decision.reason), policyMessage(decision), "refused", { policy: policyColumns(decision) });
+    await announceMessagePolicy(env, tenantId, message, decision);
+    return outcome;
   }
+  if (decision.kind === "defer") return defer(deps, message, attempt, decision);
   const report = async (next: MessageStatus, errorMessage?: string) => {
     await changeMessageStatus(env, db, tenantId, messageId, next, { errorMessage: errorMessage ?? null });
   };
-  const provider = await providerFor(deps, tenantId, await getMessagingSettings(db, tenantId), report);
+  const provider = await providerFor(deps, tenantId, settings, report);
   if ("unavailable" in provider) return fail("FAILED", provider.unavailable, "failed");
   const files = message.files ?? [];
   if (files.length && !hasSigningKey(env)) return fail("FAILED", "Attachments are not available: this deployment has no FILES_SIGNING_KEY", "failed");
@@ -129,7 +137,7 @@ export async function attemptSend(deps: DeliverDeps, messageId: string, trigger:
     statusCallbackUrl: `${baseUrl}/webhooks/twilio/${tenantId}/messages/${messageId}/status`,
   });
   if (result.accepted) {
-    await changeMessageStatus(env, db, tenantId, messageId, result.status, { providerMessageId: result.providerMessageId });
+    await changeMessageStatus(env, db, tenantId, messageId, result.status, { providerMessageId: result.providerMessageId, policy: policyColumns(decision) });
     await settle(db, messageId, attempt, trigger, "accepted", null, null);
     return "accepted";
   }
@@ -144,11 +152,37 @@ export async function attemptSend(deps: DeliverDeps, messageId: string, trigger:
     return "retry";
   }
   const outcome = await fail(result.status, result.errorMessage, result.status === "OPTED_OUT" ? "opted_out" : "failed");
+  const patientId = (await db.select({ patientId: tables.chats.patientId }).from(tables.chats).where(eq(tables.chats.id, message.chatId)).get())?.patientId ?? null;
+  // The provider refused the text: it reached no one, so it does not count toward the patient's caps.
+  if (patientId) await forgetContact(env.DB, tenantId, patientId, messageId);
   if (result.status === "OPTED_OUT") {
-    const patientId = (await db.select({ patientId: tables.chats.patientId }).from(tables.chats).where(eq(tables.chats.id, message.chatId)).get())?.patientId ?? null;
     await optOutAndAnnounce(env, db, { tenantId, phoneNumber: message.toNumber, patientId, source: "provider_21610" });
   }
   return outcome;
+}
+
+/**
+ * A text the contact policy defers stays CREATED (it reads SCHEDULED on the wire) with the reason
+ * in its error message; the hand-off is given back (a deferral is not an attempt) and falls due at
+ * the policy's time, when the cron's sweep hands it over, deciding again.
+ */
+async function defer(deps: DeliverDeps, message: MessageRow, attempt: number, decision: Extract<PolicyDecision, { kind: "defer" }>): Promise<AttemptOutcome> {
+  const { env, db } = deps;
+  const now = Date.now();
+  await db.batch([
+    db
+      .update(messages)
+      .set({ errorMessage: policyMessage(decision), ...policyColumns(decision), updatedAt: now })
+      .where(and(eq(messages.id, message.id), eq(messages.statusRank, 0))),
+    db
+      .update(messageSends)
+      .set({ attempts: attempt - 1, nextAttemptAt: decision.until, updatedAt: now })
+      .where(and(eq(messageSends.messageId, message.id), eq(messageSends.attempts, attempt))),
+  ]);
+  console.log(JSON.stringify({ msg: "message hand-off", messageId: message.id, attempt, outcome: "deferred", reason: decision.reason }));
+  const known = message.policyDecision === "defer" && message.policyReason === decision.reason && message.policyUntil === decision.until;
+  if (!known) await announceMessagePolicy(env, message.tenantId, message, decision);
+  return "deferred";
 }
 
 /** Texts the sweep looks at per run; the rest wait for the next minute. */

@@ -1,8 +1,9 @@
-import type { MessageStatus } from "@switchboard/schemas";
+import type { MessageStatus, PolicyDecision, WebhookEventType } from "@switchboard/schemas";
 import type { Env } from "../env";
 import { d1Statement, type Db } from "../lib/db";
 import { iso } from "../lib/time";
-import { endpointsWoken, eventStatements, rowEventStatements, wakeAll, type EventToEmit } from "../customer-webhooks/emit";
+import { emitEvent, endpointsWoken, eventStatements, rowEventStatements, wakeAll, type EventToEmit } from "../customer-webhooks/emit";
+import { errorSummary } from "../lib/log-safe";
 import { advanceStatement, type StatusUpdate } from "./status";
 import type { MessageRow } from "./store";
 
@@ -81,4 +82,22 @@ export function receivedEvents(env: EventEnv, tenantId: string, message: Pick<Me
 
 function messageEvents(env: EventEnv, tenantId: string, messageId: string, event: EventToEmit) {
   return eventStatements(env.DB, tenantId, [event], Date.now(), { sql: "EXISTS (SELECT 1 FROM messages WHERE id = ?)", binds: [messageId] });
+}
+
+/** `message.deferred` / `message.refused`: the contact policy held a text back or refused it (ids, the rule, the time; never the text). */
+export async function announceMessagePolicy(env: EventEnv, tenantId: string, message: Pick<MessageRow, "id" | "chatId" | "purpose">, decision: Exclude<PolicyDecision, { kind: "allow" }>) {
+  const common = { message_id: message.id, chat_id: message.chatId, purpose: message.purpose ?? null, reason: decision.reason, reasons: decision.reasons };
+  if (decision.kind === "defer") {
+    await emitSafely(env, tenantId, "message.deferred", `message:${message.id}:deferred:${decision.until}`, { ...common, until: iso(decision.until) });
+  } else {
+    await emitSafely(env, tenantId, "message.refused", `message:${message.id}:refused`, common);
+  }
+}
+
+async function emitSafely(env: EventEnv, tenantId: string, type: WebhookEventType, key: string, data: Record<string, unknown>) {
+  try {
+    await emitEvent(env, tenantId, type, data, { key });
+  } catch (error) {
+    console.error(JSON.stringify({ level: "error", msg: `${type} emit failed`, tenantId, messageId: data.message_id, error: errorSummary(error) }));
+  }
 }

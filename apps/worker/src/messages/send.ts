@@ -1,8 +1,7 @@
-import { tables, type MessageStatus, type MessageType } from "@switchboard/schemas";
+import { tables, type MessageType, type Purpose } from "@switchboard/schemas";
 import { auditStatements, type AuditScope } from "../audit/record";
 import { getChat } from "../chats/store";
 import { DomainError } from "../errors";
-import { isOptedOut } from "../consent/opt-outs";
 import type { Env } from "../env";
 import { d1Statement, type Db } from "../lib/db";
 import { getMessagingSettings } from "../sms/settings";
@@ -11,8 +10,7 @@ import { getStaffUser } from "../users/store";
 import { acceptFiles, deleteFiles, storeFiles } from "./attachments";
 import { attemptSend, messageSendInsert } from "./deliver";
 import { hasSigningKey } from "./file-links";
-import { storedStatusEvents } from "./events";
-import { endpointsWoken, wakeAll } from "../customer-webhooks/emit";
+import { textPurpose } from "./policy";
 import { MESSAGE_STATUS_RANK } from "./status";
 import { getMessage, messageByUid, type MessageRow } from "./store";
 
@@ -23,7 +21,7 @@ export interface SendContext {
   /** Public origin for attachment links and Twilio's status callback. */
   baseUrl: string;
   waitUntil: (promise: Promise<unknown>) => void;
-  /** Who is sending, for the `message.sent` record written with the message. */
+  /** Who sends, for the audit trail. */
   audit: AuditScope;
 }
 
@@ -35,6 +33,8 @@ export interface SendInput {
   quoteId: string | null;
   eventId: string | null;
   type: MessageType | null;
+  /** What the text is for (the contact policy's purpose); from `type` when absent. */
+  purpose?: Purpose | null;
   files: File[];
 }
 
@@ -46,10 +46,12 @@ export interface SentMessage {
 
 /**
  * Stores a staff member's message in the patient's chat and texts it to the patient. Idempotent
- * by `messageUid` within a chat: a repeat returns the first message and sends nothing. A patient
- * who opted out gets nothing; the message is kept as OPTED_OUT. Each status it takes after
- * CREATED is sent to the tenant's webhooks (`message.status_changed`). A new message is recorded
- * (`message.sent`) in the batch that stores it; a repeat records nothing.
+ * by `messageUid` within a chat: a repeat returns the first message and sends nothing. The contact
+ * policy decides before the text is handed over (deliver.ts): a patient who opted out, or a number
+ * on the do-not-call list, gets nothing (kept as OPTED_OUT); other refusals are FAILED; a deferred
+ * text waits (SCHEDULED) until its time. Each status it takes after CREATED is sent to the
+ * tenant's webhooks (`message.status_changed`), and the policy's word as `message.deferred` or `message.refused`.
+ * A new message is recorded (`message.sent`) in the batch that stores it; a repeat records nothing.
  */
 export async function sendMessage(ctx: SendContext, input: SendInput): Promise<SentMessage> {
   const { db, env, tenantId } = ctx;
@@ -76,47 +78,35 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
   if (accepted.length && !hasSigningKey(env)) throw new DomainError("ATTACHMENTS_UNAVAILABLE", "Attachments are not available: this deployment has no FILES_SIGNING_KEY");
   const messageId = crypto.randomUUID();
   const files = await storeFiles(env.FILES, tenantId, messageId, accepted);
-  const optedOut = await isOptedOut(db, tenantId, patient.phoneNumber);
   const settings = await getMessagingSettings(db, tenantId);
-  const status: MessageStatus = optedOut ? "OPTED_OUT" : "CREATED";
   const now = Date.now();
   const { messages } = tables;
-  const row = {
-    id: messageId,
-    chatId: chat.id,
-    status,
-    messageUid: input.messageUid,
-    errorMessage: optedOut ? "The patient has opted out of text messages (texted STOP); nothing was sent" : null,
-    updatedAt: now,
-  };
-  // A message kept back (opted out) is announced in the batch that stores it; one sent is
-  // announced as its provider moves it (changeMessageStatus).
-  const outbox = optedOut ? await storedStatusEvents(env, tenantId, row) : { events: [], deliveries: [] };
-  const audit = auditStatements(env.DB, ctx.audit, "message.sent", messageId, { chatId: chat.id, senderId: sender.id, status }, { onlyIfChanged: true });
+  const audit = auditStatements(env.DB, ctx.audit, "message.sent", messageId, { chatId: chat.id, senderId: sender.id, status: "CREATED" }, { onlyIfChanged: true });
   const results = await env.DB.batch([
     d1Statement(
       env.DB,
       db
         .insert(messages)
         .values({
-        id: messageId,
-        tenantId,
-        chatId: chat.id,
-        direction: "OUTBOUND",
-        senderId: sender.id,
-        toNumber: patient.phoneNumber,
-        fromNumber: settings?.provider === "twilio" ? settings.twilioFromNumber : null,
-        status,
-        statusRank: MESSAGE_STATUS_RANK[status],
-        content: input.content,
-        messageUid: input.messageUid,
-        quoteId: input.quoteId,
-        eventId: input.eventId,
-        type: input.type,
-        files,
-        errorMessage: optedOut ? "The patient has opted out of text messages (texted STOP); nothing was sent" : null,
-        provider: settings?.provider ?? "simulator",
-        providerMessageId: null,
+          id: messageId,
+          tenantId,
+          chatId: chat.id,
+          direction: "OUTBOUND",
+          senderId: sender.id,
+          toNumber: patient.phoneNumber,
+          fromNumber: settings?.provider === "twilio" ? settings.twilioFromNumber : null,
+          status: "CREATED",
+          statusRank: MESSAGE_STATUS_RANK.CREATED,
+          content: input.content,
+          messageUid: input.messageUid,
+          quoteId: input.quoteId,
+          eventId: input.eventId,
+          type: input.type,
+          files,
+          errorMessage: null,
+          purpose: textPurpose(input.purpose, input.type),
+          provider: settings?.provider ?? "simulator",
+          providerMessageId: null,
           createdAt: now,
           updatedAt: now,
         })
@@ -126,8 +116,6 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
     // Right after the insert: written only if the message was (a lost message_uid race records nothing).
     ...audit,
     d1Statement(env.DB, messageSendInsert(db, messageId, ctx.baseUrl, now)),
-    ...outbox.events,
-    ...outbox.deliveries,
   ]);
   const inserted = (results[0]?.results.length ?? 0) > 0;
   if (!inserted) {
@@ -137,11 +125,6 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
     if (!first) throw new Error("message_uid conflict without a message");
     return { message: first, created: false };
   }
-  if (optedOut) {
-    await wakeAll(env, endpointsWoken(results.slice(2 + audit.length + outbox.events.length)));
-    return { message: (await getMessage(db, tenantId, messageId))!, created: true };
-  }
-
   await attemptSend(ctx, messageId, "sync", 0, now);
   return { message: (await getMessage(db, tenantId, messageId))!, created: true };
 }

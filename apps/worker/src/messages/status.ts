@@ -1,5 +1,6 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import { tables, type MessageStatus } from "@switchboard/schemas";
+import type { PolicyColumns } from "../contact-policy/decide";
 import type { Db } from "../lib/db";
 
 /**
@@ -26,6 +27,8 @@ export const MESSAGE_STATUS_RANK: Readonly<Record<MessageStatus, number>> = {
 export interface StatusUpdate {
   errorMessage?: string | null;
   providerMessageId?: string | null;
+  /** The contact policy's decision that led to this status. */
+  policy?: PolicyColumns;
 }
 
 /**
@@ -49,6 +52,7 @@ export function advanceStatement(db: Db, tenantId: string, messageId: string, st
       statusRank: rank,
       errorMessage: sql`coalesce(${update.errorMessage ?? null}, ${messages.errorMessage})`,
       providerMessageId: sql`coalesce(${messages.providerMessageId}, ${update.providerMessageId ?? null})`,
+      ...(update.policy ?? {}),
       updatedAt: now,
     })
     .where(and(eq(messages.id, messageId), eq(messages.tenantId, tenantId), lt(messages.statusRank, rank)))

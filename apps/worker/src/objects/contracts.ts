@@ -17,6 +17,9 @@ export interface DispatchInfo {
   nextAttemptAt: number | null;
   campaignId: string | null;
   timezone: string | null;
+  /** The patient's state and who dials, as of the last attempt (for the next attempt's calling hours). */
+  usState?: string | null;
+  provider?: string | null;
 }
 
 export type HangupResult = "hung-up" | "not-hangable";
@@ -54,6 +57,12 @@ export interface DispatchRequest {
   campaignId: string | null;
   /** The patient's IANA zone; null uses the tenant's. */
   timezone: string | null;
+  /** The patient's state, for its calling hours; null: the strictest state's. */
+  state?: string | null;
+  /** Who dials, as the contact policy sees it: the simulator's calls may ignore hours locally, a vendor's never. */
+  provider?: string;
+  /** Not before this time (the contact policy deferred it); null or absent: now. */
+  notBefore?: number | null;
 }
 
 /** The next attempt of a call that went unanswered. */
@@ -68,6 +77,8 @@ export interface TenantDispatcherRpc extends Rpc.DurableObjectBranded {
   lineFreed(tenantId: string, callId: string, retry?: RetryRequest): Promise<void>;
   releaseCampaign(tenantId: string, campaignId: string): Promise<void>;
   cancelCampaign(tenantId: string, campaignId: string): Promise<{ retries: number; live: string[] }>;
+  pauseCampaign(tenantId: string, campaignId: string): Promise<{ live: number }>;
+  resumeCampaign(tenantId: string, campaignId: string): Promise<{ live: number }>;
   configure(tenantId: string): Promise<void>;
   tick(now: number): Promise<void>;
   inspect(): Promise<{ limit: number | null; live: Entry[]; waiting: Entry[]; releases: ReleaseJob[] }>;

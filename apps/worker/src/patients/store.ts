@@ -1,5 +1,5 @@
-import { and, eq } from "drizzle-orm";
-import { tables, type Patient, type PatientCreate, type PatientUpdate } from "@switchboard/schemas";
+import { and, eq, inArray } from "drizzle-orm";
+import { tables, type Patient, type PatientCreate, type PatientUpdate, type UsStateCode } from "@switchboard/schemas";
 import { DomainError } from "../errors";
 import type { Db } from "../lib/db";
 import { toE164 } from "../lib/phone";
@@ -17,6 +17,7 @@ export function patientToWire(row: PatientRow): Patient {
     email: row.email,
     phone_number: row.phoneNumber,
     timezone: row.timezone,
+    state: (row.state as UsStateCode | null) ?? null,
     created_at: iso(row.createdAt),
     updated_at: iso(row.updatedAt),
   };

@@ -4,7 +4,6 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { reconcileQuietCalls } from "../../src/calls/reconcile";
 import { optOutAndAnnounce } from "../../src/consent/opt-out-events";
 import { createDb } from "../../src/lib/db";
-import { cachedZoneCount, localMinutes } from "../../src/objects/dispatcher/calling-window";
 import { MAX_SEND_MESSAGE_BYTES } from "../../src/http/comms/send-message";
 import { BASE, postWebhook } from "../helpers/http";
 import { commsSetup } from "../helpers/messaging";
@@ -22,21 +21,6 @@ const customers = customerEndpoints();
 beforeEach(() => server.use(...retell.handlers));
 serveForFile(...customers.handlers);
 afterAll(() => quiesceEndpoints());
-
-/** `zone` spelled with its letters' case flipped at random. */
-function casing(zone: string): string {
-  return [...zone].map((ch) => (Math.random() < 0.5 ? ch.toUpperCase() : ch.toLowerCase())).join("");
-}
-
-describe("a time zone's formatter is cached once, whatever its spelling", () => {
-  it("thousands of casings of one zone add at most one formatter", () => {
-    const at = Date.UTC(2026, 0, 15, 18, 30);
-    const expected = localMinutes(at, "America/Chicago");
-    const before = cachedZoneCount();
-    for (let i = 0; i < 2_000; i++) expect(localMinutes(at, casing("America/Chicago"))).toBe(expected);
-    expect(cachedZoneCount() - before).toBeLessThanOrEqual(1);
-  });
-});
 
 describe("an Idempotency-Key does not lift /comms send-message's body limit", () => {
   it("a streamed upload over the limit is refused after reading no more than the limit", async () => {

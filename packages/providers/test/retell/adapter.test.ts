@@ -25,7 +25,7 @@ describe("retell adapter: calls", () => {
       from_number: "+14155550100",
       to_number: "+15555550142",
       override_agent_id: "agent_abc",
-      metadata: { switchboard_call_id: request.callId, switchboard_agent_id: "agt_1" },
+      metadata: { switchboard_call_id: request.callId, switchboard_attempt: 1, switchboard_agent_id: "agt_1" },
       retell_llm_dynamic_variables: { appointment_name: "Check-up", reason: "appointment reminder" },
     });
     expect(placed).toEqual({ providerCallId: retell.callFor(request.callId).call_id });

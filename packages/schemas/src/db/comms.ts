@@ -75,6 +75,13 @@ export const messages = sqliteTable(
     provider: text("provider"),
     /** The messaging provider's id for the text (Twilio's MessageSid). */
     providerMessageId: text("provider_message_id"),
+    /** Outbound texts: what the text is for (a contact-policy Purpose). */
+    purpose: text("purpose"),
+    /** The contact policy's last decision on the text (`allow`, `defer`, `refuse`), its reason code, and until when it waits. */
+    policyDecision: text("policy_decision"),
+    policyReason: text("policy_reason"),
+    policyReasons: text("policy_reasons"),
+    policyUntil: integer("policy_until"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

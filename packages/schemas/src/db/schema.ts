@@ -24,6 +24,8 @@ export const tenants = sqliteTable("tenants", {
   callsPerMinute: integer("calls_per_minute"),
   /** Webhook endpoints the tenant may have (not deleted; disabled ones count). */
   maxWebhookEndpoints: integer("max_webhook_endpoints"),
+  /** The tenant's tightening of the contact policy beyond its hours: `{ caps?, allowedPurposes? }` (TenantContactPolicy). */
+  contactPolicy: text("contact_policy", { mode: "json" }).$type<{ caps?: Record<string, number>; allowedPurposes?: string[] }>(),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -63,6 +65,8 @@ export const patients = sqliteTable(
     email: text("email"),
     /** IANA zone */
     timezone: text("timezone"),
+    /** USPS code of the state the patient lives in, for state calling rules; null: the strictest rule applies. */
+    state: text("state"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -112,6 +116,8 @@ export const campaigns = sqliteTable(
      * and ended the queued ones: until then the cron finishes the cancel (campaigns/cancel.ts).
      */
     cancelPendingSince: integer("cancel_pending_since"),
+    /** Set while the campaign is paused: none of its calls is dialed until it is resumed. */
+    pausedAt: integer("paused_at"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [
@@ -138,6 +144,18 @@ export const calls = sqliteTable(
     provider: text("provider").notNull(),
     providerCallId: text("provider_call_id"),
     reason: text("reason"),
+    /** What the call is for (a contact-policy Purpose): the batch's, else its agent's. */
+    purpose: text("purpose"),
+    /** What it is about, for the states' same-subject caps; null: the purpose. */
+    subject: text("subject"),
+    /** The contact policy's last decision on the call: `allow`, `defer` or `refuse`; null before any. */
+    policyDecision: text("policy_decision"),
+    /** Its reason code (a PolicyReasonCode); null when allowed. */
+    policyReason: text("policy_reason"),
+    /** Every rule that refused or deferred, comma-separated in precedence order. */
+    policyReasons: text("policy_reasons"),
+    /** Deferred: when it may be dialed. */
+    policyUntil: integer("policy_until"),
     recording: integer("recording", { mode: "boolean" }).notNull().default(true),
     /** The patient's `extended` object from the create request. */
     clientMetadata: text("client_metadata", { mode: "json" }).$type<Record<string, unknown>>(),
@@ -167,6 +185,8 @@ export const calls = sqliteTable(
     index("calls_provider_call_idx").on(t.providerCallId),
     // the reconciler's scan for live calls that went quiet
     index("calls_status_updated_idx").on(t.status, t.updatedAt),
+    // a patient's contact history (GET /api/v1/patients/{id}/contacts), newest first
+    index("calls_patient_created_idx").on(t.patientId, t.createdAt),
   ],
 );
 

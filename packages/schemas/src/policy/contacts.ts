@@ -17,6 +17,8 @@ export const RecentContact = z.object({
   channel: ContactChannel,
   purpose: Purpose,
   subject: z.string().trim().min(1).max(100).optional(),
+  /** The call or text this was (its id), so a patient's contact history can say which contacts count. */
+  ref: z.string().min(1).max(64).optional(),
 });
 export type RecentContact = z.infer<typeof RecentContact>;
 

@@ -1,7 +1,7 @@
 import { earliestUnderCap, EXEMPT_CAPS, WEEK_MS } from "./caps";
 import { subjectOf } from "./contacts";
 import { nextWindowOpening } from "./hours";
-import { patientTimeZone, type PolicyInput } from "./inputs";
+import { patientTimeZone, type HoursInput, type PolicyInput } from "./inputs";
 import { isExemptPurpose } from "./purposes";
 import type { DeferReason } from "./reasons";
 import { stateRuleFor } from "./state-rules";
@@ -16,14 +16,7 @@ export interface DeferRule {
 
 /** The rules that apply to this attempt, in the order of `DEFER_REASONS` (ties go to the first). */
 export function deferRulesFor(input: PolicyInput): DeferRule[] {
-  const rules: DeferRule[] = [];
-  const zone = patientTimeZone(input);
-  const windows = callingWindows(input);
-  if (windows.kind === "daily") {
-    const { legal, state } = windows;
-    rules.push({ reason: "outside_calling_hours", earliestPass: (at) => nextWindowOpening(at, zone, legal) });
-    if (state) rules.push({ reason: "state_quiet_hours", earliestPass: (at) => nextWindowOpening(at, zone, state) });
-  }
+  const rules = hoursRulesFor(input);
 
   const caps = input.tenant.policy.caps ?? {};
   const stateCap = stateRuleFor(input.patient.state).sameSubjectPer24h;
@@ -41,6 +34,19 @@ export function deferRulesFor(input: PolicyInput): DeferRule[] {
     const perWeek = Math.min(EXEMPT_CAPS.perWeek, caps.exemptPerWeek ?? EXEMPT_CAPS.perWeek);
     rules.push({ reason: "daily_cap", earliestPass: (at) => earliestUnderCap(times, perDay, DAY_MS, at) });
     rules.push({ reason: "weekly_cap", earliestPass: (at) => earliestUnderCap(times, perWeek, WEEK_MS, at) });
+  }
+  return rules;
+}
+
+/** The hours rules alone: federal hours (narrowed by the tenant), then the state's. None when any hour will do. */
+export function hoursRulesFor(input: HoursInput): DeferRule[] {
+  const rules: DeferRule[] = [];
+  const zone = patientTimeZone(input);
+  const windows = callingWindows(input);
+  if (windows.kind === "daily") {
+    const { legal, state } = windows;
+    rules.push({ reason: "outside_calling_hours", earliestPass: (at) => nextWindowOpening(at, zone, legal) });
+    if (state) rules.push({ reason: "state_quiet_hours", earliestPass: (at) => nextWindowOpening(at, zone, state) });
   }
   return rules;
 }

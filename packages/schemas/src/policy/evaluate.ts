@@ -1,7 +1,8 @@
-import { type DeferRule, deferRulesFor } from "./defers";
-import type { PolicyInput } from "./inputs";
+import { type DeferRule, deferRulesFor, hoursRulesFor } from "./defers";
+import type { HoursInput, PolicyInput } from "./inputs";
 import { DEFER_REASONS, type DeferReason, type PolicyDecision } from "./reasons";
 import { refusalsFor } from "./refusals";
+import { callingWindows } from "./windows";
 
 /**
  * Enough rounds for any input: caps, once passed, stay passed (history only ages), so after the
@@ -18,10 +19,24 @@ const MAX_ROUNDS = 8;
 export function evaluateContactPolicy(input: PolicyInput): PolicyDecision {
   const refusals = refusalsFor(input);
   if (refusals.length > 0) return { kind: "refuse", reason: refusals[0]!, reasons: refusals };
+  return settle(deferRulesFor(input), input.now);
+}
 
-  const rules = deferRulesFor(input);
+/**
+ * The calling hours alone (federal, tenant, state), for whoever must place contacts in time
+ * without the patient's history at hand: the tenant's dispatcher orders its queue by it, and a
+ * dry run estimates when a batch finishes. Refuses only with `no_calling_window`; a full
+ * `evaluateContactPolicy` must still pass before the contact is made.
+ */
+export function evaluateCallingHours(input: HoursInput): PolicyDecision {
+  if (callingWindows(input).kind === "never") return { kind: "refuse", reason: "no_calling_window", reasons: ["no_calling_window"] };
+  return settle(hoursRulesFor(input), input.now);
+}
+
+/** Moves the candidate from `now` to the latest instant any rule asks for, until no rule moves it. */
+function settle(rules: DeferRule[], now: number): PolicyDecision {
   const deferred = new Set<DeferReason>();
-  let until = input.now;
+  let until = now;
   let binding: DeferReason | null = null;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const next = latestPass(rules, until, deferred);

@@ -2,13 +2,13 @@ export { REASON_CODES, REFUSE_REASONS, DEFER_REASONS, ReasonCode, type RefuseRea
 export { PURPOSES, EXEMPT_PURPOSES, Purpose, isExemptPurpose, consentNeededFor, type ConsentNeeded } from "./purposes";
 export { US_STATE_CODES, UsStateCode } from "./us-states";
 export { STATE_RULES, stateRuleFor, type StateRule, type AppliedStateRule } from "./state-rules";
-export { FEDERAL_CALLING_HOURS, nextWindowOpening, isWithinWindow, type DailyWindow } from "./hours";
+export { FEDERAL_CALLING_HOURS, nextWindowOpening, isWithinWindow, intersectWindows, clockMinutes, type DailyWindow } from "./hours";
 export { IanaTimeZone } from "./zone-time";
 export { EXEMPT_CAPS } from "./caps";
 export { CONSENT_BASES, CONSENT_SCOPES, ConsentRecord, ConsentSummary } from "./consent";
 export { ContactChannel, RecentContact, CONTACT_MEMORY_MS, recordContact, subjectOf } from "./contacts";
 export { TenantCallingHours, TenantCaps, TenantContactPolicy } from "./tenant";
-export { CONTACT_PROVIDERS, PatientLocation, type ContactProvider, type PolicyInput } from "./inputs";
+export { CONTACT_PROVIDERS, PatientLocation, type ContactProvider, type HoursInput, type PolicyInput } from "./inputs";
 export { EXEMPT_TEXT_MAX_CHARS } from "./refusals";
 export { isRevocation, isResubscribe } from "./keywords";
-export { evaluateContactPolicy, nextAllowedAt } from "./evaluate";
+export { evaluateContactPolicy, evaluateCallingHours, nextAllowedAt } from "./evaluate";

@@ -41,6 +41,9 @@ export interface PolicyInput {
   recentContacts: readonly RecentContact[];
 }
 
-export function patientTimeZone(input: PolicyInput): string {
+/** What the calling hours depend on: where the patient is, the tenant's hours, and who dials. */
+export type HoursInput = Pick<PolicyInput, "now" | "provider" | "devWideWindow" | "patient" | "tenant">;
+
+export function patientTimeZone(input: HoursInput): string {
   return input.patient.timeZone ?? input.tenant.timeZone;
 }

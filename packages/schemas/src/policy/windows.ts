@@ -1,5 +1,5 @@
 import { type DailyWindow, intersectWindows } from "./hours";
-import type { PolicyInput } from "./inputs";
+import type { HoursInput } from "./inputs";
 import { stateRuleFor } from "./state-rules";
 import { tenantCallingWindow } from "./tenant";
 
@@ -12,7 +12,7 @@ export type CallingWindows =
   | { kind: "never" }
   | { kind: "daily"; legal: DailyWindow; state: DailyWindow | null };
 
-export function callingWindows(input: PolicyInput): CallingWindows {
+export function callingWindows(input: HoursInput): CallingWindows {
   // The dev window widens hours for the simulator only: it calls no one. A real vendor reaches a
   // real phone, so it always gets the legal hours, whatever the flag says.
   if (input.devWideWindow && input.provider === "simulator") return { kind: "any_time" };

@@ -58,9 +58,23 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 export function cachedZoneCount(): number {
   return formatters.size;
 }
+// Offsets change only on whole minutes, so one reading per zone and minute is exact. Deciding a
+// batch asks the same few (zone, minute) pairs thousands of times; formatToParts is the slow part.
+const offsets = new Map<string, number>();
+const OFFSETS_KEPT = 4_096;
 
 /** The zone's offset from UTC at `at`, in minutes (New York in winter: -300). */
 export function offsetMinutes(at: number, timeZone: string): number {
+  const key = `${timeZone}|${Math.floor(at / MINUTE_MS)}`;
+  const known = offsets.get(key);
+  if (known !== undefined) return known;
+  const offset = readOffset(at, timeZone);
+  if (offsets.size >= OFFSETS_KEPT) offsets.clear();
+  offsets.set(key, offset);
+  return offset;
+}
+
+function readOffset(at: number, timeZone: string): number {
   const fields: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(at)) fields[part.type] = Number(part.value);
   const wall = Date.UTC(fields.year!, fields.month! - 1, fields.day!, fields.hour!, fields.minute!, fields.second!);

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { RETRYABLE_OUTCOMES } from "../lifecycle";
+import { Purpose } from "../policy/purposes";
 
 /** Providers an agent can run on: the built-in simulator and the voice vendors. */
 export const PROVIDERS = ["simulator", "retell", "livekit", "vocode", "voipbin"] as const;
@@ -114,9 +115,23 @@ const agentFields = {
   maxDurationSeconds: z.number().int().min(30).max(7_200).default(900),
   simulator: SimulatorSettings.optional(),
   retry: RetrySettings.optional(),
+  /** What the agent's calls are for, unless a batch says otherwise. */
+  purpose: Purpose.optional().openapi({ description: "What the agent's calls are for (a batch may say otherwise). Default: from `assistantType` (BILLER: billing, CALL_LAB_TECHNICIAN: lab_results, CALL_FOLLOW_UP: post_discharge_follow_up), else appointment_reminder" }),
+  allowedPurposes: z
+    .array(Purpose)
+    .min(1, "allowedPurposes must name at least one purpose")
+    .nullish()
+    .openapi({ description: "Purposes the agent may be used for; a call for another is refused (`purpose_not_allowed`). Null: any" }),
 };
 
 /** `provider` alone, `providers` alone, or both when `provider` names the first of `providers`. */
+/** An agent's own purpose must be one it allows. */
+function purposeChoice(value: { purpose?: Purpose | undefined; allowedPurposes?: Purpose[] | null | undefined }, ctx: z.RefinementCtx) {
+  if (value.purpose && value.allowedPurposes && !value.allowedPurposes.includes(value.purpose)) {
+    ctx.addIssue({ code: "custom", path: ["purpose"], message: "purpose must be one of allowedPurposes" });
+  }
+}
+
 function providerChoice(value: { provider?: ProviderName | undefined; providers?: AgentProviderRef[] | undefined }, ctx: z.RefinementCtx, required: boolean) {
   const { provider, providers } = value;
   if (!provider && !providers) {
@@ -133,7 +148,10 @@ function providerChoice(value: { provider?: ProviderName | undefined; providers?
 
 export const AgentCreate = z
   .object(agentFields)
-  .superRefine((value, ctx) => providerChoice(value, ctx, true))
+  .superRefine((value, ctx) => {
+    providerChoice(value, ctx, true);
+    purposeChoice(value, ctx);
+  })
   .openapi("AgentCreate");
 export type AgentCreate = z.infer<typeof AgentCreate>;
 
@@ -153,8 +171,13 @@ export const AgentUpdate = z
     maxDurationSeconds: z.number().int().min(30).max(7_200).optional(),
     simulator: SimulatorSettingsPatch.optional(),
     retry: RetrySettingsPatch.optional(),
+    purpose: agentFields.purpose,
+    allowedPurposes: agentFields.allowedPurposes,
   })
-  .superRefine((value, ctx) => providerChoice(value, ctx, false))
+  .superRefine((value, ctx) => {
+    providerChoice(value, ctx, false);
+    purposeChoice(value, ctx);
+  })
   .openapi("AgentUpdate");
 export type AgentUpdate = z.infer<typeof AgentUpdate>;
 
@@ -186,8 +209,26 @@ export const Agent = z
     maxDurationSeconds: z.number().int(),
     simulator: SimulatorSettings.nullable(),
     retry: RetrySettings,
+    purpose: Purpose,
+    allowedPurposes: z.array(Purpose).nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .openapi("Agent");
 export type Agent = z.infer<typeof Agent>;
+
+/** The purpose of an agent's calls when it names none: what its assistant type is for, else a reminder. */
+export const ASSISTANT_TYPE_PURPOSES: Readonly<Record<(typeof ASSISTANT_TYPES)[number], Purpose>> = {
+  BILLER: "billing",
+  CALL_REMINDER: "appointment_reminder",
+  CALL_FOLLOW_UP: "post_discharge_follow_up",
+  CALL_LAB_TECHNICIAN: "lab_results",
+};
+export const DEFAULT_PURPOSE: Purpose = "appointment_reminder";
+
+export function agentPurpose(settings: { purpose?: unknown; assistantType?: unknown }): Purpose {
+  const parsed = Purpose.safeParse(settings.purpose);
+  if (parsed.success) return parsed.data;
+  const type = settings.assistantType as keyof typeof ASSISTANT_TYPE_PURPOSES;
+  return ASSISTANT_TYPE_PURPOSES[type] ?? DEFAULT_PURPOSE;
+}

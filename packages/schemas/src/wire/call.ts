@@ -1,7 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { CALL_OUTCOMES, CALL_STATUSES } from "../lifecycle";
+import { Purpose } from "../policy/purposes";
 import { CallPatient } from "./patient";
 import { Pagination } from "./common";
+import { ContactPolicyDecision, DeferCounts, RefuseCounts } from "./policy";
 
 /** Most patients one create request may carry. */
 export const MAX_PATIENTS_PER_REQUEST = 1000;
@@ -31,6 +33,16 @@ export const CallCreate = z
       .optional()
       .openapi({ example: "2026-12-01T14:00:00.000Z" }),
     description: z.string().max(2_000).optional(),
+    purpose: Purpose.optional().openapi({
+      description: "What the calls are for; decides which contact rules apply (the health-care exemption, consent). Default: the agent's purpose",
+    }),
+    subject: z
+      .string()
+      .trim()
+      .min(1, "subject must not be empty")
+      .max(100, "subject may be at most 100 characters")
+      .optional()
+      .openapi({ description: "What the calls are about (e.g. `appointment:apt_123`), for the states' same-subject caps; default: the purpose", example: "appointment:apt_123" }),
   })
   .openapi("CallCreate");
 export type CallCreate = z.infer<typeof CallCreate>;
@@ -39,8 +51,10 @@ export const CallCreateResponse = z
   .object({
     success: z.literal(true),
     batchId: z.string(),
-    totalQueued: z.number().int(),
+    totalQueued: z.number().int().openapi({ description: "Calls waiting: for a line, or deferred by the contact policy" }),
     totalInitiated: z.number().int(),
+    totalDeferred: z.number().int().openapi({ description: "Of the queued, those the contact policy defers (each call's `policy` says until when and why)" }),
+    totalRefused: z.number().int().openapi({ description: "Calls the contact policy refused: recorded `canceled` with outcome `refused`, never dialed" }),
     calls: z.array(
       z.object({
         callId: z.string(),
@@ -87,6 +101,8 @@ export const Call = z
     ended_at: z.string().nullable(),
     final_report: z.record(z.string(), z.unknown()).nullable(),
     recording_url: z.string().nullable().openapi({ description: "The vendor's recording, when it keeps one" }),
+    purpose: Purpose.nullable().openapi({ description: "What the call is for (null for calls placed before purposes existed)" }),
+    policy: ContactPolicyDecision.nullable().openapi({ description: "The contact policy's last decision on the call; null before any" }),
     batch_id: z.string().nullable(),
     agent_id: z.string(),
     duration: z.number().int().nullable(),
@@ -128,10 +144,14 @@ export const CampaignDetail = z
       createdAt: z.string(),
       status: z.enum(CAMPAIGN_STATUSES),
       scheduledAt: z.string().nullable(),
+      paused: z.boolean().openapi({ description: "Paused: none of its calls is dialed until it is resumed" }),
+      pausedAt: z.string().nullable(),
       /** Calls of the campaign, and how many are in each status (every status listed, zeros too). */
       progress: z.object({
         total: z.number().int(),
         byStatus: z.record(z.enum(CALL_STATUSES), z.number().int()),
+        deferred: DeferCounts.openapi({ description: "Calls waiting because the contact policy deferred them, by reason" }),
+        refused: RefuseCounts.openapi({ description: "Calls the contact policy refused (canceled, outcome refused), by reason" }),
       }),
     }),
     data: z.array(Call),

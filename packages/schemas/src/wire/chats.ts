@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ConsentLedgerEntry } from "./policy";
 import { Pagination } from "./common";
 import { CommsCall, CommsMessage, UserTiny } from "./comms";
 
@@ -115,5 +116,7 @@ export const PatientConsent = z
     phoneNumber: z.string().nullable(),
     optedOut: z.boolean(),
     history: z.array(ConsentEvent),
+    records: z.array(ConsentLedgerEntry).openapi({ description: "The consent ledger: each grant recorded for the patient, newest first" }),
+    onDoNotCallList: z.boolean().openapi({ description: "The number is on the tenant's do-not-call list" }),
   })
   .openapi("PatientConsent");

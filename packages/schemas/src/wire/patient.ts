@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { UsStateCode } from "../policy/us-states";
 
 const name = (field: string) => z.string().trim().min(1, `${field} is required`).max(200, `${field} is too long`);
 
@@ -10,6 +11,7 @@ export const PatientCreate = z
     birthDate: z.iso.date("birthDate must be a date as YYYY-MM-DD").nullish(),
     email: z.email("email must be a valid email address").nullish(),
     timezone: z.string().max(64).nullish().openapi({ example: "America/New_York", description: "IANA time zone" }),
+    state: UsStateCode.nullish().openapi({ description: "The US state (USPS code) the patient lives in, for state calling rules; without one the strictest state rule applies" }),
   })
   .openapi("PatientCreate");
 export type PatientCreate = z.infer<typeof PatientCreate>;
@@ -31,6 +33,7 @@ export const CallPatient = z
 
 export const Patient = CallPatient.extend({
   timezone: z.string().nullable(),
+  state: UsStateCode.nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 }).openapi("Patient");

@@ -7,9 +7,15 @@ export const WEBHOOK_EVENT_TYPES = [
   "call.status_changed",
   "call.completed",
   "call.failed",
+  "call.deferred",
+  "call.refused",
   "campaign.completed",
+  "campaign.paused",
+  "campaign.resumed",
   "message.status_changed",
   "message.received",
+  "message.deferred",
+  "message.refused",
   "patient.opted_out",
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

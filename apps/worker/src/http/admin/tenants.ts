@@ -3,7 +3,8 @@ import { count, desc, eq } from "drizzle-orm";
 import { PageQuery, Tenant, TenantCreate, TenantCreated, TenantList, TenantUpdate, pathId, tables } from "@switchboard/schemas";
 import { auditQueries, changedFields } from "../../audit/record";
 import { tenantDispatcher } from "../../objects/stubs";
-import { legalWindow, parseClock } from "../../objects/dispatcher/calling-window";
+import { clockMinutes } from "@switchboard/schemas";
+import { clockOf, deploymentWindow } from "../../contact-policy/deployment";
 import type { Env } from "../../env";
 import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
@@ -34,10 +35,9 @@ function toWire(env: Env, row: typeof tables.tenants.$inferSelect): z.infer<type
 function callingHoursColumns(env: Env, hours: { start: string; end: string } | null | undefined) {
   if (hours === undefined) return {};
   if (hours === null) return { callingHoursStart: null, callingHoursEnd: null };
-  const legal = legalWindow(env);
-  if (parseClock(hours.start) < legal.start || parseClock(hours.end) > legal.end) {
-    const clock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
-    throw new HttpError(400, `callingHours must lie within the legal calling hours ${clock(legal.start)}-${clock(legal.end)}`);
+  const legal = deploymentWindow(env);
+  if (clockMinutes(hours.start) < legal.start || clockMinutes(hours.end) > legal.end) {
+    throw new HttpError(400, `callingHours must lie within the legal calling hours ${clockOf(legal.start)}-${clockOf(legal.end)} (47 CFR 64.1200(c)(1)): they can be narrowed, not widened`);
   }
   return { callingHoursStart: hours.start, callingHoursEnd: hours.end };
 }

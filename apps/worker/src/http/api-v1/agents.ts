@@ -89,6 +89,9 @@ export function registerAgentRoutes(app: App) {
         simulator: simulator ? SimulatorSettings.parse({ ...currentWire.simulator, ...stripUndefined(simulator) }) : currentWire.simulator,
         retry: retry ? RetrySettings.parse({ ...currentWire.retry, ...stripUndefined(retry) }) : currentWire.retry,
       };
+      if (merged.allowedPurposes && !merged.allowedPurposes.includes(merged.purpose)) {
+        throw new HttpError(400, `purpose ${merged.purpose} is not one of the agent's allowedPurposes (${merged.allowedPurposes.join(", ")})`);
+      }
       const list = providerList({ provider, providers }) ?? currentWire.providers;
       const { db } = c.var;
       const [[row]] = await db.batch([

@@ -38,6 +38,7 @@ export function registerPatientRoutes(app: App) {
           birthDate: body.birthDate ?? null,
           email: body.email ?? null,
           timezone: body.timezone ?? null,
+          state: body.state ?? null,
           createdAt: now,
           updatedAt: now,
         })

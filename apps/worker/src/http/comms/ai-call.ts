@@ -1,6 +1,5 @@
 import type { AiCallRequest, CallCreate, CommsCallProvider } from "@switchboard/schemas";
 import { chatForPatient } from "../../chats/store";
-import { isOptedOut } from "../../consent/opt-outs";
 import type { Db } from "../../lib/db";
 import { getPatient } from "../../patients/store";
 import { getCredentialRow } from "../../voice/credentials";
@@ -18,9 +17,6 @@ export async function aiCallAsCreate(db: Db, tenantId: string, request: AiCallRe
   const patient = await getPatient(db, tenantId, request.patientId);
   if (!patient) throw commsError(404, "Patient not found");
   if (!patient.phoneNumber) throw commsError(409, "The patient has no phone number: add one with PATCH /api/v1/patients/{patientId}");
-  if (await isOptedOut(db, tenantId, patient.phoneNumber)) {
-    throw commsError(409, "The patient has opted out of contact (texted STOP); no call was placed. They opt back in by texting START.");
-  }
   const [configured, agent] = await Promise.all([
     getCredentialRow(db, tenantId, request.provider),
     agentForAssistant(db, tenantId, request.assistantType, request.provider),

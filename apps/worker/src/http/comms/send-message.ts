@@ -51,7 +51,10 @@ export function registerSendMessageRoute(app: App) {
       method: "post", path: SEND_MESSAGE_PATH, tags: ["Comms"], security,
       summary: "Create Message",
       description:
-        "Stores the message in the chat and texts it to the patient through the tenant's messaging provider. `message_uid` makes it idempotent within the chat. Files (JPEG, PNG, GIF, PDF; at most 10 and 5 MB in all) come back as signed links that expire.",
+        "Stores the message in the chat and texts it to the patient through the tenant's messaging provider. `message_uid` makes it idempotent within the chat. Files (JPEG, PNG, GIF, PDF; at most 10 and 5 MB in all) come back as signed links that expire. " +
+        "The contact policy decides the text first, its purpose taken from `message_type` (REMINDER, CONFIRMATION, CANCELLED, UPDATE, EXPIRED, OVERRIDE and none: " +
+        "appointment_reminder; FOLLOW_UP: post_discharge_follow_up; INTRODUCTORY: other, which needs the patient's consent for texts): refused texts are " +
+        "OPTED_OUT (opted out, do-not-call list) or FAILED, deferred ones SCHEDULED until their time, each with `errorMessage` naming the rule.",
       request: { body: { required: true, content: { "multipart/form-data": { schema: SendMessageForm } } } },
       responses: { 200: jsonResponse(CommsMessage, "Successful Response"), ...commsErrorResponses(401, 403, 404, 409, 413, 415, 503) },
     }),

@@ -31,7 +31,11 @@ export function vocodeHook(result: HookResult): undefined {
 }
 
 export const vocodeErrors: SurfaceErrors = {
-  domain: (c, err) => c.json({ detail: err.message }, DOMAIN_STATUS[err.code]),
+  domain: (c, err) => {
+    // Vocode refuses a number on the do-not-call list with a 400 (run_do_not_call_detection off).
+    if (err.code === "CONTACT_REFUSED") return c.json({ detail: "to_number is on the do-not-call list" }, 400);
+    return c.json({ detail: err.message }, DOMAIN_STATUS[err.code]);
+  },
   http(c, err) {
     if (err instanceof VocodeError) return c.json(err.body, err.status);
     const status = err.status as ContentfulStatusCode;

@@ -1,4 +1,4 @@
-import type { CallOutcome, CallStatus } from "@switchboard/schemas";
+import { REASON_CODES, type CallOutcome, type CallStatus, type ReasonCode } from "@switchboard/schemas";
 import type { VocodeHumanDetection, VocodeStage, VocodeStageOutcome, VocodeStatus } from "./schema";
 
 /**
@@ -22,10 +22,15 @@ export const VOCODE_MAPPING = {
     canceled: "ended",
   } satisfies Record<CallStatus, VocodeStatus>,
 
-  /** A failed call with one of these outcomes is an `error`, with this error_message. */
+  /**
+   * A failed call with one of these outcomes is an `error`, with this error_message; so is a call
+   * the contact policy refused (never dialed), whose message names the rule, unless the rule was
+   * the do-not-call list or an opt-out: that call `ended` with `do_not_call_result` true.
+   */
   errorOutcomes: {
     provider_error: "The voice provider could not place or carry the call",
     invalid_number: "The number could not be dialed",
+    refused: "Not dialed: refused by the contact policy",
   } satisfies Partial<Record<CallOutcome, string>>,
 
   /**
@@ -64,16 +69,23 @@ export interface CoreCallState {
   status: CallStatus;
   outcome: CallOutcome | null;
   answered: boolean;
+  /** The contact policy's reason code, for a refused call. */
+  policyReason?: string | null;
 }
 
 export function vocodeStatus(call: CoreCallState): VocodeStatus {
-  if (call.status === "failed" && call.outcome && call.outcome in VOCODE_MAPPING.errorOutcomes) return "error";
+  // A number that opted out or is on the do-not-call list just ends: `do_not_call_result` says why.
+  const doNotCall = call.policyReason === "opted_out" || call.policyReason === "number_on_dnc";
+  const ended = call.status === "failed" || (call.status === "canceled" && call.outcome === "refused" && !doNotCall);
+  if (ended && call.outcome && call.outcome in VOCODE_MAPPING.errorOutcomes) return "error";
   return VOCODE_MAPPING.status[call.status];
 }
 
 export function vocodeErrorMessage(call: CoreCallState): string | null {
   if (vocodeStatus(call) !== "error") return null;
-  return VOCODE_MAPPING.errorOutcomes[call.outcome as keyof typeof VOCODE_MAPPING.errorOutcomes];
+  const message = VOCODE_MAPPING.errorOutcomes[call.outcome as keyof typeof VOCODE_MAPPING.errorOutcomes];
+  const reason = call.policyReason as ReasonCode | null | undefined;
+  return call.outcome === "refused" && reason && reason in REASON_CODES ? `${message} (${reason}): ${REASON_CODES[reason]}` : message;
 }
 
 export function vocodeStage(call: CoreCallState): VocodeStage {

@@ -9,7 +9,7 @@ import { VOCODE_LANGUAGES, type VocodeAgent, type VocodeCall, type VocodeNormali
  */
 function callFields<T, A, C>(view: CallView, times: { start_time: T; end_time: T }, agent: A, connection: C) {
   const { call, options } = view;
-  const state = { status: call.status, outcome: call.outcome ?? null, answered: view.answered };
+  const state = { status: call.status, outcome: call.outcome ?? null, answered: view.answered, policyReason: call.policyReason };
   return {
     id: call.id,
     user_id: call.tenantId,

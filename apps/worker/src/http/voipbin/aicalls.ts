@@ -2,7 +2,6 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { desc, lte } from "drizzle-orm";
 import { tables } from "@switchboard/schemas";
 import { getAgent } from "../../agents/store";
-import { isOptedOut } from "../../consent/opt-outs";
 import { getPatient } from "../../patients/store";
 import { jsonBody, jsonResponse } from "../openapi/helpers";
 import { scopeOf, type App } from "../context";
@@ -85,7 +84,9 @@ export function registerAicalls(app: App) {
       middleware: [callQuota(() => 1)] as const,
       summary: "Start an AI call (VoIPbin's POST /v1.0/aicalls)",
       description:
-        "`assistance_type: ai` with the id of a Switchboard agent, and `reference_type: call` with the id of the patient to call. The call is placed at once.",
+        "`assistance_type: ai` with the id of a Switchboard agent, and `reference_type: call` with the id of the patient to call. The call is placed at once, " +
+        "unless the contact policy defers it (it stays `initiating` until its time) or refuses it: 409 with the reason (`REFERENCE_OPTED_OUT`, " +
+        "`REFERENCE_ON_DO_NOT_CALL_LIST`, `CONSENT_REQUIRED`, `PURPOSE_NOT_ALLOWED`, `NO_CALLING_WINDOW`).",
       request: { body: jsonBody(VoipbinAicallCreate) },
       responses: { 200: jsonResponse(VoipbinAicall, "The AI call"), ...voipbinErrorResponses(400, 401, 403, 404, 409) },
     }),
@@ -100,10 +101,8 @@ export function registerAicalls(app: App) {
       const patient = await getPatient(db, tenantId, body.reference_id);
       if (!patient) throw new VoipbinError(404, "RESOURCE_NOT_FOUND", "The referenced patient does not exist.");
       if (!patient.phoneNumber) throw new VoipbinError(400, "INVALID_ARGUMENT", "The referenced patient has no phone number.");
-      if (await isOptedOut(db, tenantId, patient.phoneNumber)) {
-        throw new VoipbinError(409, "REFERENCE_OPTED_OUT", "The referenced patient has opted out of contact.");
-      }
-      const view = await placeOneCall(scopeOf(c), { patients: [{ patientId: patient.id }], agentId: agent.id, recording: true });
+      // Any contact-policy refusal fails the request in VoIPbin's terms (voipbin/errors.ts, VOIPBIN_MAPPING.refusals).
+      const view = await placeOneCall(scopeOf(c), { patients: [{ patientId: patient.id }], agentId: agent.id, recording: true }, { refuse: () => true });
       return c.json(toAicall(view), 200);
     },
   );

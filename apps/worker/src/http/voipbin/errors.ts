@@ -4,7 +4,9 @@ import { DOMAIN_STATUS } from "../domain-status";
 import { HttpError, type SurfaceErrors } from "../errors";
 import type { HookResult } from "../validation";
 import { describeIssues } from "../../lib/issues";
+import type { RefuseReason } from "@switchboard/schemas";
 import { presentedVoipbinKey } from "./auth";
+import { VOIPBIN_MAPPING } from "./mapping";
 import { VOIPBIN_ERROR_STATUSES, type VoipbinHttpStatus } from "./schema";
 
 /** VoIPbin's error: `{ error: { status, reason, message, request_id } }`, status and HTTP code 1:1. */
@@ -51,7 +53,11 @@ function byStatus(c: Context<AppEnv>, status: number, message: string): Response
 }
 
 export const voipbinErrors: SurfaceErrors = {
-  domain: (c, err) => byStatus(c, DOMAIN_STATUS[err.code], err.message),
+  domain: (c, err) => {
+    const refusal = err.code === "CONTACT_REFUSED" ? VOIPBIN_MAPPING.refusals[err.details.policy?.reason as RefuseReason] : undefined;
+    if (refusal) return render(c, 409, refusal, err.message);
+    return byStatus(c, DOMAIN_STATUS[err.code], err.message);
+  },
   http(c, err) {
     if (err instanceof VoipbinError) return render(c, err.status as VoipbinHttpStatus, err.reason, err.message);
     if (err instanceof HttpError) return byStatus(c, err.status, err.message);

@@ -1,4 +1,4 @@
-import type { CallOutcome, CallStatus } from "@switchboard/schemas";
+import type { CallOutcome, CallStatus, RefuseReason } from "@switchboard/schemas";
 import type { AicallStatus } from "./schema";
 
 /**
@@ -30,6 +30,19 @@ export const VOIPBIN_MAPPING = {
    * by the AI, so nothing ever resumes.
    */
   unreachable: ["resuming"] satisfies AicallStatus[],
+
+  /**
+   * A create the contact policy refuses: 409 with VoIPbin's style of reason. (`message_too_long`
+   * concerns texts only.) A call refused later, before a retry, ends `terminated`.
+   */
+  refusals: {
+    opted_out: "REFERENCE_OPTED_OUT",
+    number_on_dnc: "REFERENCE_ON_DO_NOT_CALL_LIST",
+    no_consent: "CONSENT_REQUIRED",
+    purpose_not_allowed: "PURPOSE_NOT_ALLOWED",
+    message_too_long: "MESSAGE_TOO_LONG",
+    no_calling_window: "NO_CALLING_WINDOW",
+  } satisfies Record<RefuseReason, string>,
 } as const;
 
 export function aicallStatus(status: CallStatus, outcome: CallOutcome | null): AicallStatus {

@@ -35,7 +35,8 @@ export function callToComms({ call, patient, agent }: CallView, chatId: string):
     completedDate: ended ? iso(call.endedAt ?? call.updatedAt) : null,
     // The field is named for Retell; it carries the vendor's id only for calls Retell placed.
     retellCallId: call.provider === "retell" ? call.providerCallId : null,
-    disconnectionReason: ended ? (call.outcome ?? null) : null,
+    // A call the contact policy refused before it was dialed says which rule: `refused:opted_out`.
+    disconnectionReason: ended ? (call.outcome === "refused" ? `refused:${call.policyReason ?? "policy"}` : (call.outcome ?? null)) : null,
     // The vendor's recording (Retell's recording_url), or one a report names.
     pathToAudio: text(call.recordingUrl) ?? text(report.recording_url),
     // LiveKit agents report a `summary`; Retell's call analysis calls it `call_summary`.

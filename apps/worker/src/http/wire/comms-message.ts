@@ -40,7 +40,8 @@ export async function messagesToWire(db: Db, tenantId: string, rows: MessageRow[
       return {
         id: row.id,
         chatId: row.chatId,
-        status: row.status as MessageStatus,
+        // A text the contact policy holds back is stored CREATED (so the sweep hands it over when its time comes): it reads as SCHEDULED.
+        status: row.status === "CREATED" && row.policyDecision === "defer" ? "SCHEDULED" : (row.status as MessageStatus),
         sender,
         createdDate: iso(row.createdAt),
         messageUid: row.messageUid,

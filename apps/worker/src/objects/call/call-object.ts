@@ -7,6 +7,7 @@ import { errorSummary } from "../../lib/log-safe";
 import { injectedFault, withFaults } from "../../lib/faults";
 import { adapterFor, hangupAtProvider, place } from "./placement";
 import { CallJournal, initialState, loadCallRecord, refusalOf, type CallRecord } from "./journal";
+import { forgetAttempt, passesPolicy } from "./policy";
 import {
   apply,
   attemptPolicy,
@@ -59,7 +60,15 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
   async dispatchInfo(): Promise<DispatchInfo | null> {
     const state = this.journal.state;
     if (!state) return null;
-    return { status: state.status, attempt: state.attempt, nextAttemptAt: state.nextAttemptAt, campaignId: state.campaignId, timezone: state.timezone };
+    return {
+      status: state.status,
+      attempt: state.attempt,
+      nextAttemptAt: state.nextAttemptAt,
+      campaignId: state.campaignId,
+      timezone: state.timezone,
+      usState: state.hours?.state ?? null,
+      provider: state.hours?.provider ?? null,
+    };
   }
 
   /**
@@ -80,14 +89,21 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
     const state = journal.state;
     if (!record) return state.status;
 
-    // The campaign was canceled or the patient opted out since the call was queued: do not dial.
+    // The campaign was canceled since the call was queued: do not dial. Paused: wait (the dispatcher holds it).
     const refusal = refusalOf(record);
-    if (refusal && canTransition(state.status, "canceled")) {
+    if (refusal === "campaign_canceled" && canTransition(state.status, "canceled")) {
       end(journal, "canceled", "canceled", "dispatch.refused", { reason: refusal, attempt });
       state.nextAttemptAt = null;
       await journal.commit();
       return state.status;
     }
+    if (refusal === "campaign_paused") {
+      state.nextAttemptAt = null;
+      await journal.persist();
+      return state.status;
+    }
+    // The contact policy, decided now: a deferred or refused attempt never reaches a vendor.
+    if (!(await passesPolicy(this.env, journal, record, attempt))) return state.status;
 
     const now = Date.now();
     Object.assign(state, {
@@ -123,9 +139,11 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
   private async placeAttempt(record: CallRecord) {
     const journal = this.journal;
     const state = journal.state!;
+    const attempt = state.attempt;
     this.placing = true;
+    let placed: Awaited<ReturnType<typeof place>> | null = null;
     try {
-      await place(this.env, journal, record, () => {
+      placed = await place(this.env, journal, record, () => {
         if (injectedFault(this.env, "call.restart.placing", state.callId, ["restart"])) this.ctx.abort("injected restart after the vendor took the call");
       });
       state.placement = null;
@@ -136,6 +154,15 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
       this.placing = false;
     }
     await journal.commit();
+    // A call no vendor took reached no one: it does not count toward the patient's contact caps.
+    if (placed === "not_placed") {
+      try {
+        await forgetAttempt(this.env, record, attempt);
+      } catch (error) {
+        // The counter keeps the contact: the patient is contacted less, never more.
+        console.error(JSON.stringify({ level: "error", msg: "contact not taken back", callId: state.callId, error: errorSummary(error) }));
+      }
+    }
   }
 
   /** An attempt whose planning failed earlier: plan it again, unless it must not be dialed any more. */
@@ -151,8 +178,9 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
       return;
     }
     if (!record) return;
+    // A campaign paused since this attempt started does not stop it (pausing holds calls not yet started).
     const refusal = refusalOf(record);
-    if (refusal) {
+    if (refusal && refusal !== "campaign_paused") {
       state.placement = null;
       end(journal, "canceled", "canceled", "dispatch.refused", { reason: refusal, attempt: state.attempt });
       await journal.commit();

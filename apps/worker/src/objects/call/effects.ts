@@ -21,9 +21,12 @@ export type CallEffect = (env: Env, call: CallSnapshot & { provider: string }, w
 const giveBackLine: CallEffect = async (env, call, written) => {
   const left = written.findLast((e) => e.from !== null && LIVE_STATUSES.includes(e.from) && e.to !== null && !LIVE_STATUSES.includes(e.to));
   if (!left) return;
+  const nextAttempt = Number(left.detail?.nextAttempt);
+  // The contact policy may have put the next attempt later (into the patient's calling hours).
+  const deferred = written.findLast((e) => e.type === "policy.deferred" && e.detail?.attempt === nextAttempt);
   const retry =
     left.to === "awaiting-retry"
-      ? { attempt: Number(left.detail?.nextAttempt), notBefore: Date.parse(String(left.detail?.nextAttemptAt)) }
+      ? { attempt: nextAttempt, notBefore: Date.parse(String(deferred?.detail?.until ?? left.detail?.nextAttemptAt)) }
       : undefined;
   await tenantDispatcher(env, call.tenantId).lineFreed(call.tenantId, call.callId, retry);
 };

@@ -1,4 +1,5 @@
 import { LIVE_STATUSES, type CallStatus } from "@switchboard/schemas";
+import { factsColumns } from "../../contact-policy/facts";
 import type { Env } from "../../env";
 import { errorSummary } from "../../lib/log-safe";
 import { wakeAll } from "../../customer-webhooks/emit";
@@ -212,7 +213,11 @@ export class CallJournal implements CallLog {
   }
 }
 
-/** The call row and agent the object needs to place a call, read from D1 at each attempt. */
+/**
+ * The call row and agent the object needs to place a call, read from D1 at each attempt, with
+ * everything the contact policy decides on: the patient's zone, state, consent, the tenant's
+ * policy and the patient's contact counters (one row).
+ */
 export interface CallRecord extends DispatchRecord {
   id: string;
   tenant_id: string;
@@ -228,23 +233,44 @@ export interface CallRecord extends DispatchRecord {
   agent_settings: string;
   hipaa_compliant: number | null;
   campaign_id: string | null;
+  patient_id: string | null;
+  purpose: string | null;
+  subject: string | null;
+  policy_decision: string | null;
+  policy_reason: string | null;
+  policy_reasons: string | null;
+  policy_until: number | null;
   patient_timezone: string | null;
+  patient_state: string | null;
+  /** The tenant's zone and policy columns. */
+  timezone: string;
+  calling_hours_start: string | null;
+  calling_hours_end: string | null;
+  contact_policy: string | null;
+  on_dnc: number;
+  consent: string | null;
+  counters_recent: string | null;
+  counters_version: number | null;
   last_seq: number;
 }
 
 export function loadCallRecord(db: D1Database, callId: string): Promise<CallRecord | null> {
   return db.prepare(
     `SELECT c.id, c.tenant_id, c.status, c.provider, c.phone_number, c.reason, c.recording, c.client_metadata,
-            c.campaign_id, a.id AS agent_id, a.name AS agent_name, a.provider AS agent_provider, a.settings AS agent_settings,
+            c.campaign_id, c.patient_id, c.purpose, c.subject, c.policy_decision, c.policy_reason, c.policy_reasons, c.policy_until,
+            a.id AS agent_id, a.name AS agent_name, a.provider AS agent_provider, a.settings AS agent_settings,
             co.hipaa_compliant,
-            cp.status AS campaign_status, p.timezone AS patient_timezone,
+            cp.status AS campaign_status, cp.paused_at AS campaign_paused_at, p.timezone AS patient_timezone, p.state AS patient_state,
+            t.timezone, t.calling_hours_start, t.calling_hours_end, t.contact_policy,
             (SELECT coalesce(max(e.seq), 0) FROM call_events e WHERE e.call_id = c.id) AS last_seq,
-            EXISTS (SELECT 1 FROM opt_outs o WHERE o.tenant_id = c.tenant_id AND o.phone_number = c.phone_number
-                                               AND o.opted_in_at IS NULL) AS opted_out
+            ${factsColumns({ tenant: "c.tenant_id", patient: "c.patient_id", number: "c.phone_number" })},
+            cc.recent AS counters_recent, cc.version AS counters_version
        FROM calls c JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id
+       JOIN tenants t ON t.id = c.tenant_id
        LEFT JOIN campaigns cp ON cp.id = c.campaign_id
        LEFT JOIN patients p ON p.id = c.patient_id AND p.tenant_id = c.tenant_id
        LEFT JOIN call_options co ON co.call_id = c.id AND co.tenant_id = c.tenant_id
+       LEFT JOIN contact_counters cc ON cc.tenant_id = c.tenant_id AND cc.patient_id = c.patient_id
       WHERE c.id = ?`,
   )
     .bind(callId)
@@ -273,18 +299,32 @@ export function initialState(record: CallRecord): CallState {
     watchdogAt: null,
     campaignId: record.campaign_id,
     timezone: record.patient_timezone,
+    purpose: record.purpose,
+    contactPolicy: record.policy_decision
+      ? {
+          policyDecision: record.policy_decision as "allow" | "defer" | "refuse",
+          policyReason: record.policy_reason as never,
+          policyReasons: record.policy_reasons,
+          policyUntil: record.policy_until,
+        }
+      : null,
   };
 }
 
-/** The parts of the call row read at each attempt that may forbid dialing. */
+/** The parts of the call row read at each attempt that may forbid dialing (the contact policy aside). */
 export interface DispatchRecord {
   campaign_status: string | null;
+  campaign_paused_at: number | null;
   opted_out: number;
 }
 
-/** Why an attempt must not be dialed, or null: the campaign was canceled, or the number opted out. */
-export function refusalOf(record: DispatchRecord): "campaign_canceled" | "opted_out" | null {
+/**
+ * Why an attempt must not be dialed now, or null: the campaign was canceled (the call ends), or
+ * paused (the call waits). Opt-outs and every other rule about the patient are the contact
+ * policy's (objects/call/policy.ts).
+ */
+export function refusalOf(record: DispatchRecord): "campaign_canceled" | "campaign_paused" | null {
   if (record.campaign_status === "canceled") return "campaign_canceled";
-  if (record.opted_out) return "opted_out";
+  if (record.campaign_paused_at !== null) return "campaign_paused";
   return null;
 }

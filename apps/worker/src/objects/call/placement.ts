@@ -11,9 +11,16 @@ import { end } from "./rules";
  * decides. Before each vendor is asked, the attempt's placement is stored as `dialing` (a vendor may
  * dial from then on, so a restart must not plan it again). `dialed` runs once a vendor has taken the
  * call, before that is recorded. Throws only while planning (before any vendor is asked): reading
- * the vendors, opening credentials.
+ * the vendors, opening credentials. Says whether a vendor took the call: `not_placed` only when
+ * every vendor answered that it would not (a timeout or a dropped connection may have rung the
+ * patient: `unknown`).
  */
-export async function place(env: Env, journal: CallJournal, record: CallRecord, dialed: () => void = () => undefined) {
+export async function place(
+  env: Env,
+  journal: CallJournal,
+  record: CallRecord,
+  dialed: () => void = () => undefined,
+): Promise<"placed" | "not_placed" | "unknown"> {
   const state = journal.state!;
   const attempt = state.attempt;
   const settings = JSON.parse(record.agent_settings) as Record<string, unknown>;
@@ -46,21 +53,22 @@ export async function place(env: Env, journal: CallJournal, record: CallRecord, 
   );
   if (!result.placed) {
     if (thisAttempt()) end(journal, "failed", result.outcome, "provider.failed", { provider: state.provider, reason: result.reason });
-    return;
+    return result.answered ? "not_placed" : "unknown";
   }
   dialed();
   journal.note("provider.placed", { provider: result.provider, providerCallId: result.placed.providerCallId });
-  if (state.attempt !== attempt) return;
+  if (state.attempt !== attempt) return "placed";
   state.providerCallId = result.placed.providerCallId;
   if (isTerminal(state.status)) {
     // Ended while the vendor was placing it (hung up, or given up by the watchdog): drop the line it just opened.
     await hangupAtProvider(env, journal, result.placed.providerCallId);
-    return;
+    return "placed";
   }
   if (state.status === "initiating") {
     const now = Date.now();
     journal.script = (result.placed.script ?? []).map((s) => ({ dueAt: now + s.afterMs, event: s.event }));
   }
+  return "placed";
 }
 
 /** The adapter of the provider holding the call; null when its credentials are gone. */
@@ -100,7 +108,7 @@ export interface PlacementHooks {
 
 export type PlacementResult =
   | { placed: PlacedCall; provider: string }
-  | { placed: null; outcome: CallOutcome; reason: string };
+  | { placed: null; outcome: CallOutcome; reason: string; answered: boolean };
 
 /**
  * Places the call on the first provider that takes it. A refusal that another vendor might not
@@ -110,6 +118,8 @@ export type PlacementResult =
  */
 export async function placeWithFailover(plan: PlannedProvider[], request: Omit<PlaceCallRequest, "remoteAgent">, hooks: PlacementHooks): Promise<PlacementResult> {
   let last = { outcome: "provider_error" as CallOutcome, reason: "no provider configured for this call" };
+  // Every vendor asked answered with its refusal (an HTTP status): none of them rang anyone.
+  let answered = true;
   for (const [index, provider] of plan.entries()) {
     if (!hooks.stillWanted()) break;
     const attempt = index + 1;
@@ -130,9 +140,10 @@ export async function placeWithFailover(plan: PlannedProvider[], request: Omit<P
         retryable: refusal.retryable,
       });
       last = { outcome: refusal.outcome, reason: refusal.message };
+      if (!refusal.status) answered = false;
       if (!failover) break;
       hooks.note("provider.failover", { from: provider.name, to: next.name, reason: refusal.message });
     }
   }
-  return { placed: null, ...last };
+  return { placed: null, ...last, answered };
 }

@@ -1,5 +1,6 @@
 import type { ProviderEvent } from "@switchboard/providers";
 import { canTransition, DEFAULT_RETRY_SETTINGS, isTerminal, LIVE_STATUSES, pathTo, RetrySettings, type CallOutcome, type CallStatus } from "@switchboard/schemas";
+import { decideHours, policyColumns } from "../../contact-policy/decide";
 import type { AttemptPolicy, CallLog, CallState } from "./state";
 
 /*
@@ -165,6 +166,22 @@ function awaitRetry(log: CallLog, outcome: CallOutcome, detail?: Record<string, 
     nextAttemptAt: new Date(nextAttemptAt).toISOString(),
     ...detail,
   }, now);
+  deferIntoHours(log, nextAttemptAt);
+}
+
+/**
+ * A next attempt due outside the patient's calling hours waits for them (the caps are checked
+ * when it is made): recorded now, so the call says why it waits, not only the dispatcher.
+ */
+function deferIntoHours(log: CallLog, at: number) {
+  const state = log.state!;
+  if (!state.hours) return;
+  const { timeZone, state: usState, provider, tenant, devWide } = state.hours;
+  const decision = decideHours(at, { timeZone, state: usState as never }, provider as never, tenant as never, devWide);
+  if (decision.kind !== "defer") return;
+  state.nextAttemptAt = decision.until;
+  state.contactPolicy = policyColumns(decision);
+  log.note("policy.deferred", { reason: decision.reason, reasons: decision.reasons, until: new Date(decision.until).toISOString(), attempt: state.attempt + 1 });
 }
 
 /**
@@ -239,9 +256,9 @@ export function placementLost(log: CallLog) {
   });
 }
 
-/** Whether `attempt` is the one this call is waiting to make. */
+/** Whether `attempt` is the one this call is waiting to make (a first attempt the contact policy deferred waits `queued`). */
 export function awaits(state: CallState, attempt: number): boolean {
-  return state.status === "awaiting-retry" && attempt === state.attempt + 1;
+  return (state.status === "awaiting-retry" || state.status === "queued" || state.status === "scheduled") && attempt === state.attempt + 1;
 }
 
 const DEFAULT_MAX_DURATION_SECONDS = 900;

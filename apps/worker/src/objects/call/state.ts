@@ -1,6 +1,7 @@
 import type { Actor } from "../../actor";
 import type { ProviderEvent } from "@switchboard/providers";
 import type { CallOutcome, CallStatus, RetryableOutcome } from "@switchboard/schemas";
+import type { PolicyColumns } from "../../contact-policy/decide";
 
 /* The shapes a call object's parts share: its state, its history on the way to D1, its log. */
 
@@ -53,6 +54,11 @@ export interface CallSnapshot {
   recordingUrl?: string | null;
   /** The provider holding the call; it changes when a call fails over. */
   provider?: string;
+  /** The contact policy's last decision (states stored before the policy lack it: the row's stays). */
+  contactPolicy?: PolicyColumns | null;
+  /** What the call is for, as the policy decided it. */
+  purpose?: string | null;
+  campaignId?: string | null;
 }
 
 /** What a call object needs from its agent to run attempts: retries and the watchdog. */
@@ -85,6 +91,17 @@ export interface CallState extends CallSnapshot {
   placement?: Placement | null;
   /** Vendor call ids of this call's earlier attempts: their late news is not about the current one. */
   pastProviderCallIds?: string[];
+  /** Where the patient is and who dials, as of the last attempt: the next attempt's time is kept inside the calling hours. */
+  hours?: AttemptHours;
+}
+
+/** What the calling hours of a next attempt depend on (see contact-policy/decide.ts `decideHours`). */
+export interface AttemptHours {
+  timeZone: string | null;
+  state: string | null;
+  provider: string;
+  tenant: { timeZone: string; policy: Record<string, unknown> };
+  devWide: boolean;
 }
 
 /** A simulator event the call plays to itself when it falls due. */

@@ -13,11 +13,14 @@ import type { CallSnapshot, OutboxEntry } from "./state";
 export async function writeThrough(db: D1Database, call: CallSnapshot, entries: readonly OutboxEntry[]): Promise<string[]> {
   const now = Date.now();
   const outbox = await eventStatements(db, call.tenantId, announcements(call, entries), now);
+  // States stored before the contact policy have no decision: leave the row's alone.
+  const policy = call.contactPolicy === undefined ? null : (call.contactPolicy ?? { policyDecision: null, policyReason: null, policyReasons: null, policyUntil: null });
   const statements = [
     db
       .prepare(
         `UPDATE calls SET status = ?, outcome = ?, provider_call_id = ?, started_at = ?, answered_at = COALESCE(answered_at, ?), ended_at = ?,
            final_report = ?, transcript = ?, recording_url = ?, provider = COALESCE(?, provider), updated_at = ?
+           ${policy ? ", policy_decision = ?, policy_reason = ?, policy_reasons = ?, policy_until = ?" : ""}
          WHERE id = ? AND tenant_id = ?`,
       )
       .bind(
@@ -32,6 +35,7 @@ export async function writeThrough(db: D1Database, call: CallSnapshot, entries: 
         call.recordingUrl ?? null,
         call.provider ?? null,
         now,
+        ...(policy ? [policy.policyDecision, policy.policyReason, policy.policyReasons, policy.policyUntil] : []),
         call.callId,
         call.tenantId,
       ),
@@ -61,14 +65,16 @@ function auditOnce(db: D1Database, call: CallSnapshot, entry: OutboxEntry): D1Pr
 
 /**
  * `call.status_changed` for every transition, plus `call.completed` (with the final report) or
- * `call.failed` when the call ends. Keyed by call id and history seq, so writing an entry again
- * announces nothing new.
+ * `call.failed` when the call ends, and `call.deferred` / `call.refused` for the contact policy's
+ * decisions. Keyed by call id and history seq, so writing an entry again announces nothing new.
  */
 export function announcements(call: CallSnapshot, entries: readonly OutboxEntry[]): EventToEmit[] {
   const events: EventToEmit[] = [];
   for (const entry of entries) {
-    if (entry.to === null || entry.from === null) continue;
     const key = `call:${call.callId}:${entry.seq}`;
+    const policy = policyEvent(call, entry);
+    if (policy) events.push({ ...policy, key: `${key}:${policy.type}` });
+    if (entry.to === null || entry.from === null) continue;
     const outcome = (entry.detail?.outcome as string | undefined) ?? null;
     events.push({
       type: "call.status_changed",
@@ -84,4 +90,13 @@ export function announcements(call: CallSnapshot, entries: readonly OutboxEntry[
     }
   }
   return events;
+}
+
+/** `call.deferred` / `call.refused` for a contact-policy decision the call object wrote. */
+function policyEvent(call: CallSnapshot, entry: OutboxEntry): Omit<EventToEmit, "key"> | null {
+  const detail = entry.detail ?? {};
+  const common = { call_id: call.callId, batch_id: call.campaignId ?? null, purpose: call.purpose ?? null, reason: detail.reason, reasons: detail.reasons, attempt: detail.attempt };
+  if (entry.type === "policy.deferred") return { type: "call.deferred", data: { ...common, until: detail.until } };
+  if (entry.type === "policy.refused") return { type: "call.refused", data: common };
+  return null;
 }

@@ -7,6 +7,7 @@
  * line). A row is deleted when its call leaves the line for good.
  * `releases` holds one row per scheduled campaign being moved into the queue page by page.
  * `canceled_campaigns` remembers cancellations, for calls of theirs that come back for a retry.
+ * `paused_campaigns` holds the campaigns whose calls keep their place in line but get no line.
  */
 export function migrate(sql: SqlStorage) {
   sql.exec(`
@@ -39,8 +40,13 @@ export function migrate(sql: SqlStorage) {
       finished_at INTEGER
     );
     CREATE TABLE IF NOT EXISTS canceled_campaigns (campaign_id TEXT PRIMARY KEY, canceled_at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS paused_campaigns (campaign_id TEXT PRIMARY KEY, paused_at INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `);
+  // Columns added after the first release: where the patient is and who dials, for the calling hours.
+  const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(entries)").toArray().map((c) => c.name));
+  if (!columns.has("us_state")) sql.exec("ALTER TABLE entries ADD COLUMN us_state TEXT");
+  if (!columns.has("provider")) sql.exec("ALTER TABLE entries ADD COLUMN provider TEXT");
 }
 
 export type EntryState = "waiting" | "live";
@@ -52,6 +58,10 @@ export type Entry = {
   attempt: number;
   timezone: string | null;
   state: EntryState;
+  /** The patient's US state, for its calling hours (null: the strictest state's). */
+  us_state: string | null;
+  /** Who dials, as the contact policy sees it (null: entries from before; a vendor's hours apply). */
+  provider: string | null;
   not_before: number;
   eligible_at: number;
   granted_at: number | null;
@@ -99,30 +109,43 @@ export function getEntry(sql: SqlStorage, callId: string): Entry | null {
 }
 
 /** Adds a waiting call unless the dispatcher already knows it (a release page read twice, a create retried). */
-export function addWaiting(sql: SqlStorage, call: { callId: string; campaignId: string | null; timezone: string | null; attempt: number; notBefore: number }): boolean {
+export function addWaiting(
+  sql: SqlStorage,
+  call: { callId: string; campaignId: string | null; timezone: string | null; state?: string | null; provider?: string | null; attempt: number; notBefore: number },
+): boolean {
   if (getEntry(sql, call.callId)) return false;
   sql.exec(
-    `INSERT INTO entries (call_id, seq, campaign_id, attempt, timezone, state, not_before, eligible_at)
-     VALUES (?, ?, ?, ?, ?, 'waiting', ?, ?)`,
+    `INSERT INTO entries (call_id, seq, campaign_id, attempt, timezone, us_state, provider, state, not_before, eligible_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?)`,
     call.callId,
     nextSeq(sql),
     call.campaignId,
     call.attempt,
     call.timezone,
+    call.state ?? null,
+    call.provider ?? null,
     call.notBefore,
     call.notBefore,
   );
   return true;
 }
 
-/** Adds first attempts in the given order, skipping calls the dispatcher already knows; one statement for any number. */
-export function addManyWaiting(sql: SqlStorage, calls: readonly { callId: string; campaignId: string | null; timezone: string | null }[], notBefore: number) {
+/**
+ * Adds first attempts in the given order, skipping calls the dispatcher already knows; one
+ * statement for any number. Each waits until its own `notBefore` (a time the contact policy set), else `notBefore`.
+ */
+export function addManyWaiting(
+  sql: SqlStorage,
+  calls: readonly { callId: string; campaignId: string | null; timezone: string | null; state?: string | null; provider?: string; notBefore?: number | null }[],
+  notBefore: number,
+) {
   if (calls.length === 0) return;
   const base = Number(getMeta(sql, "seq") ?? "0");
   sql.exec(
-    `INSERT INTO entries (call_id, seq, campaign_id, attempt, timezone, state, not_before, eligible_at)
+    `INSERT INTO entries (call_id, seq, campaign_id, attempt, timezone, us_state, provider, state, not_before, eligible_at)
      SELECT json_extract(value, '$.callId'), ?1 + key + 1, json_extract(value, '$.campaignId'), 1, json_extract(value, '$.timezone'),
-            'waiting', ?2, ?2
+            json_extract(value, '$.state'), json_extract(value, '$.provider'),
+            'waiting', coalesce(json_extract(value, '$.notBefore'), ?2), coalesce(json_extract(value, '$.notBefore'), ?2)
        FROM json_each(?3) WHERE true
      ON CONFLICT (call_id) DO NOTHING`,
     base,
@@ -132,10 +155,13 @@ export function addManyWaiting(sql: SqlStorage, calls: readonly { callId: string
   setMeta(sql, "seq", String(base + calls.length));
 }
 
+/** Waiting calls of a paused campaign get no line (those being canceled still go through, to be refused). */
+const NOT_PAUSED = "(canceling = 1 OR campaign_id IS NULL OR campaign_id NOT IN (SELECT campaign_id FROM paused_campaigns))";
+
 /** Waiting calls that may be due at `now`, oldest first. */
 export function dueWaiting(sql: SqlStorage, now: number, limit: number): Entry[] {
   return sql
-    .exec<Entry>("SELECT * FROM entries WHERE state = 'waiting' AND eligible_at <= ? ORDER BY seq LIMIT ?", now, limit)
+    .exec<Entry>(`SELECT * FROM entries WHERE state = 'waiting' AND eligible_at <= ? AND ${NOT_PAUSED} ORDER BY seq LIMIT ?`, now, limit)
     .toArray();
 }
 
@@ -169,7 +195,21 @@ export function requeue(sql: SqlStorage, callId: string, attempt: number, notBef
 }
 
 export function earliestWaiting(sql: SqlStorage): number | null {
-  return sql.exec<{ t: number | null }>("SELECT min(eligible_at) AS t FROM entries WHERE state = 'waiting'").one().t;
+  return sql.exec<{ t: number | null }>(`SELECT min(eligible_at) AS t FROM entries WHERE state = 'waiting' AND ${NOT_PAUSED}`).one().t;
+}
+
+/**
+ * A call that got a line but did not start (the contact policy deferred it, or its campaign was
+ * paused meanwhile): the line is free and the call waits again from `notBefore`, in its old place.
+ */
+export function putBack(sql: SqlStorage, callId: string, attempt: number, notBefore: number) {
+  sql.exec(
+    `UPDATE entries SET state = 'waiting', not_before = ?1, eligible_at = ?1, granted_at = NULL, audit_at = NULL
+      WHERE call_id = ?2 AND state = 'live' AND attempt = ?3`,
+    notBefore,
+    callId,
+    attempt,
+  );
 }
 
 export function earliestAudit(sql: SqlStorage): number | null {

@@ -1,11 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
-import { LIVE_STATUSES, type CallStatus } from "@switchboard/schemas";
+import { LIVE_STATUSES, WAITING_STATUSES, type CallStatus, type ContactProvider, type UsStateCode } from "@switchboard/schemas";
+import { decideHours } from "../../contact-policy/decide";
+import { deploymentWindow, devWideWindow, clockOf } from "../../contact-policy/deployment";
+import { tenantPolicyOf, type TenantPolicy, type TenantPolicyRow } from "../../contact-policy/tenant";
 import { callObject } from "../stubs";
 import type { Env } from "../../env";
 import type { DispatchRequest, RetryRequest, TenantDispatcherRpc } from "../contracts";
 import { newMeter } from "./bulk-move";
-import { effectiveWindow, legalWindow, parseClock, windowAt, type CallingWindow } from "./calling-window";
-import { releasePage } from "./release-page";
+import { recordReleaseDeferrals, releasePage } from "./release-page";
 import * as store from "./queue-store";
 import { errorSummary } from "../../lib/log-safe";
 import { withFaults } from "../../lib/faults";
@@ -28,8 +30,10 @@ const FINISHED_RELEASES_KEPT_MS = 30 * 24 * 3600_000;
  * One per tenant: the queue of calls waiting for a line and the set of lines in use.
  *
  * A call gets a line when one is free, it is first in line among calls that may be dialed now
- * (FIFO; retry spacing and the patient's calling window may hold a call back without holding the
- * others), and then it is handed to its CallObject's `start()`. The line comes back when the
+ * (FIFO; retry spacing, the contact policy's calling hours for the patient and a paused campaign
+ * may hold a call back without holding the others), and then it is handed to its CallObject's
+ * `start()`, which decides the whole contact policy before it dials: a call it defers comes back
+ * here, in its old place, for the time the policy set. The line comes back when the
  * call leaves a live status (a call effect tells us), when `start()` reports it did not go live,
  * or when the periodic audit finds it no longer live. Grants are synchronous SQL, so concurrent
  * requests can never hand out more lines than the limit.
@@ -81,7 +85,15 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
       // We lost track of it (audited away): ask the call where it stands.
       const info = await callObject(this.env, callId).dispatchInfo();
       if (info?.status === "awaiting-retry" && info.attempt + 1 === retry.attempt) {
-        store.addWaiting(this.sql, { callId, campaignId: info.campaignId, timezone: info.timezone, attempt: retry.attempt, notBefore: retry.notBefore });
+        store.addWaiting(this.sql, {
+          callId,
+          campaignId: info.campaignId,
+          timezone: info.timezone,
+          state: info.usState ?? null,
+          provider: info.provider ?? null,
+          attempt: retry.attempt,
+          notBefore: retry.notBefore,
+        });
       }
     }
     await this.ctx.storage.setAlarm(now);
@@ -110,6 +122,7 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     await this.ready(tenantId, now);
     this.sql.exec("DELETE FROM releases WHERE campaign_id = ? AND finished_at IS NULL", campaignId);
     this.sql.exec("INSERT INTO canceled_campaigns (campaign_id, canceled_at) VALUES (?, ?) ON CONFLICT DO NOTHING", campaignId, now);
+    this.sql.exec("DELETE FROM paused_campaigns WHERE campaign_id = ?", campaignId);
     this.sql.exec("DELETE FROM entries WHERE campaign_id = ? AND state = 'waiting' AND attempt = 1", campaignId);
     const retries = this.sql
       .exec(
@@ -125,6 +138,32 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
       .map((r) => r.call_id);
     await this.ctx.storage.setAlarm(now);
     return { retries, live };
+  }
+
+  /**
+   * Holds a campaign's waiting calls in their places: none gets a line until it is resumed (calls
+   * on a line finish). Each call object checks the campaign before dialing too, so a call granted
+   * while this runs is not dialed either. Returns the campaign's calls on a line.
+   */
+  async pauseCampaign(tenantId: string, campaignId: string): Promise<{ live: number }> {
+    const now = Date.now();
+    await this.ready(tenantId, now);
+    this.sql.exec("INSERT INTO paused_campaigns (campaign_id, paused_at) VALUES (?, ?) ON CONFLICT DO NOTHING", campaignId, now);
+    await this.scheduleAlarm(now);
+    return { live: this.campaignLive(campaignId) };
+  }
+
+  /** Lets a paused campaign's calls take lines again, in the order they had. */
+  async resumeCampaign(tenantId: string, campaignId: string): Promise<{ live: number }> {
+    const now = Date.now();
+    await this.ready(tenantId, now);
+    this.sql.exec("DELETE FROM paused_campaigns WHERE campaign_id = ?", campaignId);
+    await this.ctx.storage.setAlarm(now);
+    return { live: this.campaignLive(campaignId) };
+  }
+
+  private campaignLive(campaignId: string): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE campaign_id = ? AND state = 'live'", campaignId).one().n;
   }
 
   /** Re-reads the tenant's limit, time zone and calling hours (after an operator changed them). */
@@ -214,9 +253,9 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
       const due = store.dueWaiting(this.sql, now, Math.max(free, 50));
       if (due.length === 0) break;
       for (const entry of due) {
-        const window = entry.canceling ? { open: true, opensAt: now } : this.windowFor(now, entry.timezone);
-        if (!window.open) {
-          store.deferEntry(this.sql, entry.call_id, Math.max(entry.not_before, window.opensAt));
+        const opensAt = entry.canceling ? now : this.hoursOpenAt(now, entry);
+        if (opensAt > now) {
+          store.deferEntry(this.sql, entry.call_id, Math.max(entry.not_before, opensAt));
           continue;
         }
         store.markLive(this.sql, entry.call_id, now, now + AUDIT_EVERY_MS);
@@ -227,14 +266,17 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     return grants;
   }
 
-  private windowFor(now: number, timezone: string | null) {
+  /**
+   * When the patient's calling hours next allow a dial (`now` if they do): the contact policy's
+   * hours, so no line is spent on a call that would only be deferred. A call whose hours never
+   * open is let through: its call object refuses it, with the reason.
+   */
+  private hoursOpenAt(now: number, entry: store.Entry): number {
     const config = this.config!;
-    try {
-      return windowAt(now, timezone ?? config.timezone, config.window);
-    } catch {
-      // A zone this runtime does not know: the tenant's.
-      return windowAt(now, config.timezone, config.window);
-    }
+    // Entries queued before the policy know no provider: a vendor's hours, the strict choice.
+    const provider = (entry.provider ?? "vendor") as ContactProvider;
+    const decision = decideHours(now, { timeZone: entry.timezone, state: entry.us_state as UsStateCode | null }, provider, config.tenant, config.devWide);
+    return decision.kind === "defer" ? decision.until : now;
   }
 
   private async startAll(grants: store.Entry[], now: number): Promise<Record<string, CallStatus | null>> {
@@ -244,8 +286,18 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
       while (next < grants.length) {
         const entry = grants[next++]!;
         try {
-          const status = await callObject(this.env, entry.call_id).start(entry.call_id, entry.attempt);
+          const call = callObject(this.env, entry.call_id);
+          const status = await call.start(entry.call_id, entry.attempt);
           results[entry.call_id] = status;
+          if (status !== null && WAITING_STATUSES.includes(status)) {
+            // Not dialed and not ended: the contact policy deferred this attempt (or its campaign was
+            // paused). It waits again in its place, until the time the call object now holds.
+            const info = await call.dispatchInfo();
+            if (info && info.attempt + 1 === entry.attempt) {
+              store.putBack(this.sql, entry.call_id, entry.attempt, Math.max(info.nextAttemptAt ?? now + START_RETRY_MS, now));
+              continue;
+            }
+          }
           // Did not go live (canceled, refused, ended at once): the line is free again.
           if (status === null || !LIVE_STATUSES.includes(status)) this.dropLive(entry);
         } catch (error) {
@@ -302,11 +354,12 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     let cursor = { createdAt: job.cursor_created_at, id: job.cursor_id };
     for (let page = 0; page < RELEASE_PAGES_PER_STEP; page++) {
       const before = { ...meter };
-      const { calls, next } = await releasePage(this.env.DB, tenantId, job.campaign_id, cursor, now, meter);
+      const { calls, next, deferred } = await releasePage(this.env.DB, tenantId, job.campaign_id, cursor, now, meter, (call) => this.releaseHours(now, call));
       // Canceled while we were reading: leave its calls alone.
       const current = this.sql.exec("SELECT 1 FROM releases WHERE campaign_id = ? AND finished_at IS NULL", job.campaign_id).toArray();
       if (current.length === 0) return;
       store.addManyWaiting(this.sql, calls.map((c) => ({ ...c, campaignId: job.campaign_id })), now);
+      if (deferred.length) await recordReleaseDeferrals(this.env, tenantId, job.campaign_id, deferred);
       cursor = next ?? cursor;
       this.sql.exec(
         `UPDATE releases SET cursor_created_at = ?, cursor_id = ?, calls = calls + ?, pages = pages + 1,
@@ -327,6 +380,13 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     }
   }
 
+  /** A released call's calling hours: when they open, if they are closed now. */
+  private releaseHours(now: number, call: { timezone: string | null; state: string | null; provider: string }) {
+    const config = this.config!;
+    const decision = decideHours(now, { timeZone: call.timezone, state: call.state as UsStateCode | null }, call.provider as ContactProvider, config.tenant, config.devWide);
+    return decision.kind === "defer" ? { until: decision.until, reason: decision.reason, reasons: decision.reasons } : null;
+  }
+
   // --- housekeeping --------------------------------------------------------
 
   /** A campaign is `released` once its dispatcher holds it; one canceled meanwhile stays canceled. */
@@ -339,7 +399,9 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     if (store.getMeta(this.sql, "tenant_id") === null) store.setMeta(this.sql, "tenant_id", tenantId);
     if (this.config && now - this.config.loadedAt < CONFIG_TTL_MS && now >= this.config.loadedAt) return;
     const loaded = await loadDispatchConfig(this.env, tenantId, now);
-    this.config = loaded ?? { limit: 10, timezone: "America/New_York", window: legalWindow(this.env), loadedAt: now };
+    const window = deploymentWindow(this.env);
+    const fallback: TenantPolicy = { timeZone: "America/New_York", policy: { callingHours: { start: clockOf(window.start), end: clockOf(window.end) } } };
+    this.config = loaded ?? { limit: 10, tenant: fallback, devWide: devWideWindow(this.env), loadedAt: now };
   }
 
   private async scheduleAlarm(now: number) {
@@ -359,34 +421,22 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
 /** What the dispatcher needs to know about its tenant. */
 export interface DispatchConfig {
   limit: number;
-  /** For patients without a time zone. */
-  timezone: string;
-  /** The tenant's calling hours inside the deployment's legal window. */
-  window: CallingWindow;
+  /** The tenant's zone (for patients without one) and its contact policy's hours. */
+  tenant: TenantPolicy;
+  /** Local development: simulator calls ignore the hours. */
+  devWide: boolean;
   loadedAt: number;
 }
 
 /** A tenant row's dispatch settings; null when the tenant does not exist. */
 export async function loadDispatchConfig(
-  env: { DB: D1Database; CALLING_HOURS?: string },
+  env: { DB: D1Database; CALLING_HOURS?: string; DEV_WIDE_CALLING_WINDOW?: string },
   tenantId: string,
   now: number,
 ): Promise<DispatchConfig | null> {
-  const row = await env.DB.prepare(
-    "SELECT concurrency_limit, timezone, calling_hours_start, calling_hours_end FROM tenants WHERE id = ?",
-  )
+  const row = await env.DB.prepare("SELECT concurrency_limit, timezone, calling_hours_start, calling_hours_end, contact_policy FROM tenants WHERE id = ?")
     .bind(tenantId)
-    .first<{ concurrency_limit: number; timezone: string; calling_hours_start: string | null; calling_hours_end: string | null }>();
+    .first<TenantPolicyRow & { concurrency_limit: number }>();
   if (!row) return null;
-  const legal = legalWindow(env);
-  const narrowed =
-    row.calling_hours_start && row.calling_hours_end
-      ? effectiveWindow(legal, { start: parseClock(row.calling_hours_start), end: parseClock(row.calling_hours_end) })
-      : legal;
-  return {
-    limit: Math.max(1, row.concurrency_limit),
-    timezone: row.timezone,
-    window: narrowed,
-    loadedAt: now,
-  };
+  return { limit: Math.max(1, row.concurrency_limit), tenant: tenantPolicyOf(row, env), devWide: devWideWindow(env), loadedAt: now };
 }

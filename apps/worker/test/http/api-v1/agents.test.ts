@@ -28,6 +28,8 @@ describe("agents", () => {
       maxDurationSeconds: 900,
       simulator: null,
       retry: { maxAttempts: 1, spacingMinutes: 60, on: ["no_answer", "busy", "voicemail"] },
+      purpose: "appointment_reminder",
+      allowedPurposes: null,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

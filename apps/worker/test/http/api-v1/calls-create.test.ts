@@ -30,12 +30,14 @@ describe("POST /api/v1/calls", () => {
     };
     const res = await call(PATH, { method: "POST", key, json: request });
     expect(res.status).toBe(201);
-    expect(Object.keys(res.body)).toEqual(["success", "batchId", "totalQueued", "totalInitiated", "calls", "message", "payload"]);
+    expect(Object.keys(res.body)).toEqual(["success", "batchId", "totalQueued", "totalInitiated", "totalDeferred", "totalRefused", "calls", "message", "payload"]);
     expect(res.body).toEqual({
       success: true,
       batchId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       totalQueued: 0,
       totalInitiated: 2,
+      totalDeferred: 0,
+      totalRefused: 0,
       calls: [
         { callId: expect.stringMatching(/^[0-9a-f-]{36}$/), roomName: `outbound-${res.body.calls[0].callId}`, status: "initiating" },
         { callId: expect.stringMatching(/^[0-9a-f-]{36}$/), roomName: `outbound-${res.body.calls[1].callId}`, status: "initiating" },

@@ -26,6 +26,7 @@ describe("patients", () => {
       email: "john.doe@email.com",
       phone_number: "+15555551234",
       timezone: "America/New_York",
+      state: null,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });

@@ -29,9 +29,22 @@ async function tenantWith(vendors: CommsVendor[]) {
   const tenant = await createTenant();
   const webhooks: Partial<Record<CommsVendor, string>> = {};
   for (const vendor of vendors) webhooks[vendor] = (await configureProvider(tenant.apiKey, vendor, VENDOR_CREDENTIALS[vendor])).webhookUrl;
-  const patient = await createPatient(tenant.apiKey);
+  const patient = await consentingPatient(tenant.apiKey);
   return { tenant, key: tenant.apiKey, tenantId: tenant.id, patient, webhooks };
 }
+
+/**
+ * A patient with prior express consent on file: BILLER agents place billing calls, which the
+ * contact policy allows only with it. Each call through a real vendor counts toward the patient's
+ * contact caps (one reminder a day), so a test placing several calls uses a patient each.
+ */
+async function consentingPatient(key: string) {
+  const patient = await createPatient(key);
+  expect((await call(`/api/v1/patients/${patient.patient_id}/consent`, { method: "POST", key, json: CONSENT })).status).toBe(201);
+  return patient;
+}
+
+const CONSENT = { basis: "prior_express_consent", source: "intake_form", evidence: "form-1", scope: ["calls", "texts"] };
 
 /** A tenant on LiveKit (and Retell) with an agent for the assistant type on `agentOn`. */
 async function setup(options: { vendors?: CommsVendor[]; agentOn?: CommsVendor[]; assistantType?: string } = {}) {
@@ -160,7 +173,7 @@ describe("POST /comms/call/ai on the tenant's vendor", () => {
   });
 
   it("reaches every /comms status through the vendors' own events", async () => {
-    const { key, tenantId, patient, webhooks } = await setup({ agentOn: ["livekit", "retell"] });
+    const { key, tenantId, webhooks } = await setup({ agentOn: ["livekit", "retell"] });
     type Step = (id: string) => Promise<unknown>;
     const lk = (event: (sip: ReturnType<typeof livekit.calls.get> & {}) => string): Step => (id) => livekit.send(webhooks.livekit!, event(livekit.calls.get(`outbound-${id}`)!));
     const rt = (event: string, move: (c: ReturnType<typeof retell.callFor>) => unknown = (c) => c): Step => (id) => {
@@ -179,6 +192,7 @@ describe("POST /comms/call/ai on the tenant's vendor", () => {
     ];
     const seen = new Set<string>();
     for (const scenario of scenarios) {
+      const patient = await consentingPatient(key);
       const placed = await aiCall(key, tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: patient.patient_id, provider: scenario.provider });
       expect(placed.body.status).toBe("CREATED");
       seen.add(placed.body.status);
@@ -206,7 +220,8 @@ describe("POST /comms/call/ai on the tenant's vendor", () => {
 
     // Retell is down: the call moves to the agent's next provider, as POST /api/v1/calls' calls do.
     retell.failNextCreate(() => HttpResponse.json({ error_message: "Service unavailable" }, { status: 503 }));
-    const failedOver = await aiCall(key, tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: patient.patient_id, provider: "retell" });
+    const another = await consentingPatient(key);
+    const failedOver = await aiCall(key, tenantId, { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: another.patient_id, provider: "retell" });
     expect(failedOver.status).toBe(200);
     expect(failedOver.body).toMatchObject({ status: "CREATED", retellCallId: null, context: { provider: "retell" } });
     expect(await callRow(failedOver.body.id)).toMatchObject({ provider: "livekit", provider_call_id: `outbound-${failedOver.body.id}` });

@@ -246,6 +246,8 @@ describe("STOP and START", () => {
       phoneNumber: t.patient.phone_number,
       optedOut: true,
       history: [{ phoneNumber: t.patient.phone_number, optedOutAt: expect.any(String), source: "sms_keyword", keyword: "STOP", optedInAt: null, optInSource: null }],
+      records: [],
+      onDoNotCallList: false,
     });
     expect((await chatFor(t.key, t.patient.patient_id)).optedOutOfSms).toBe(true);
 
@@ -256,9 +258,14 @@ describe("STOP and START", () => {
     // calls: refused on /comms and on /api/v1/calls
     const aiCall = await comms("/comms/call/ai", { key: t.key, tenant: t.tenantId, json: { assistantType: "CALL_REMINDER", reasonForCall: "r", patientId: t.patient.patient_id } });
     expect(aiCall.status).toBe(409);
+    // /api/v1/calls records the refusal (it was a 400): the call ends canceled, outcome refused, and is never dialed.
     const apiCall = await call("/api/v1/calls", { method: "POST", key: t.key, json: { patients: [{ patientId: t.patient.patient_id }], agentId: simulatorAgent.id } });
-    expect(apiCall.status).toBe(400);
-    expect(apiCall.body.message).toBe("One or more patients have opted out of contact");
+    expect(apiCall.status).toBe(201);
+    expect(apiCall.body).toMatchObject({ totalRefused: 1, totalInitiated: 0, calls: [{ status: "canceled" }] });
+    expect((await call(`/api/v1/calls/${apiCall.body.calls[0].callId}`, { key: t.key })).body).toMatchObject({
+      outcome: "refused",
+      policy: { decision: "refuse", reason: "opted_out" },
+    });
 
     expect((await postSigned(inbound(t.tenantId), inboundParams(t.patient.phone_number, "START"))).status).toBe(200);
     const after = await call(`/api/v1/patients/${t.patient.patient_id}/consent`, { key: t.key });

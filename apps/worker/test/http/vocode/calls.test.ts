@@ -202,10 +202,14 @@ describe("Vocode: run_do_not_call_detection", () => {
       start_time: null,
     });
     const row = await callRow(body.id);
-    expect(row).toMatchObject({ status: "canceled", outcome: "canceled", provider_call_id: null, started_at: null });
+    // Refused by the contact policy (outcome refused, it was canceled), which says why in the history.
+    expect(row).toMatchObject({ status: "canceled", outcome: "refused", provider_call_id: null, started_at: null });
     expect(await callStub(body.id).status()).toBeNull();
     const events = (await call(`/api/v1/calls/${body.id}/events`, { key })).body.data;
-    expect(events).toEqual([expect.objectContaining({ type: "created", to_status: "canceled", detail: expect.objectContaining({ reason: "opted_out" }) })]);
+    expect(events).toEqual([
+      expect.objectContaining({ type: "created", to_status: "canceled", detail: expect.objectContaining({ reason: "opted_out" }) }),
+      expect.objectContaining({ type: "policy.refused", detail: { reason: "opted_out", reasons: ["opted_out"], attempt: 1 } }),
+    ]);
   });
 
   it("dials a number that is not listed and says so", async () => {

@@ -146,8 +146,9 @@ describe("per-tenant concurrency", () => {
     await runDispatcherAlarm(tenant.id);
     expect((await getCall(key, next!.callId)).status).toBe("initiating");
     const canceled = await getCall(key, refused!.callId);
-    expect(canceled).toMatchObject({ status: "canceled", outcome: "canceled" });
-    expect((await historyOf(refused!.callId)).at(-1)).toMatchObject({ type: "dispatch.refused", detail: { reason: "opted_out" } });
+    // The contact policy refuses it before dialing (it used to be a dispatch refusal with outcome canceled).
+    expect(canceled).toMatchObject({ status: "canceled", outcome: "refused", policy: { decision: "refuse", reason: "opted_out" } });
+    expect((await historyOf(refused!.callId)).at(-1)).toMatchObject({ type: "policy.refused", detail: { reason: "opted_out" } });
   });
 
   it("takes back a line whose ending notice was lost, on its audit", async () => {

@@ -115,13 +115,14 @@ describe("retries", () => {
     await waitingEntry(tenant.id, callId, 2);
     await optOut(createDb(env.DB), { tenantId: tenant.id, phoneNumber: phone, source: "api" });
     await tickDispatcher(tenant.id, await nextAttemptAt(callId));
-    // The dispatcher's run starts the attempt, which is refused at once.
+    // The dispatcher's run starts the attempt, which the contact policy refuses at once (outcome
+    // refused, with its reason; it was outcome canceled, `dispatch.refused`).
     const ended = await getCall(key, callId);
     expect(ended.status).toBe("canceled");
-    expect(ended.outcome).toBe("canceled");
+    expect(ended.outcome).toBe("refused");
     const history = await historyOf(callId);
     expect(history.filter((e) => e.type === "provider.placed")).toHaveLength(1);
-    expect(history.at(-1)).toMatchObject({ type: "dispatch.refused", from_status: "awaiting-retry", detail: { reason: "opted_out", attempt: 2 } });
+    expect(history.at(-1)).toMatchObject({ type: "policy.refused", from_status: "awaiting-retry", detail: { reason: "opted_out", attempt: 2 } });
     expect(await inspect(tenant.id)).toMatchObject({ live: [], waiting: [] });
   });
 

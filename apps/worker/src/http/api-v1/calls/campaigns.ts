@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq } from "drizzle-orm";
-import { CallPageQuery, CampaignCancelResponse, CampaignDetail, CampaignList, PageQuery, pathId, tables, type CAMPAIGN_STATUSES } from "@switchboard/schemas";
+import { CallPageQuery, CampaignCancelResponse, CampaignDetail, CampaignList, CampaignPauseResponse, PageQuery, pathId, tables, type CAMPAIGN_STATUSES } from "@switchboard/schemas";
+import { pauseCampaign, resumeCampaign } from "../../../campaigns/pause";
 import { campaignProgress } from "../../../campaigns/progress";
 import { auditStatements } from "../../../audit/record";
 import { cancelCampaign } from "../../../campaigns/cancel";
@@ -45,7 +46,7 @@ export function registerCampaignRoutes(app: App) {
   app.openapi(
     createRoute({
       method: "get", path: "/calls/campaigns/{batchId}", tags, security,
-      summary: "A campaign, its progress (calls per status) and a page of its calls",
+      summary: "A campaign, its progress (calls per status; deferred and refused by the contact policy, by reason) and a page of its calls",
       request: { params: z.object({ batchId: pathId("batchId") }), query: CallPageQuery },
       responses: { 200: jsonResponse(CampaignDetail, "The campaign and its calls"), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -72,6 +73,8 @@ export function registerCampaignRoutes(app: App) {
             createdAt: iso(campaign.createdAt),
             status: campaign.status as (typeof CAMPAIGN_STATUSES)[number],
             scheduledAt: iso(campaign.scheduledAt),
+            paused: campaign.pausedAt !== null,
+            pausedAt: iso(campaign.pausedAt),
             progress,
           },
           data: page.data,
@@ -105,6 +108,43 @@ export function registerCampaignRoutes(app: App) {
         },
         200,
       );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post", path: "/calls/campaigns/{batchId}/pause", tags, security, operationId: "pauseCampaign",
+      summary: "Pause a campaign",
+      description:
+        "No call of the campaign is dialed until it is resumed: waiting calls keep their places in the tenant's queue, calls on the line finish. " +
+        "Audited (`campaign.paused`) and announced (`campaign.paused` webhook). Pausing a paused campaign changes nothing (`changed: false`); a canceled one answers 409.",
+      request: { params: z.object({ batchId: pathId("batchId") }) },
+      responses: { 200: jsonResponse(CampaignPauseResponse, "Paused"), ...errorResponses(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { batchId } = c.req.valid("param");
+      const result = await pauseCampaign(scopeOf(c), batchId);
+      if (!result) throw new HttpError(404, "Campaign not found");
+      const message = result.changed ? `Campaign paused: no new calls will be dialed; ${result.live} live calls left to finish` : "Campaign was already paused";
+      return c.json({ batchId, ...result, message }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post", path: "/calls/campaigns/{batchId}/resume", tags, security, operationId: "resumeCampaign",
+      summary: "Resume a paused campaign",
+      description:
+        "Its waiting calls take lines again, in the order they had (each still inside its patient's calling hours and the contact policy). " +
+        "Audited (`campaign.resumed`) and announced (`campaign.resumed` webhook). Resuming a running campaign changes nothing (`changed: false`); a canceled one answers 409.",
+      request: { params: z.object({ batchId: pathId("batchId") }) },
+      responses: { 200: jsonResponse(CampaignPauseResponse, "Resumed"), ...errorResponses(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { batchId } = c.req.valid("param");
+      const result = await resumeCampaign(scopeOf(c), batchId);
+      if (!result) throw new HttpError(404, "Campaign not found");
+      return c.json({ batchId, ...result, message: result.changed ? "Campaign resumed" : "Campaign was not paused" }, 200);
     },
   );
 }

@@ -1,5 +1,6 @@
-import type { Call } from "@switchboard/schemas";
+import { Purpose, type Call } from "@switchboard/schemas";
 import type { CallView } from "../../../calls/read-model";
+import { policyWire } from "../../../contact-policy/decide";
 import { iso } from "../../../lib/time";
 
 /** The Call object of the Calls API. `duration` is whole seconds from start to end, null until it ends. */
@@ -17,6 +18,8 @@ export function callToWire({ call, patient }: CallView): Call {
     ended_at: iso(call.endedAt),
     final_report: call.finalReport ?? null,
     recording_url: call.recordingUrl ?? null,
+    purpose: Purpose.safeParse(call.purpose).data ?? null,
+    policy: policyWire(call),
     batch_id: call.campaignId,
     agent_id: call.agentId,
     duration,
