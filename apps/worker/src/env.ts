@@ -24,6 +24,8 @@ export interface Env {
   FILES_SIGNING_KEY?: string;
   /** This deployment's public origin (e.g. https://switchboard.example.com), for links and webhooks given to vendors. Defaults to the request's origin. */
   PUBLIC_BASE_URL?: string;
+  /** The browser side, built by apps/console (the console's bundle, the docs page's Scalar bundle): Workers Static Assets. */
+  ASSETS: Fetcher;
   /** Per-attempt timeout of a webhook delivery (ms); 15 s when unset. */
   WEBHOOK_ATTEMPT_TIMEOUT_MS?: string;
 }

@@ -11,7 +11,9 @@ import { errorResponses } from "./openapi/helpers";
 export function registerFileRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/files/{fileId}", tags: ["Files"],
+      method: "get", path: "/files/{fileId}", operationId: "getFile", tags: ["Files"],
+      // No API key: the link's signature is the credential.
+      security: [],
       summary: "An attachment, through a signed link from a message's `files`",
       request: {
         params: z.object({ fileId: z.string().openapi({ param: { name: "fileId", in: "path" } }) }),

@@ -24,7 +24,7 @@ function toWire(row: AuditRow) {
 export function registerAuditRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/audit-events", tags: ["Audit"], security,
+      method: "get", path: "/audit-events", operationId: "listAuditEvents", tags: ["Audit"], security,
       summary: "The tenant's audit trail, newest first: who did what, when (ids only, never PHI)",
       request: { query: PageQuery.extend(AuditQuery.shape) },
       responses: { 200: jsonResponse(AuditEventList, "A page of audit events"), ...errorResponses(400, 401, 403) },

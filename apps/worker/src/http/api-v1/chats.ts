@@ -21,7 +21,7 @@ const notFound = () => new HttpError(404, "Chat not found");
 export function registerChatRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/chats", tags, security,
+      method: "post", path: "/chats", operationId: "openChat", tags, security,
       summary: "The patient's chat: created (201) on first use, returned (200) after",
       request: { body: jsonBody(ChatCreate) },
       responses: {
@@ -42,7 +42,7 @@ export function registerChatRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/chats/{chatId}", tags, security, summary: "Get a chat",
+      method: "get", path: "/chats/{chatId}", operationId: "getChat", tags, security, summary: "Get a chat",
       request: { params: Params },
       responses: { 200: jsonResponse(Chat, "The chat"), ...errorResponses(401, 403, 404) },
     }),
@@ -55,7 +55,7 @@ export function registerChatRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/chats/{chatId}/messages", tags, security,
+      method: "get", path: "/chats/{chatId}/messages", operationId: "listChatMessages", tags, security,
       summary: "A chat's messages (sent and received), newest first",
       request: { params: Params, query: PageQuery },
       responses: { 200: jsonResponse(MessageList, "A page of messages"), ...errorResponses(400, 401, 403, 404) },
@@ -73,7 +73,7 @@ export function registerChatRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/chats/{chatId}/calls", tags, security,
+      method: "get", path: "/chats/{chatId}/calls", operationId: "listChatCalls", tags, security,
       summary: "The calls to the chat's patient, newest first, as /comms Call objects",
       request: { params: Params, query: PageQuery },
       responses: { 200: jsonResponse(CommsCallList, "A page of calls"), ...errorResponses(400, 401, 403, 404) },

@@ -11,7 +11,7 @@ import { apiKeySecurity as security, errorResponses, jsonResponse } from "../ope
 export function registerConsentRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/patients/{patientId}/consent", tags: ["Patients"], security,
+      method: "get", path: "/patients/{patientId}/consent", operationId: "getPatientConsent", tags: ["Patients"], security,
       summary: "Whether the patient's number is opted out, with its history",
       request: { params: z.object({ patientId: pathId("patientId") }) },
       responses: { 200: jsonResponse(PatientConsent, "The consent record"), ...errorResponses(401, 403, 404) },

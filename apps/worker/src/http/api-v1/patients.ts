@@ -16,7 +16,7 @@ const notFound = () => new HttpError(404, "Patient not found");
 export function registerPatientRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/patients", tags, security, summary: "Create a patient",
+      method: "post", path: "/patients", operationId: "createPatient", tags, security, summary: "Create a patient",
       request: { body: jsonBody(PatientCreate) },
       responses: { 201: jsonResponse(Patient, "The patient"), ...errorResponses(400, 401, 403, 413) },
     }),
@@ -46,7 +46,7 @@ export function registerPatientRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/patients", tags, security, summary: "List patients, newest first",
+      method: "get", path: "/patients", operationId: "listPatients", tags, security, summary: "List patients, newest first",
       request: { query: PageQuery },
       responses: { 200: jsonResponse(PatientList, "A page of patients"), ...errorResponses(400, 401, 403) },
     }),
@@ -65,7 +65,7 @@ export function registerPatientRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/patients/{patientId}", tags, security, summary: "Get a patient",
+      method: "get", path: "/patients/{patientId}", operationId: "getPatient", tags, security, summary: "Get a patient",
       request: { params: Params },
       responses: { 200: jsonResponse(Patient, "The patient"), ...errorResponses(401, 403, 404) },
     }),
@@ -78,7 +78,7 @@ export function registerPatientRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "patch", path: "/patients/{patientId}", tags, security, summary: "Update a patient",
+      method: "patch", path: "/patients/{patientId}", operationId: "updatePatient", tags, security, summary: "Update a patient",
       request: { params: Params, body: jsonBody(PatientUpdate) },
       responses: { 200: jsonResponse(Patient, "The updated patient"), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -99,7 +99,7 @@ export function registerPatientRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/patients/{patientId}", tags, security,
+      method: "delete", path: "/patients/{patientId}", operationId: "deletePatient", tags, security,
       summary: "Delete a patient (their past calls keep their number but no longer embed the patient)",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ patient_id: z.string(), deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 403, 404) },

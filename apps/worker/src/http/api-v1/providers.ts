@@ -18,7 +18,7 @@ const UNMATCHED_LIMIT = 100;
 export function registerProviderRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/providers", tags, security, summary: "The voice vendors this tenant has configured",
+      method: "get", path: "/providers", operationId: "listProviders", tags, security, summary: "The voice vendors this tenant has configured",
       responses: { 200: jsonResponse(ProviderCredentialsList, "Configured vendors, secrets masked"), ...errorResponses(401, 403) },
     }),
     async (c) => {
@@ -33,7 +33,7 @@ export function registerProviderRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "put", path: "/providers/{provider}", tags, security,
+      method: "put", path: "/providers/{provider}", operationId: "setProviderCredentials", tags, security,
       summary: "Store the tenant's credentials for a voice vendor (replaces any stored before)",
       description:
         "Secrets are sealed at rest and never returned. The response carries `webhookUrl`: paste it into the vendor's console. " +
@@ -53,7 +53,7 @@ export function registerProviderRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/providers/{provider}", tags, security, summary: "The tenant's credentials for a vendor, secrets masked",
+      method: "get", path: "/providers/{provider}", operationId: "getProviderCredentials", tags, security, summary: "The tenant's credentials for a vendor, secrets masked",
       request: { params: Params },
       responses: { 200: jsonResponse(ProviderCredentials, "The stored credentials"), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -67,7 +67,7 @@ export function registerProviderRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/providers/{provider}", tags, security,
+      method: "delete", path: "/providers/{provider}", operationId: "deleteProviderCredentials", tags, security,
       summary: "Remove the tenant's credentials for a vendor (refused with 409 while calls are live there)",
       description: "Calls waiting to be placed skip the vendor from then on; agents naming it can no longer create calls.",
       request: { params: Params },
@@ -93,7 +93,7 @@ export function registerProviderRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/providers/{provider}/unmatched-webhooks", tags, security,
+      method: "get", path: "/providers/{provider}/unmatched-webhooks", operationId: "listUnmatchedWebhooks", tags, security,
       summary: "Verified webhooks from this vendor that matched none of the tenant's calls, newest first",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ data: z.array(UnmatchedWebhook) }), `Up to ${UNMATCHED_LIMIT} events`), ...errorResponses(400, 401, 403) },

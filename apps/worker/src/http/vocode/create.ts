@@ -17,7 +17,7 @@ const E164 = /^\+[1-9]\d{1,14}$/;
 export function registerVocodeCreate(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/calls/create", tags: vocodeTags, security: vocodeSecurity,
+      method: "post", path: "/calls/create", operationId: "vocodeCreateCall", tags: vocodeTags, security: vocodeSecurity,
       summary: "Create a call (Vocode's POST /v1/calls/create)",
       description:
         "Dials `to_number` with a Switchboard agent. A number that is no patient's becomes a walk-in contact. With `run_do_not_call_detection` a number on the tenant's do-not-call list is recorded with `do_not_call_result: true` and not dialed; without it such a number is refused (400).",

@@ -17,7 +17,7 @@ const { campaigns } = tables;
 export function registerCampaignRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/calls/campaigns", tags, security,
+      method: "get", path: "/calls/campaigns", operationId: "listCampaigns", tags, security,
       summary: "List campaigns (batches), newest first",
       request: { query: PageQuery },
       responses: { 200: jsonResponse(CampaignList, "A page of campaigns"), ...errorResponses(400, 401, 403) },
@@ -43,7 +43,7 @@ export function registerCampaignRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/calls/campaigns/{batchId}", tags, security,
+      method: "get", path: "/calls/campaigns/{batchId}", operationId: "getCampaign", tags, security,
       summary: "A campaign, its progress (calls per status) and a page of its calls",
       request: { params: z.object({ batchId: pathId("batchId") }), query: CallPageQuery },
       responses: { 200: jsonResponse(CampaignDetail, "The campaign and its calls"), ...errorResponses(400, 401, 403, 404) },
@@ -81,7 +81,7 @@ export function registerCampaignRoutes(app: App) {
   );
   app.openapi(
     createRoute({
-      method: "post", path: "/calls/campaigns/{batchId}/cancel", tags, security,
+      method: "post", path: "/calls/campaigns/{batchId}/cancel", operationId: "cancelCampaign", tags, security,
       summary: "Cancel a scheduled or running campaign",
       description:
         "Calls not yet dialed, and calls waiting for a retry, end `canceled` and are never dialed. Calls on the line are left to finish " +

@@ -10,6 +10,7 @@ import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } fr
 const createCallsRoute = createRoute({
   method: "post",
   path: "/calls",
+  operationId: "createCalls",
   tags: ["Calls"],
   security,
   summary: "Create outbound calls to patients (one batch / campaign)",

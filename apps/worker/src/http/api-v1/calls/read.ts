@@ -17,7 +17,7 @@ const notFound = () => new HttpError(404, "Call not found");
 export function registerReadCalls(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/calls", tags, security,
+      method: "get", path: "/calls", operationId: "listCalls", tags, security,
       summary: "List calls, newest first",
       request: { query: CallPageQuery },
       responses: { 200: jsonResponse(CallList, "A page of calls"), ...errorResponses(400, 401, 403) },
@@ -31,7 +31,7 @@ export function registerReadCalls(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/calls/{callId}", tags, security,
+      method: "get", path: "/calls/{callId}", operationId: "getCall", tags, security,
       summary: "Get a call",
       request: { params: Params },
       responses: { 200: jsonResponse(Call, "The call"), ...errorResponses(401, 403, 404) },
@@ -45,7 +45,7 @@ export function registerReadCalls(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/calls/{callId}/events", tags, security,
+      method: "get", path: "/calls/{callId}/events", operationId: "listCallEvents", tags, security,
       summary: "A call's history: every accepted transition and provider attempt, oldest first",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ data: z.array(CallEvent) }), "The call's events"), ...errorResponses(401, 403, 404) },

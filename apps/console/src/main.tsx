@@ -1,0 +1,3 @@
+import { render } from "preact";
+
+render(<p>Switchboard console</p>, document.getElementById("app")!);
