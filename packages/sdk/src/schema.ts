@@ -8,7 +8,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List patients, newest first */
+        /** List patients, newest first; `q` searches names, email and phone number */
         get: operations["listPatients"];
         put?: never;
         /** Create a patient */
@@ -82,7 +82,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List calls, newest first */
+        /**
+         * List calls, newest first; narrowed by status, outcome, agent, campaign, patient and time
+         * @description Every filter given must hold. `status` and `outcome` take several values, comma separated (`status=completed,failed`).
+         */
         get: operations["listCalls"];
         put?: never;
         /**
@@ -103,7 +106,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List campaigns (batches), newest first */
+        /** List campaigns (batches), newest first, each with its progress */
         get: operations["listCampaigns"];
         put?: never;
         post?: never;
@@ -120,8 +123,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A campaign, its progress (calls per status) and a page of its calls */
+        /** A campaign, its progress (calls per status, expected finish) and a page of its calls */
         get: operations["getCampaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/campaigns/{batchId}/hourly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The campaign's calls that ended in each hour, by outcome */
+        get: operations["getCampaignHourly"];
         put?: never;
         post?: never;
         delete?: never;
@@ -229,7 +249,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** List chats, newest first (`patient_id` finds a patient's chat without creating one) */
+        get: operations["listChats"];
         put?: never;
         /** The patient's chat: created (201) on first use, returned (200) after */
         post: operations["openChat"];
@@ -334,6 +355,26 @@ export interface paths {
         };
         /** The voice vendors this tenant has configured */
         get: operations["listProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How each provider did over the last hours: placements, failures, failovers, median time to answer
+         * @description Computed from the calls' own histories: `attempts` (placements tried), `placements` (taken), `failures` (refused: error, timeout, unreachable), `failovers` (calls moved on to the agent's next provider), and the median time from dialing to pickup of the calls someone answered. Configured vendors are listed even when idle; the simulator when it placed calls.
+         */
+        get: operations["getProviderHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1251,6 +1292,34 @@ export interface components {
             name: string | null;
             agent_id: string;
             created_at: string;
+            /** @enum {string} */
+            status: "scheduled" | "releasing" | "released" | "canceled";
+            scheduled_at: string | null;
+            progress: components["schemas"]["CampaignProgress"];
+        };
+        CampaignProgress: {
+            total: number;
+            /** @description Every status listed, zeros too */
+            byStatus: {
+                scheduled?: number;
+                queued?: number;
+                initiating?: number;
+                dialing?: number;
+                "in-progress"?: number;
+                summarizing?: number;
+                "awaiting-retry"?: number;
+                completed?: number;
+                failed?: number;
+                canceled?: number;
+            };
+            /** @description Calls that have ended: completed, failed or canceled */
+            ended: number;
+            /** @description When its first call was dialed; null before */
+            startedAt: string | null;
+            /** @description When its last call ended, once every call has; else null */
+            finishedAt: string | null;
+            /** @description An estimate of when its last call will end, at its pace so far (calls completed or failed per minute since its first call was dialed). Null until a call has ended, once none is left, and for a canceled campaign. Calls waiting for their calling hours make it optimistic. */
+            expectedFinishAt: string | null;
         };
         CampaignDetail: {
             campaign: {
@@ -1261,21 +1330,7 @@ export interface components {
                 /** @enum {string} */
                 status: "scheduled" | "releasing" | "released" | "canceled";
                 scheduledAt: string | null;
-                progress: {
-                    total: number;
-                    byStatus: {
-                        scheduled?: number;
-                        queued?: number;
-                        initiating?: number;
-                        dialing?: number;
-                        "in-progress"?: number;
-                        summarizing?: number;
-                        "awaiting-retry"?: number;
-                        completed?: number;
-                        failed?: number;
-                        canceled?: number;
-                    };
-                };
+                progress: components["schemas"]["CampaignProgress"];
             };
             data: components["schemas"]["Call"][];
             pagination: components["schemas"]["Pagination"];
@@ -1304,6 +1359,30 @@ export interface components {
             client_metadata: {
                 [key: string]: unknown;
             } | null;
+        };
+        CampaignHourly: {
+            batchId: string;
+            /** @description Hours in which calls ended, oldest first (hours with none are left out) */
+            data: {
+                /**
+                 * @description The hour's start (UTC, ISO 8601)
+                 * @example 2026-03-02T14:00:00.000Z
+                 */
+                hour: string;
+                total: number;
+                /** @description Every outcome listed, zeros too */
+                byOutcome: {
+                    human?: number;
+                    voicemail?: number;
+                    no_answer?: number;
+                    busy?: number;
+                    invalid_number?: number;
+                    transferred?: number;
+                    hung_up_by_api?: number;
+                    provider_error?: number;
+                    canceled?: number;
+                };
+            }[];
         };
         CampaignCancelResponse: {
             batchId: string;
@@ -1384,6 +1463,10 @@ export interface components {
         };
         ChatCreate: {
             patientId: string;
+        };
+        ChatList: {
+            data: components["schemas"]["Chat"][];
+            pagination: components["schemas"]["Pagination"];
         };
         MessageList: {
             data: components["schemas"]["CommsMessage"][];
@@ -1544,6 +1627,31 @@ export interface components {
             webhookUrl: string;
             createdAt: string;
             updatedAt: string;
+        };
+        ProviderHealthReport: {
+            since: string;
+            until: string;
+            /** @description Every provider with activity in the period, and every configured vendor (zeros when idle) */
+            data: components["schemas"]["ProviderHealth"][];
+        };
+        ProviderHealth: {
+            /**
+             * @description `simulator` or a vendor
+             * @example retell
+             */
+            provider: string;
+            /** @description Placements tried (each vendor request to start a call) */
+            attempts: number;
+            /** @description Calls the provider took */
+            placements: number;
+            /** @description Placements it refused or failed (error, timeout, unreachable) */
+            failures: number;
+            /** @description Calls moved from it to the agent's next provider */
+            failovers: number;
+            /** @description Calls on it that someone picked up */
+            answered: number;
+            /** @description Median time from dialing to pickup of those calls; null when none was answered */
+            medianTimeToAnswerSeconds: number | null;
         };
         ProviderCredentialsInput: {
             apiKey: string;
@@ -2085,6 +2193,8 @@ export interface operations {
                 size?: number;
                 /** @description 1-based index of the first result */
                 start?: number;
+                /** @description Search: patients whose name ("first last"), email or phone number contains it (case-insensitive for ASCII letters; phone numbers by their digits) */
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -2694,6 +2804,20 @@ export interface operations {
                 start?: number;
                 /** @description Only calls that ended after this time */
                 ended_after?: string;
+                /** @description One or more of: scheduled, queued, initiating, dialing, in-progress, summarizing, awaiting-retry, completed, failed, canceled (comma separated) */
+                status?: string;
+                /** @description One or more of: human, voicemail, no_answer, busy, invalid_number, transferred, hung_up_by_api, provider_error, canceled (comma separated) */
+                outcome?: string;
+                /** @description Only calls by this agent */
+                agent_id?: string;
+                /** @description Only calls of this campaign (batch) */
+                batch_id?: string;
+                /** @description Only calls to this patient */
+                patient_id?: string;
+                /** @description Only calls created at or after this time */
+                created_after?: string;
+                /** @description Only calls created before this time */
+                created_before?: string;
             };
             header?: never;
             path?: never;
@@ -2916,6 +3040,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCampaignHourly: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Calls per hour by outcome */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignHourly"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3465,6 +3638,60 @@ export interface operations {
             };
         };
     };
+    listChats: {
+        parameters: {
+            query?: {
+                /** @description Results per page (1-500) */
+                size?: number;
+                /** @description 1-based index of the first result */
+                start?: number;
+                /** @description Only this patient's chat (a patient has at most one) */
+                patient_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of chats */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatList"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     openChat: {
         parameters: {
             query?: never;
@@ -3886,6 +4113,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProviderCredentialsList"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getProviderHealth: {
+        parameters: {
+            query?: {
+                /** @description The period: this many hours up to now (default 24) */
+                hours?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per provider */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderHealthReport"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or invalid credentials */

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { CallOutcome, CallStatus } from "../lifecycle";
 
@@ -148,6 +149,8 @@ export const calls = sqliteTable(
     index("calls_provider_call_idx").on(t.providerCallId),
     // the reconciler's scan for live calls that went quiet
     index("calls_status_updated_idx").on(t.status, t.updatedAt),
+    // provider health: answered calls of a period (partial: unanswered calls cost no index entry)
+    index("calls_tenant_answered_idx").on(t.tenantId, t.answeredAt).where(sql`answered_at IS NOT NULL`),
   ],
 );
 
@@ -166,6 +169,12 @@ export const callEvents = sqliteTable(
     detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
     at: integer("at").notNull(),
   },
-  (t) => [uniqueIndex("call_events_call_seq_idx").on(t.callId, t.seq)],
+  (t) => [
+    uniqueIndex("call_events_call_seq_idx").on(t.callId, t.seq),
+    // provider health: a tenant's placement events of a period (partial: other events cost no index entry)
+    index("call_events_tenant_provider_idx")
+      .on(t.tenantId, t.at)
+      .where(sql`type IN ('provider.attempt', 'provider.placed', 'provider.refused', 'provider.failover')`),
+  ],
 );
 

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { PageQuery } from "./common";
 
 const name = (field: string) => z.string().trim().min(1, `${field} is required`).max(200, `${field} is too long`);
 
@@ -35,3 +36,16 @@ export const Patient = CallPatient.extend({
   updated_at: z.string(),
 }).openapi("Patient");
 export type Patient = z.infer<typeof Patient>;
+
+export const PatientListQuery = PageQuery.extend({
+  q: z
+    .string()
+    .trim()
+    .min(1, "q must not be empty")
+    .max(100, "q must be at most 100 characters")
+    .optional()
+    .openapi({
+      description: "Search: patients whose name (\"first last\"), email or phone number contains it (case-insensitive for ASCII letters; phone numbers by their digits)",
+      example: "lopez",
+    }),
+});

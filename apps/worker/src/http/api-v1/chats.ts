@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { desc } from "drizzle-orm";
-import { Chat, ChatCreate, CommsCallList, MessageList, PageQuery, pathId, tables } from "@switchboard/schemas";
+import { and, count, desc, eq } from "drizzle-orm";
+import { Chat, ChatCreate, ChatList, ChatListQuery, CommsCallList, MessageList, PageQuery, pathId, tables } from "@switchboard/schemas";
 import { callFilter, countCalls, listCallViews } from "../../calls/read-model";
 import { chatForPatient, chatToWire, getChat } from "../../chats/store";
 import { HttpError } from "../errors";
@@ -37,6 +37,33 @@ export function registerChatRoutes(app: App) {
       const { chat, created } = await chatForPatient(c.var.db, c.var.tenantId, patient.id);
       const wire = await chatToWire(c.var.db, chat, patient);
       return created ? c.json(wire, 201) : c.json(wire, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get", path: "/chats", operationId: "listChats", tags, security,
+      summary: "List chats, newest first (`patient_id` finds a patient's chat without creating one)",
+      request: { query: ChatListQuery },
+      responses: { 200: jsonResponse(ChatList, "A page of chats"), ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const { chats, patients } = tables;
+      const where = and(eq(chats.tenantId, c.var.tenantId), query.patient_id ? eq(chats.patientId, query.patient_id) : undefined);
+      const [rows, [totals]] = await Promise.all([
+        c.var.db
+          .select({ chat: chats, patient: patients })
+          .from(chats)
+          .leftJoin(patients, and(eq(patients.id, chats.patientId), eq(patients.tenantId, chats.tenantId)))
+          .where(where)
+          .orderBy(desc(chats.createdAt), desc(chats.id))
+          .limit(query.size)
+          .offset(offsetOf(query.start)),
+        c.var.db.select({ total: count() }).from(chats).where(where),
+      ]);
+      const data = await Promise.all(rows.map(({ chat, patient }) => chatToWire(c.var.db, chat, patient ?? undefined)));
+      return c.json({ data, pagination: pagination(query, data.length, totals?.total ?? 0) }, 200);
     },
   );
 

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq } from "drizzle-orm";
-import { PageQuery, Pagination, Patient, PatientCreate, PatientUpdate, pathId, tables } from "@switchboard/schemas";
+import { Pagination, Patient, PatientListQuery, PatientCreate, PatientUpdate, pathId, tables } from "@switchboard/schemas";
 import { changedFields, recordAudit } from "../../audit/record";
 import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
-import { getPatient, normalizePatientInput, patientToWire } from "../../patients/store";
+import { getPatient, normalizePatientInput, patientSearch, patientToWire } from "../../patients/store";
 import { scopeOf, type App } from "../context";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
@@ -46,13 +46,14 @@ export function registerPatientRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/patients", operationId: "listPatients", tags, security, summary: "List patients, newest first",
-      request: { query: PageQuery },
+      method: "get", path: "/patients", operationId: "listPatients", tags, security,
+      summary: "List patients, newest first; `q` searches names, email and phone number",
+      request: { query: PatientListQuery },
       responses: { 200: jsonResponse(PatientList, "A page of patients"), ...errorResponses(400, 401, 403) },
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const mine = eq(tables.patients.tenantId, c.var.tenantId);
+      const mine = and(eq(tables.patients.tenantId, c.var.tenantId), query.q ? patientSearch(query.q) : undefined);
       const [rows, [totals]] = await Promise.all([
         c.var.db.select().from(tables.patients).where(mine)
           .orderBy(desc(tables.patients.createdAt), desc(tables.patients.id))

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, inArray } from "drizzle-orm";
-import { LIVE_STATUSES, ProviderCredentials, ProviderCredentialsInput, ProviderCredentialsList, tables, UnmatchedWebhook, VENDOR_PROVIDERS, VendorName } from "@switchboard/schemas";
+import { LIVE_STATUSES, ProviderCredentials, ProviderHealthQuery, ProviderHealthReport, ProviderCredentialsInput, ProviderCredentialsList, tables, UnmatchedWebhook, VENDOR_PROVIDERS, VendorName } from "@switchboard/schemas";
 import { changedFields, recordAudit } from "../../audit/record";
+import { providerHealth } from "../../calls/provider-health";
 import { HttpError } from "../errors";
 import { iso } from "../../lib/time";
 import { credentialsToWire, deleteCredentials, getCredentialRow, putCredentials } from "../../voice/credentials";
@@ -28,6 +29,27 @@ export function registerProviderRoutes(app: App) {
       const order = (p: string) => VENDOR_PROVIDERS.indexOf(p as VendorName);
       const data = await Promise.all(rows.sort((a, b) => order(a.provider) - order(b.provider)).map((r) => credentialsToWire(c.env, r, origin)));
       return c.json({ data }, 200);
+    },
+  );
+
+  // Before /providers/{provider}, so "health" is never read as a vendor's name.
+  app.openapi(
+    createRoute({
+      method: "get", path: "/providers/health", operationId: "getProviderHealth", tags, security,
+      summary: "How each provider did over the last hours: placements, failures, failovers, median time to answer",
+      description:
+        "Computed from the calls' own histories: `attempts` (placements tried), `placements` (taken), `failures` (refused: error, " +
+        "timeout, unreachable), `failovers` (calls moved on to the agent's next provider), and the median time from dialing to pickup " +
+        "of the calls someone answered. Configured vendors are listed even when idle; the simulator when it placed calls.",
+      request: { query: ProviderHealthQuery },
+      responses: { 200: jsonResponse(ProviderHealthReport, "Per provider"), ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const { hours } = c.req.valid("query");
+      const until = Date.now();
+      const since = until - hours * 3_600_000;
+      const data = await providerHealth(c.env.DB, c.var.tenantId, since);
+      return c.json({ since: iso(since), until: iso(until), data }, 200);
     },
   );
 
