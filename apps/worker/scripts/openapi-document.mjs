@@ -23,7 +23,7 @@ export async function openApiDocument() {
   try {
     await build({
       stdin: {
-        contents: 'import { createApp } from "./src/http/app"; import { OPENAPI_DOCUMENT } from "./src/http/docs"; export default createApp().getOpenAPI31Document(OPENAPI_DOCUMENT);',
+        contents: 'import { createApp } from "./src/http/app"; import { openApiDocument } from "./src/http/docs"; export default openApiDocument(createApp());',
         resolveDir: workerDir,
         loader: "ts",
       },

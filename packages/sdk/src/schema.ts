@@ -1142,21 +1142,21 @@ export interface components {
              * @default human
              * @enum {string}
              */
-            outcome: "human" | "voicemail" | "no_answer" | "busy";
+            outcome?: "human" | "voicemail" | "no_answer" | "busy";
             /** @default 10000 */
-            durationMs: number;
+            durationMs?: number;
         } | null;
         RetrySettings: {
             /**
              * @description Attempts in all, the first included
              * @default 1
              */
-            maxAttempts: number;
+            maxAttempts?: number;
             /**
              * @description Least time from one attempt's end to the next attempt
              * @default 60
              */
-            spacingMinutes: number;
+            spacingMinutes?: number;
             /**
              * @description Outcomes that are tried again; hangups and answered calls never are
              * @default [
@@ -1165,7 +1165,7 @@ export interface components {
              *       "voicemail"
              *     ]
              */
-            on: ("no_answer" | "busy" | "voicemail")[];
+            on?: ("no_answer" | "busy" | "voicemail")[];
         };
         AgentCreate: {
             name: string;
@@ -1178,7 +1178,7 @@ export interface components {
             assistantType?: "BILLER" | "CALL_REMINDER" | "CALL_FOLLOW_UP" | "CALL_LAB_TECHNICIAN" | null;
             voice?: string | null;
             /** @default en-US */
-            language: string;
+            language?: string;
             /** @example openai.gpt-4o */
             model?: string | null;
             /** @example elevenlabs */
@@ -1186,7 +1186,7 @@ export interface components {
             /** @example deepgram */
             sttProvider?: string | null;
             /** @default 900 */
-            maxDurationSeconds: number;
+            maxDurationSeconds?: number;
             simulator?: components["schemas"]["SimulatorSettings"];
             retry?: components["schemas"]["RetrySettings"];
         };
@@ -1273,7 +1273,7 @@ export interface components {
             /** Format: uuid */
             agentId: string;
             /** @default true */
-            recording: boolean;
+            recording?: boolean;
             reason?: string;
             name?: string;
             /**
@@ -1355,7 +1355,7 @@ export interface components {
             batch_id: string | null;
             agent_id: string;
             duration: number | null;
-            patient: components["schemas"]["CallPatient"] & (Record<string, never> | null);
+            patient: components["schemas"]["CallPatient"] | null;
             client_metadata: {
                 [key: string]: unknown;
             } | null;
@@ -1437,7 +1437,7 @@ export interface components {
              * @default PROVIDER
              * @enum {string}
              */
-            type: "PROVIDER" | "ASSISTANT";
+            type?: "PROVIDER" | "ASSISTANT";
             locationId?: string | null;
         };
         UserList: {
@@ -1589,9 +1589,9 @@ export interface components {
              * @default delivered
              * @enum {string}
              */
-            outcome: "delivered" | "undelivered" | "failed";
+            outcome?: "delivered" | "undelivered" | "failed";
             /** @default 1000 */
-            stepMs: number;
+            stepMs?: number;
         };
         MessagingSettingsUpdate: {
             /** @enum {string} */
@@ -1876,7 +1876,7 @@ export interface components {
              * @default livekit
              * @enum {string}
              */
-            provider: "retell" | "livekit";
+            provider?: "retell" | "livekit";
         };
         SendMessageForm: {
             sender_id: string;

@@ -32,7 +32,9 @@ export type AuditAction =
   | "user.created"
   | "user.updated"
   | "user.deleted"
-  | "message.sent";
+  | "message.sent"
+  | "api_key.console_signed_in"
+  | "api_key.console_signed_out";
 
 interface AuditRecord {
   tenantId: string;
