@@ -1,7 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-// @ts-expect-error a plain .mjs build script, without types
 import { buildAssets } from "../console/build.mjs";
 
 export default defineConfig(async () => {

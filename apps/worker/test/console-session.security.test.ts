@@ -121,6 +121,17 @@ describe("a console session", () => {
     expectEnvelope(await after.json(), 401, "/console/api/v1/patients", "GET", /Sign in/);
   });
 
+  it("ends when the browser signs in again (the new session replaces it)", async () => {
+    const tenant = await createTenant();
+    const { id: first } = await signIn({ apiKey: tenant.apiKey });
+    const again = await api("/console/session", { method: "POST", headers: { ...CSRF, Cookie: `sb_console=${first}` }, json: { apiKey: tenant.apiKey } });
+    expect(again.status).toBe(201);
+    const second = again.headers.get("Set-Cookie")!.match(/^sb_console=([^;]+)/)![1];
+    expect(second).not.toBe(first);
+    expect((await consoleApi("/api/v1/patients", first)).status).toBe(401);
+    expect((await consoleApi("/api/v1/patients", second)).status).toBe(200);
+  });
+
   it("ends after twelve hours", async () => {
     const tenant = await createTenant();
     const { id } = await signIn({ apiKey: tenant.apiKey });

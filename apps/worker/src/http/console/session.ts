@@ -37,6 +37,9 @@ export function registerSessionRoutes(app: Hono<AppEnv>) {
     }
     const parsed = SignInBody.safeParse(body);
     if (!parsed.success) throw new HttpError(400, SIGN_IN_SHAPE);
+    // Signing in again replaces the browser's session: the one its cookie named ends now.
+    const previous = sessionId(c);
+    if (previous) await closeSession(c.env.DB, previous);
     const opened = await openSession(c.env.DB, c.env.ADMIN_TOKEN, parsed.data);
     if (!opened) throw new HttpError(401, "apiKey" in parsed.data ? "That API key is not valid (or was revoked)" : "That admin token is not valid");
     setSessionCookie(c, opened.id);
