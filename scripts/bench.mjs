@@ -12,7 +12,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { root, wrangler, wranglerAsync } from "./lib/local.mjs";
+import { bootstrap } from "./lib/bootstrap.mjs";
+
+await bootstrap(import.meta.url);
+const { root, wrangler, wranglerAsync } = await import("./lib/local.mjs");
 
 const PORT = Number(process.env.BENCH_PORT ?? 8799);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -24,11 +27,6 @@ const DAYTIME = (() => {
   const offset = 13 - new Date().getUTCHours();
   return offset === 0 ? "Etc/GMT" : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
 })();
-
-if (Number(process.versions.node.split(".")[0]) < 22) {
-  console.error(`Node ${process.versions.node} is too old: run through pnpm (the workspace pins Node 22).`);
-  process.exit(1);
-}
 
 const persist = mkdtempSync(join(tmpdir(), "switchboard-bench-"));
 let server;
@@ -73,6 +71,10 @@ try {
     const apiBusyMs = await timed(createCalls);
     const values = await timedResult(() => post("/bench/floor", { tenantId, agentId, patientIds: ids, variant: "values" }));
     const json = await timedResult(() => post("/bench/floor", { tenantId, agentId, patientIds: ids, variant: "json_each" }));
+    console.log(
+      `  run ${run}/${RUNS}${run === 0 ? " (warm-up, not counted)" : ""}: API ${apiMs.toFixed(0)} ms (lines free), ${apiBusyMs.toFixed(0)} ms (busy); ` +
+        `bare batch ${values.ms.toFixed(0)} ms (VALUES), ${json.ms.toFixed(0)} ms (json_each)`,
+    );
     if (run === 0) continue; // warm-up
     create.validate.push(validate.ms);
     create.policy.push(policy.ms);
@@ -103,6 +105,7 @@ try {
     const wallMs = performance.now() - started;
     if (status.job.calls !== 10_000) throw new Error(`release queued ${status.job.calls} calls, expected 10,000`);
     release.push({ wallMs, ...status.job });
+    console.log(`  run ${run + 1}/${RUNS}: released 10,000 calls in ${wallMs.toFixed(0)} ms`);
   }
 
   report(create, release);

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const depcruise = join(root, "node_modules", ".bin", "depcruise");
-const ROOTS = ["apps/worker/src", "apps/cron/src", "packages/schemas/src", "packages/providers/src"];
+const ROOTS = ["apps/worker/src", "apps/cron/src", "apps/console/src", "packages/schemas/src", "packages/providers/src", "packages/sdk/src"];
 
 function cruise(paths) {
   const result = spawnSync(depcruise, [...paths, "--config", ".dependency-cruiser.cjs", "--output-type", "json"], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });

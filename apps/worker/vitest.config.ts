@@ -1,8 +1,11 @@
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { buildAssets } from "../console/build.mjs";
 
 export default defineConfig(async () => {
+  // The static assets the worker serves (wrangler runs this as the custom build; the pool does not).
+  await buildAssets({ quiet: true });
   // The same SQL files wrangler applies in dev and production.
   const migrations = await readD1Migrations(fileURLToPath(new URL("../../packages/schemas/migrations", import.meta.url)));
   return {

@@ -2,8 +2,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const workerDir = join(root, "apps", "worker");
@@ -20,7 +21,7 @@ export const DEMO = {
 };
 
 export function wrangler(args, options = {}) {
-  const result = spawnSync(wranglerBin, args, { cwd: workerDir, stdio: options.quiet ? "pipe" : "inherit", env: process.env });
+  const result = spawnSync(wranglerBin, args, { cwd: workerDir, stdio: options.quiet ? "pipe" : "inherit", env: wranglerEnv() });
   if (result.status !== 0) {
     if (options.quiet) process.stderr.write(result.stderr ?? "");
     throw new Error(`wrangler ${args.join(" ")} failed (exit ${result.status})`);
@@ -28,8 +29,50 @@ export function wrangler(args, options = {}) {
   return result.stdout?.toString() ?? "";
 }
 
+/**
+ * wrangler's environment: no fetch of Cloudflare's `Request.cf` sample (nothing here reads it, and
+ * offline it fails noisily on every start) and no usage metrics, unless the caller says otherwise.
+ */
+const wranglerEnv = () => ({ CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", ...process.env });
+
 export function wranglerAsync(args, options = {}) {
-  return spawn(wranglerBin, args, { cwd: workerDir, stdio: "inherit", env: process.env, ...options });
+  return spawn(wranglerBin, args, { cwd: workerDir, stdio: "inherit", env: wranglerEnv(), ...options });
+}
+
+/** The console's bundle and the docs page's Scalar bundle, which the worker serves as static assets. */
+export async function buildAssets() {
+  const { buildAssets: build } = await import(pathToFileURL(join(root, "apps", "console", "build.mjs")).href);
+  await build({ quiet: true });
+}
+
+/** Waits until something listens on 127.0.0.1:`port`; throws after `timeoutMs`. */
+export async function waitForPort(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise((resolve) => {
+      const socket = connect({ port, host: "127.0.0.1" });
+      socket.once("connect", () => socket.end(() => resolve(true)));
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Waits until `url` answers 2xx; throws after `timeoutMs`. */
+export async function waitForHttp(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** Local secrets: .dev.vars from the committed example when missing. */
@@ -77,4 +120,23 @@ export function seedLocal(persistTo) {
   ].join("\n");
   const extra = persistTo ? ["--persist-to", persistTo] : [];
   wrangler(["d1", "execute", "DB", "--local", ...extra, "--command", sql], { quiet: true });
+}
+
+/** Where the console's browser tests find Chromium (Debian's package). */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Installs Debian's Chromium when it is missing and this machine can (root, apt-get); otherwise says how. */
+export function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  const canInstall = process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0;
+  if (!canInstall) {
+    console.warn(`Chromium is not at ${CHROMIUM}: the console's browser tests will fail. Install it (apt-get install chromium) or set CHROMIUM_PATH.`);
+    return;
+  }
+  console.log("Installing Chromium for the console's browser tests (apt-get install chromium)…");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  for (const args of [["update", "-qq"], ["install", "-y", "-qq", "chromium"]]) {
+    const result = spawnSync("apt-get", args, { stdio: ["ignore", "ignore", "inherit"], env });
+    if (result.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed (exit ${result.status})`);
+  }
 }

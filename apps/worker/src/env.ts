@@ -34,6 +34,8 @@ export interface Env {
    * tenant's own with PATCH /admin/tenants/{id}.
    */
   TENANT_LIMIT_DEFAULTS?: string;
+  /** The browser side, built by apps/console (the console's bundle, the docs page's Scalar bundle): Workers Static Assets. */
+  ASSETS: Fetcher;
   /** Per-attempt timeout of a webhook delivery (ms); 15 s when unset. */
   WEBHOOK_ATTEMPT_TIMEOUT_MS?: string;
 }

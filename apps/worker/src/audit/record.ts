@@ -54,7 +54,9 @@ export type AuditAction =
   | "file.read"
   | "call.read"
   | "webhook_delivery.read"
-  | "provider_webhook.read";
+  | "provider_webhook.read"
+  | "api_key.console_signed_in"
+  | "api_key.console_signed_out";
 
 /** The actions that record a read of patient data, for `kind=read` in the audit trail API. */
 export const READ_ACTIONS: readonly AuditAction[] = [

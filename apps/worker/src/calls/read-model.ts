@@ -1,6 +1,6 @@
-import { and, count, eq, gt, type SQL } from "drizzle-orm";
+import { and, count, eq, gt, gte, inArray, lt, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { tables } from "@switchboard/schemas";
+import { tables, type CallOutcome, type CallStatus } from "@switchboard/schemas";
 import type { Db } from "../lib/db";
 
 const { calls, agents, callOptions, callEvents, patients } = tables;
@@ -41,19 +41,33 @@ export async function getCallView(db: Db, tenantId: string, callId: string): Pro
   return row ? toView(row) : null;
 }
 
-/** Which of a tenant's calls a list shows. */
+/** Which of a tenant's calls a list shows: every condition given must hold. */
 export interface CallFilter {
   campaignId?: string | undefined;
   patientId?: string | undefined;
+  agentId?: string | undefined;
+  /** Any of these statuses. */
+  statuses?: readonly CallStatus[] | undefined;
+  /** Any of these outcomes. */
+  outcomes?: readonly CallOutcome[] | undefined;
   /** Epoch ms: calls that ended after it. */
   endedAfter?: number | undefined;
+  /** Epoch ms: calls created at or after it. */
+  createdAfter?: number | undefined;
+  /** Epoch ms: calls created before it. */
+  createdBefore?: number | undefined;
 }
 
 export function callFilter(filter: CallFilter): SQL | undefined {
   return and(
     filter.campaignId ? eq(calls.campaignId, filter.campaignId) : undefined,
     filter.patientId ? eq(calls.patientId, filter.patientId) : undefined,
+    filter.agentId ? eq(calls.agentId, filter.agentId) : undefined,
+    filter.statuses?.length ? inArray(calls.status, [...filter.statuses]) : undefined,
+    filter.outcomes?.length ? inArray(calls.outcome, [...filter.outcomes]) : undefined,
     filter.endedAfter !== undefined ? gt(calls.endedAt, filter.endedAfter) : undefined,
+    filter.createdAfter !== undefined ? gte(calls.createdAt, filter.createdAfter) : undefined,
+    filter.createdBefore !== undefined ? lt(calls.createdAt, filter.createdBefore) : undefined,
   );
 }
 

@@ -3,6 +3,7 @@ import { requestContext, type App, type AppEnv } from "./context";
 import { adminSurface } from "./admin";
 import { apiV1Surface } from "./api-v1";
 import { commsSurface } from "./comms";
+import { consoleSurface } from "./console";
 import { registerDocs } from "./docs";
 import { envelopeErrors, envelopeNotFound } from "./envelope";
 import { surfaceErrorHandler } from "./errors";
@@ -27,12 +28,14 @@ export function createApp(): App {
   app.route("/v1", vocodeSurface());
   app.route("/v1.0", voipbinSurface());
   app.route("/webhooks", vendorWebhooksSurface());
+  // The console is not an OpenAPI app: mounting it documents nothing twice.
+  app.route("/console", consoleSurface({ tenantApi: (auth) => apiV1Surface({ auth }), operatorApi: (auth) => adminSurface({ auth }) }));
 
   // Outside any surface: signed attachment links, the API's own description, the index.
   registerFileRoutes(app);
   documentWebhookEvents(app);
   registerDocs(app);
-  app.get("/", (c) => c.json({ name: "switchboard", docs: "/docs", openapi: "/openapi.json" }));
+  app.get("/", (c) => c.json({ name: "switchboard", docs: "/docs", openapi: "/openapi.json", console: "/console" }));
   app.notFound(envelopeNotFound);
   app.onError(surfaceErrorHandler(envelopeErrors));
   return app;

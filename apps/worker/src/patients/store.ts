@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import { tables, type Patient, type PatientCreate, type PatientUpdate, type UsStateCode } from "@switchboard/schemas";
 import { DomainError } from "../errors";
 import type { Db } from "../lib/db";
@@ -39,4 +39,24 @@ export function normalizePatientInput<T extends PatientCreate | PatientUpdate>(i
 
 export async function getPatient(db: Db, tenantId: string, id: string): Promise<PatientRow | undefined> {
   return db.select().from(tables.patients).where(and(eq(tables.patients.id, id), eq(tables.patients.tenantId, tenantId))).get();
+}
+
+/** `LIKE` pattern for text containing `value` literally (`%`, `_` and backslash escaped). */
+function containing(value: string): string {
+  return `%${value.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+}
+
+/**
+ * Patients whose name ("first last" too), email or phone number contains `q`, case-insensitive;
+ * a phone number matches by its digits, whatever punctuation `q` has.
+ */
+export function patientSearch(q: string): SQL | undefined {
+  const { patients } = tables;
+  const text = containing(q.toLowerCase());
+  const digits = q.replace(/\D/g, "");
+  return or(
+    sql`lower(${patients.firstName} || ' ' || ${patients.lastName}) LIKE ${text} ESCAPE '\\'`,
+    sql`lower(${patients.email}) LIKE ${text} ESCAPE '\\'`,
+    digits.length >= 3 ? sql`${patients.phoneNumber} LIKE ${containing(digits)} ESCAPE '\\'` : undefined,
+  );
 }

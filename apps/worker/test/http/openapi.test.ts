@@ -59,7 +59,9 @@ describe("OpenAPI document", () => {
       expect.arrayContaining(["id", "status", "phone_number", "direction", "created_at", "started_at", "ended_at", "final_report", "batch_id", "agent_id", "duration", "patient", "client_metadata"]),
     );
     expect(doc.components.schemas.PatientValidationError).toBeDefined();
-    expect(doc.paths["/api/v1/calls"].get.parameters.map((p: any) => p.name).sort()).toEqual(["ended_after", "size", "start"]);
+    expect(doc.paths["/api/v1/calls"].get.parameters.map((p: any) => p.name).sort()).toEqual(
+      ["agent_id", "batch_id", "created_after", "created_before", "ended_after", "outcome", "patient_id", "size", "start", "status"],
+    );
   });
 
   it("serves /docs as an HTML page pointing at /openapi.json", async () => {
@@ -68,7 +70,8 @@ describe("OpenAPI document", () => {
     expect(res.headers.get("Content-Type")).toMatch(/text\/html/);
     const html = await res.text();
     expect(html).toMatch(/^<!doctype html>/i);
-    expect(html).toContain('data-url="/openapi.json"');
+    // Scalar's bundle comes from the worker's own assets and is pointed at /openapi.json (test/docs-offline.test.ts).
+    expect(html).toContain('<script src="/docs/assets/scalar-api-reference.js"></script>');
   });
 });
 

@@ -187,6 +187,8 @@ export const calls = sqliteTable(
     index("calls_status_updated_idx").on(t.status, t.updatedAt),
     // a patient's contact history (GET /api/v1/patients/{id}/contacts), newest first
     index("calls_patient_created_idx").on(t.patientId, t.createdAt),
+    // provider health: answered calls of a period (partial: unanswered calls cost no index entry)
+    index("calls_tenant_answered_idx").on(t.tenantId, t.answeredAt).where(sql`answered_at IS NOT NULL`),
   ],
 );
 
@@ -205,6 +207,12 @@ export const callEvents = sqliteTable(
     detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
     at: integer("at").notNull(),
   },
-  (t) => [uniqueIndex("call_events_call_seq_idx").on(t.callId, t.seq)],
+  (t) => [
+    uniqueIndex("call_events_call_seq_idx").on(t.callId, t.seq),
+    // provider health: a tenant's placement events of a period (partial: other events cost no index entry)
+    index("call_events_tenant_provider_idx")
+      .on(t.tenantId, t.at)
+      .where(sql`type IN ('provider.attempt', 'provider.placed', 'provider.refused', 'provider.failover')`),
+  ],
 );
 

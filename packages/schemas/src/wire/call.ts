@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { CALL_OUTCOMES, CALL_STATUSES } from "../lifecycle";
 import { Purpose } from "../policy/purposes";
 import { CallPatient } from "./patient";
-import { Pagination } from "./common";
+import { CallPageQuery, Pagination } from "./common";
 import { ContactPolicyDecision, DeferCounts, RefuseCounts } from "./policy";
 
 /** Most patients one create request may carry. */
@@ -114,6 +114,35 @@ export type Call = z.infer<typeof Call>;
 
 export const CallList = z.object({ data: z.array(Call), pagination: Pagination }).openapi("CallList");
 
+/** A query value listing one or more of `values`, comma separated (`status=completed,failed`). */
+function commaList(name: string, values: readonly string[]) {
+  const message = `${name} must be one or more of ${values.join(", ")}, comma separated`;
+  return z
+    .string({ error: message })
+    .max(500, message)
+    .refine((value) => value.split(",").every((part) => values.includes(part)), message)
+    .optional()
+    .openapi({ description: `One or more of: ${values.join(", ")} (comma separated)` });
+}
+
+const queryId = (name: string, what: string) =>
+  z.string({ error: `${name} must be an id` }).min(1, `${name} must be an id`).max(100, `${name} must be an id`).optional().openapi({ description: what });
+
+const queryTime = (name: string, what: string) =>
+  z.iso.datetime({ offset: true, error: `${name} must be an ISO 8601 date-time` }).optional().openapi({ description: what, example: "2026-01-01T00:00:00.000Z" });
+
+/** `GET /api/v1/calls`: a page of the tenant's calls, narrowed by any of these (all must hold). */
+export const CallListQuery = CallPageQuery.extend({
+  status: commaList("status", CALL_STATUSES),
+  outcome: commaList("outcome", CALL_OUTCOMES),
+  agent_id: queryId("agent_id", "Only calls by this agent"),
+  batch_id: queryId("batch_id", "Only calls of this campaign (batch)"),
+  patient_id: queryId("patient_id", "Only calls to this patient"),
+  created_after: queryTime("created_after", "Only calls created at or after this time"),
+  created_before: queryTime("created_before", "Only calls created before this time"),
+});
+export type CallListQuery = z.infer<typeof CallListQuery>;
+
 export const CallEvent = z
   .object({
     seq: z.number().int(),
@@ -125,15 +154,40 @@ export const CallEvent = z
   })
   .openapi("CallEvent");
 
+export const CAMPAIGN_STATUSES = ["scheduled", "releasing", "released", "canceled"] as const;
+
+/** Calls of a campaign, how many are in each status, and how far along it is. */
+export const CampaignProgress = z
+  .object({
+    total: z.number().int(),
+    byStatus: z.record(z.enum(CALL_STATUSES), z.number().int()).openapi({ description: "Every status listed, zeros too" }),
+    ended: z.number().int().openapi({ description: "Calls that have ended: completed, failed or canceled" }),
+    startedAt: z.string().nullable().openapi({ description: "When its first call was dialed; null before" }),
+    finishedAt: z.string().nullable().openapi({ description: "When its last call ended, once every call has; else null" }),
+    expectedFinishAt: z.string().nullable().openapi({
+      description:
+        "An estimate of when its last call will end, at its pace so far (calls completed or failed per minute since its first call was dialed). " +
+        "Null until a call has ended, once none is left, and for a canceled campaign. Calls waiting for their calling hours make it optimistic.",
+    }),
+  })
+  .openapi("CampaignProgress");
+export type CampaignProgress = z.infer<typeof CampaignProgress>;
+
 export const CampaignSummary = z
-  .object({ id: z.string(), name: z.string().nullable(), agent_id: z.string(), created_at: z.string() })
+  .object({
+    id: z.string(),
+    name: z.string().nullable(),
+    agent_id: z.string(),
+    created_at: z.string(),
+    status: z.enum(CAMPAIGN_STATUSES),
+    scheduled_at: z.string().nullable(),
+    progress: CampaignProgress,
+  })
   .openapi("CampaignSummary");
 
 export const CampaignList = z
   .object({ data: z.array(CampaignSummary), pagination: Pagination })
   .openapi("CampaignList");
-
-export const CAMPAIGN_STATUSES = ["scheduled", "releasing", "released", "canceled"] as const;
 
 export const CampaignDetail = z
   .object({
@@ -146,10 +200,7 @@ export const CampaignDetail = z
       scheduledAt: z.string().nullable(),
       paused: z.boolean().openapi({ description: "Paused: none of its calls is dialed until it is resumed" }),
       pausedAt: z.string().nullable(),
-      /** Calls of the campaign, and how many are in each status (every status listed, zeros too). */
-      progress: z.object({
-        total: z.number().int(),
-        byStatus: z.record(z.enum(CALL_STATUSES), z.number().int()),
+      progress: CampaignProgress.extend({
         deferred: DeferCounts.openapi({ description: "Calls waiting because the contact policy deferred them, by reason" }),
         refused: RefuseCounts.openapi({ description: "Calls the contact policy refused (canceled, outcome refused), by reason" }),
       }),
@@ -158,6 +209,20 @@ export const CampaignDetail = z
     pagination: Pagination,
   })
   .openapi("CampaignDetail");
+
+/** Calls of a campaign that ended in each hour, by outcome. */
+export const CampaignHourly = z
+  .object({
+    batchId: z.string(),
+    data: z.array(
+      z.object({
+        hour: z.string().openapi({ description: "The hour's start (UTC, ISO 8601)", example: "2026-03-02T14:00:00.000Z" }),
+        total: z.number().int(),
+        byOutcome: z.record(z.enum(CALL_OUTCOMES), z.number().int()).openapi({ description: "Every outcome listed, zeros too" }),
+      }),
+    ).openapi({ description: "Hours in which calls ended, oldest first (hours with none are left out)" }),
+  })
+  .openapi("CampaignHourly");
 
 export const CampaignCancelResponse = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ConsentLedgerEntry } from "./policy";
-import { Pagination } from "./common";
+import { PageQuery, Pagination } from "./common";
 import { CommsCall, CommsMessage, UserTiny } from "./comms";
 
 // /api/v1 around the /comms surface: staff users, chats, messaging settings and consent.
@@ -47,6 +47,12 @@ export const Chat = z
   })
   .openapi("Chat");
 export type Chat = z.infer<typeof Chat>;
+
+export const ChatListQuery = PageQuery.extend({
+  patient_id: z.string().min(1).max(100).optional().openapi({ description: "Only this patient's chat (a patient has at most one)" }),
+});
+
+export const ChatList = z.object({ data: z.array(Chat), pagination: Pagination }).openapi("ChatList");
 
 export const MessageList = z.object({ data: z.array(CommsMessage), pagination: Pagination }).openapi("MessageList");
 export const CommsCallList = z.object({ data: z.array(CommsCall), pagination: Pagination }).openapi("CommsCallList");

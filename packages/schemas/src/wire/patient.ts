@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { UsStateCode } from "../policy/us-states";
+import { PageQuery } from "./common";
 
 const name = (field: string) => z.string().trim().min(1, `${field} is required`).max(200, `${field} is too long`);
 
@@ -38,3 +39,16 @@ export const Patient = CallPatient.extend({
   updated_at: z.string(),
 }).openapi("Patient");
 export type Patient = z.infer<typeof Patient>;
+
+export const PatientListQuery = PageQuery.extend({
+  q: z
+    .string()
+    .trim()
+    .min(1, "q must not be empty")
+    .max(100, "q must be at most 100 characters")
+    .optional()
+    .openapi({
+      description: "Search: patients whose name (\"first last\"), email or phone number contains it (case-insensitive for ASCII letters; phone numbers by their digits)",
+      example: "lopez",
+    }),
+});

@@ -77,3 +77,35 @@ export const UnmatchedWebhook = z
     receivedAt: z.string(),
   })
   .openapi("UnmatchedWebhook");
+
+/** One provider's record over a period, from the calls' own histories. */
+export const ProviderHealth = z
+  .object({
+    provider: z.string().openapi({ description: "`simulator` or a vendor", example: "retell" }),
+    attempts: z.number().int().openapi({ description: "Placements tried (each vendor request to start a call)" }),
+    placements: z.number().int().openapi({ description: "Calls the provider took" }),
+    failures: z.number().int().openapi({ description: "Placements it refused or failed (error, timeout, unreachable)" }),
+    failovers: z.number().int().openapi({ description: "Calls moved from it to the agent's next provider" }),
+    answered: z.number().int().openapi({ description: "Calls on it that someone picked up" }),
+    medianTimeToAnswerSeconds: z.number().nullable().openapi({ description: "Median time from dialing to pickup of those calls; null when none was answered" }),
+  })
+  .openapi("ProviderHealth");
+export type ProviderHealth = z.infer<typeof ProviderHealth>;
+
+export const ProviderHealthReport = z
+  .object({
+    since: z.string(),
+    until: z.string(),
+    data: z.array(ProviderHealth).openapi({ description: "Every provider with activity in the period, and every configured vendor (zeros when idle)" }),
+  })
+  .openapi("ProviderHealthReport");
+
+export const ProviderHealthQuery = z.object({
+  hours: z.coerce
+    .number({ error: "hours must be an integer between 1 and 168" })
+    .int("hours must be an integer between 1 and 168")
+    .min(1, "hours must be an integer between 1 and 168")
+    .max(168, "hours must be an integer between 1 and 168")
+    .default(24)
+    .openapi({ description: "The period: this many hours up to now (default 24)", example: 24 }),
+});

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context";
 import { envelopeErrors, envelopeNotFound } from "../envelope";
 import { surfaceErrorHandler } from "../errors";
@@ -10,11 +11,11 @@ import { registerFaultRoutes } from "./faults";
 import { registerKeyRoutes } from "./keys";
 import { registerTenantRoutes } from "./tenants";
 
-/** The operator's API, mounted at /admin: the ADMIN_TOKEN, errors in the envelope. */
-export function adminSurface() {
+/** The operator's API, mounted at /admin: the ADMIN_TOKEN, errors in the envelope. The console mounts it again behind its session (`auth`). */
+export function adminSurface(options: { auth?: MiddlewareHandler<AppEnv> } = {}) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: envelopeHook });
   app.onError(surfaceErrorHandler(envelopeErrors));
-  app.use("*", limitBody(), adminAuth);
+  app.use("*", limitBody(), options.auth ?? adminAuth);
   registerTenantRoutes(app);
   registerKeyRoutes(app);
   registerDispatchRoutes(app);

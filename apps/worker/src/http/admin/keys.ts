@@ -15,7 +15,7 @@ const toWire = apiKeyToWire;
 export function registerKeyRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/tenants/{tenantId}/keys", tags, security: adminSecurity,
+      method: "post", path: "/tenants/{tenantId}/keys", operationId: "createTenantApiKey", tags, security: adminSecurity,
       summary: "Issue an API key for a tenant (optionally limited to one surface, e.g. `voipbin`)",
       request: { params: TenantParams, body: { ...jsonBody(ApiKeyCreate), required: false } },
       responses: { 201: jsonResponse(ApiKeyCreated, "The key (shown once)"), ...errorResponses(400, 401, 404) },
@@ -32,7 +32,7 @@ export function registerKeyRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/tenants/{tenantId}/keys", tags, security: adminSecurity,
+      method: "get", path: "/tenants/{tenantId}/keys", operationId: "listTenantApiKeys", tags, security: adminSecurity,
       summary: "List a tenant's API keys (hashes and secrets are never shown)",
       request: { params: TenantParams },
       responses: { 200: jsonResponse(z.object({ data: z.array(ApiKey) }), "Keys, newest first"), ...errorResponses(401) },
@@ -45,7 +45,7 @@ export function registerKeyRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/tenants/{tenantId}/keys/{keyId}", tags, security: adminSecurity,
+      method: "delete", path: "/tenants/{tenantId}/keys/{keyId}", operationId: "revokeTenantApiKey", tags, security: adminSecurity,
       summary: "Revoke an API key (refused at once from then on)",
       request: { params: KeyParams },
       responses: { 200: jsonResponse(ApiKey, "The revoked key"), ...errorResponses(401, 404) },

@@ -49,7 +49,7 @@ function checkTimezone(zone: string | undefined) {
 export function registerTenantRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/tenants", tags, security: adminSecurity,
+      method: "post", path: "/tenants", operationId: "createTenant", tags, security: adminSecurity,
       summary: "Create a tenant and its first API key",
       request: { body: jsonBody(TenantCreate) },
       responses: { 201: jsonResponse(TenantCreated, "The tenant, with its first API key (shown once)"), ...errorResponses(400, 401) },
@@ -85,7 +85,7 @@ export function registerTenantRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/tenants", tags, security: adminSecurity, summary: "List tenants",
+      method: "get", path: "/tenants", operationId: "listTenants", tags, security: adminSecurity, summary: "List tenants",
       request: { query: PageQuery },
       responses: { 200: jsonResponse(TenantList, "Tenants, newest first"), ...errorResponses(400, 401) },
     }),
@@ -101,7 +101,7 @@ export function registerTenantRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/tenants/{tenantId}", tags, security: adminSecurity, summary: "Get a tenant",
+      method: "get", path: "/tenants/{tenantId}", operationId: "getTenant", tags, security: adminSecurity, summary: "Get a tenant",
       request: { params: TenantParams },
       responses: { 200: jsonResponse(Tenant, "The tenant"), ...errorResponses(401, 404) },
     }),
@@ -114,7 +114,7 @@ export function registerTenantRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "patch", path: "/tenants/{tenantId}", tags, security: adminSecurity,
+      method: "patch", path: "/tenants/{tenantId}", operationId: "updateTenant", tags, security: adminSecurity,
       summary: "Change a tenant's name, concurrency limit, default time zone, calling hours, or rate limits and quotas",
       description:
         "A new limit or new calling hours apply to the tenant's queue at once; live calls are never cut off. " +

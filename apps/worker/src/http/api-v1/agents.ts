@@ -18,7 +18,7 @@ const BLOCKING_STATUSES = [...LIVE_STATUSES, ...WAITING_STATUSES];
 export function registerAgentRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/agents", tags, security, summary: "Create an agent",
+      method: "post", path: "/agents", operationId: "createAgent", tags, security, summary: "Create an agent",
       request: { body: jsonBody(AgentCreate) },
       responses: { 201: jsonResponse(Agent, "The agent"), ...errorResponses(400, 401, 403, 413) },
     }),
@@ -38,7 +38,7 @@ export function registerAgentRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/agents", tags, security, summary: "List agents, newest first",
+      method: "get", path: "/agents", operationId: "listAgents", tags, security, summary: "List agents, newest first",
       request: { query: PageQuery },
       responses: { 200: jsonResponse(AgentList, "A page of agents"), ...errorResponses(400, 401, 403) },
     }),
@@ -57,7 +57,7 @@ export function registerAgentRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/agents/{agentId}", tags, security, summary: "Get an agent",
+      method: "get", path: "/agents/{agentId}", operationId: "getAgent", tags, security, summary: "Get an agent",
       request: { params: Params },
       responses: { 200: jsonResponse(Agent, "The agent"), ...errorResponses(401, 403, 404) },
     }),
@@ -70,7 +70,7 @@ export function registerAgentRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "patch", path: "/agents/{agentId}", tags, security,
+      method: "patch", path: "/agents/{agentId}", operationId: "updateAgent", tags, security,
       summary: "Update an agent (calls already placed keep the settings they started with)",
       request: { params: Params, body: jsonBody(AgentUpdate) },
       responses: { 200: jsonResponse(Agent, "The updated agent"), ...errorResponses(400, 401, 403, 404) },
@@ -114,7 +114,7 @@ export function registerAgentRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/agents/{agentId}", tags, security,
+      method: "delete", path: "/agents/{agentId}", operationId: "deleteAgent", tags, security,
       summary: "Delete an agent (refused with 409 while it has live or waiting calls)",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ id: z.string(), deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 403, 404, 409) },

@@ -25,7 +25,7 @@ function toWire(row: AuditRow) {
 export function registerAuditRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/audit-events", tags: ["Audit"], security,
+      method: "get", path: "/audit-events", operationId: "listAuditEvents", tags: ["Audit"], security,
       summary: "The tenant's audit trail, newest first: who did what, when (ids only, never PHI)",
       description:
         "Changes (`patient.created`, `call.hung_up`, …) are written in the same database batch as the change itself. Reads of patient data are recorded too " +

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { desc } from "drizzle-orm";
-import { Chat, ChatCreate, CommsCallList, MessageList, PageQuery, pathId, tables } from "@switchboard/schemas";
+import { and, count, desc, eq } from "drizzle-orm";
+import { Chat, ChatCreate, ChatList, ChatListQuery, CommsCallList, MessageList, PageQuery, pathId, tables } from "@switchboard/schemas";
 import { callFilter, countCalls, listCallViews } from "../../calls/read-model";
 import { chatForPatient, chatToWire, getChat } from "../../chats/store";
 import { HttpError } from "../errors";
@@ -23,7 +23,7 @@ const notFound = () => new HttpError(404, "Chat not found");
 export function registerChatRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/chats", tags, security,
+      method: "post", path: "/chats", operationId: "openChat", tags, security,
       summary: "The patient's chat: created (201) on first use, returned (200) after",
       request: { body: jsonBody(ChatCreate) },
       responses: {
@@ -45,7 +45,34 @@ export function registerChatRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/chats/{chatId}", tags, security, summary: "Get a chat",
+      method: "get", path: "/chats", operationId: "listChats", tags, security,
+      summary: "List chats, newest first (`patient_id` finds a patient's chat without creating one)",
+      request: { query: ChatListQuery },
+      responses: { 200: jsonResponse(ChatList, "A page of chats"), ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const { chats, patients } = tables;
+      const where = and(eq(chats.tenantId, c.var.tenantId), query.patient_id ? eq(chats.patientId, query.patient_id) : undefined);
+      const [rows, [totals]] = await Promise.all([
+        c.var.db
+          .select({ chat: chats, patient: patients })
+          .from(chats)
+          .leftJoin(patients, and(eq(patients.id, chats.patientId), eq(patients.tenantId, chats.tenantId)))
+          .where(where)
+          .orderBy(desc(chats.createdAt), desc(chats.id))
+          .limit(query.size)
+          .offset(offsetOf(query.start)),
+        c.var.db.select({ total: count() }).from(chats).where(where),
+      ]);
+      const data = await Promise.all(rows.map(({ chat, patient }) => chatToWire(c.var.db, chat, patient ?? undefined)));
+      return c.json({ data, pagination: pagination(query, data.length, totals?.total ?? 0) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get", path: "/chats/{chatId}", operationId: "getChat", tags, security, summary: "Get a chat",
       request: { params: Params },
       responses: { 200: jsonResponse(Chat, "The chat"), ...errorResponses(401, 403, 404) },
     }),
@@ -60,7 +87,7 @@ export function registerChatRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/chats/{chatId}/messages", tags, security,
+      method: "get", path: "/chats/{chatId}/messages", operationId: "listChatMessages", tags, security,
       summary: "A chat's messages (sent and received), newest first",
       request: { params: Params, query: PageQuery },
       responses: { 200: jsonResponse(MessageList, "A page of messages"), ...errorResponses(400, 401, 403, 404) },
@@ -79,7 +106,7 @@ export function registerChatRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/chats/{chatId}/calls", tags, security,
+      method: "get", path: "/chats/{chatId}/calls", operationId: "listChatCalls", tags, security,
       summary: "The calls to the chat's patient, newest first, as /comms Call objects",
       request: { params: Params, query: PageQuery },
       responses: { 200: jsonResponse(CommsCallList, "A page of calls"), ...errorResponses(400, 401, 403, 404) },

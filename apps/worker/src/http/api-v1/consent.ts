@@ -31,7 +31,7 @@ async function patientOf(c: Context<AppEnv>, patientId: string) {
 export function registerConsentRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/patients/{patientId}/consent", tags, security,
+      method: "get", path: "/patients/{patientId}/consent", operationId: "getPatientConsent", tags, security,
       summary: "The patient's consent: opt-outs with their history, the consent ledger, the do-not-call list",
       request: { params: Params },
       responses: { 200: jsonResponse(PatientConsent, "The consent record"), ...errorResponses(401, 403, 404) },

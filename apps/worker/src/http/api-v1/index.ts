@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context";
 import { envelopeErrors, envelopeNotFound } from "../envelope";
 import { surfaceErrorHandler } from "../errors";
@@ -24,13 +25,16 @@ import { registerProviderRoutes } from "./providers";
 import { registerUserRoutes } from "./users";
 import { registerCustomerWebhookRoutes } from "./webhook-endpoints";
 
-/** Switchboard's own API, mounted at /api/v1: a tenant's API key, errors in the envelope (http/envelope.ts). */
-export function apiV1Surface() {
+/**
+ * Switchboard's own API, mounted at /api/v1: a tenant's API key, errors in the envelope
+ * (http/envelope.ts). The console mounts it again behind its session (`auth`).
+ */
+export function apiV1Surface(options: { auth?: MiddlewareHandler<AppEnv> } = {}) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: envelopeHook });
   // Before the routes: Hono binds a sub-app's error handler to its routes when it is mounted.
   app.onError(surfaceErrorHandler(envelopeErrors));
   // Idempotency-Key after authentication (keys are per tenant) and the rate limit (a refused request is not stored).
-  app.use("*", limitBody(), apiKeyAuth, rateLimit, idempotency);
+  app.use("*", limitBody(), options.auth ?? apiKeyAuth, rateLimit, idempotency);
 
   registerPatientRoutes(app);
   registerAgentRoutes(app);

@@ -39,7 +39,7 @@ function toWire(row: MessagingSettingsRow | undefined, tenantId: string, baseUrl
 export function registerMessagingSettingsRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: PATH, tags, security, summary: "The tenant's messaging provider (the auth token is never returned)",
+      method: "get", path: PATH, operationId: "getMessagingSettings", tags, security, summary: "The tenant's messaging provider (the auth token is never returned)",
       responses: { 200: jsonResponse(MessagingSettings, "The settings"), ...errorResponses(401, 403) },
     }),
     async (c) => c.json(toWire(await getMessagingSettings(c.var.db, c.var.tenantId), c.var.tenantId, publicBaseUrl(c.env, c.req.url)), 200),
@@ -47,7 +47,7 @@ export function registerMessagingSettingsRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "put", path: PATH, tags, security,
+      method: "put", path: PATH, operationId: "setMessagingSettings", tags, security,
       summary: "Set the tenant's messaging provider: the simulator, or Twilio (account SID, auth token, and a Messaging Service SID or a from number)",
       request: { body: jsonBody(MessagingSettingsUpdate) },
       responses: { 200: jsonResponse(MessagingSettings, "The settings"), ...errorResponses(400, 401, 403) },

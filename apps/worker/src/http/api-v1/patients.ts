@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq } from "drizzle-orm";
-import { PageQuery, Pagination, Patient, PatientCreate, PatientUpdate, pathId, tables } from "@switchboard/schemas";
+import { Pagination, Patient, PatientListQuery, PatientCreate, PatientUpdate, pathId, tables } from "@switchboard/schemas";
 import { auditQueries, changedFields } from "../../audit/record";
 import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
-import { getPatient, normalizePatientInput, patientToWire } from "../../patients/store";
+import { getPatient, normalizePatientInput, patientSearch, patientToWire } from "../../patients/store";
 import { auditRead } from "../audit-reads";
 import { scopeOf, type App } from "../context";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
@@ -17,7 +17,7 @@ const notFound = () => new HttpError(404, "Patient not found");
 export function registerPatientRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/patients", tags, security, summary: "Create a patient",
+      method: "post", path: "/patients", operationId: "createPatient", tags, security, summary: "Create a patient",
       request: { body: jsonBody(PatientCreate) },
       responses: { 201: jsonResponse(Patient, "The patient"), ...errorResponses(400, 401, 403, 413) },
     }),
@@ -51,13 +51,14 @@ export function registerPatientRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/patients", tags, security, summary: "List patients, newest first",
-      request: { query: PageQuery },
+      method: "get", path: "/patients", operationId: "listPatients", tags, security,
+      summary: "List patients, newest first; `q` searches names, email and phone number",
+      request: { query: PatientListQuery },
       responses: { 200: jsonResponse(PatientList, "A page of patients"), ...errorResponses(400, 401, 403) },
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const mine = eq(tables.patients.tenantId, c.var.tenantId);
+      const mine = and(eq(tables.patients.tenantId, c.var.tenantId), query.q ? patientSearch(query.q) : undefined);
       const [rows, [totals]] = await Promise.all([
         c.var.db.select().from(tables.patients).where(mine)
           .orderBy(desc(tables.patients.createdAt), desc(tables.patients.id))
@@ -71,7 +72,7 @@ export function registerPatientRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/patients/{patientId}", tags, security, summary: "Get a patient",
+      method: "get", path: "/patients/{patientId}", operationId: "getPatient", tags, security, summary: "Get a patient",
       request: { params: Params },
       responses: { 200: jsonResponse(Patient, "The patient"), ...errorResponses(401, 403, 404) },
     }),
@@ -85,7 +86,7 @@ export function registerPatientRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "patch", path: "/patients/{patientId}", tags, security, summary: "Update a patient",
+      method: "patch", path: "/patients/{patientId}", operationId: "updatePatient", tags, security, summary: "Update a patient",
       request: { params: Params, body: jsonBody(PatientUpdate) },
       responses: { 200: jsonResponse(Patient, "The updated patient"), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -108,7 +109,7 @@ export function registerPatientRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/patients/{patientId}", tags, security,
+      method: "delete", path: "/patients/{patientId}", operationId: "deletePatient", tags, security,
       summary: "Delete a patient (their past calls keep their number but no longer embed the patient)",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ patient_id: z.string(), deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 403, 404) },

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, inArray } from "drizzle-orm";
-import { LIVE_STATUSES, ProviderCredentials, ProviderCredentialsInput, ProviderCredentialsList, tables, UnmatchedWebhook, VENDOR_PROVIDERS, VendorName } from "@switchboard/schemas";
+import { LIVE_STATUSES, ProviderCredentials, ProviderHealthQuery, ProviderHealthReport, ProviderCredentialsInput, ProviderCredentialsList, tables, UnmatchedWebhook, VENDOR_PROVIDERS, VendorName } from "@switchboard/schemas";
 import { auditQueries, changedFields } from "../../audit/record";
+import { providerHealth } from "../../calls/provider-health";
 import { HttpError } from "../errors";
 import { iso } from "../../lib/time";
 import { credentialsToWire, deleteCredentials, getCredentialRow, putCredentials } from "../../voice/credentials";
@@ -19,7 +20,7 @@ const UNMATCHED_LIMIT = 100;
 export function registerProviderRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/providers", tags, security, summary: "The voice vendors this tenant has configured",
+      method: "get", path: "/providers", operationId: "listProviders", tags, security, summary: "The voice vendors this tenant has configured",
       responses: { 200: jsonResponse(ProviderCredentialsList, "Configured vendors, secrets masked"), ...errorResponses(401, 403) },
     }),
     async (c) => {
@@ -32,9 +33,30 @@ export function registerProviderRoutes(app: App) {
     },
   );
 
+  // Before /providers/{provider}, so "health" is never read as a vendor's name.
   app.openapi(
     createRoute({
-      method: "put", path: "/providers/{provider}", tags, security,
+      method: "get", path: "/providers/health", operationId: "getProviderHealth", tags, security,
+      summary: "How each provider did over the last hours: placements, failures, failovers, median time to answer",
+      description:
+        "Computed from the calls' own histories: `attempts` (placements tried), `placements` (taken), `failures` (refused: error, " +
+        "timeout, unreachable), `failovers` (calls moved on to the agent's next provider), and the median time from dialing to pickup " +
+        "of the calls someone answered. Configured vendors are listed even when idle; the simulator when it placed calls.",
+      request: { query: ProviderHealthQuery },
+      responses: { 200: jsonResponse(ProviderHealthReport, "Per provider"), ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const { hours } = c.req.valid("query");
+      const until = Date.now();
+      const since = until - hours * 3_600_000;
+      const data = await providerHealth(c.env.DB, c.var.tenantId, since);
+      return c.json({ since: iso(since), until: iso(until), data }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put", path: "/providers/{provider}", operationId: "setProviderCredentials", tags, security,
       summary: "Store the tenant's credentials for a voice vendor (replaces any stored before)",
       description:
         "Secrets are sealed at rest and never returned. The response carries `webhookUrl`: paste it into the vendor's console. " +
@@ -54,7 +76,7 @@ export function registerProviderRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/providers/{provider}", tags, security, summary: "The tenant's credentials for a vendor, secrets masked",
+      method: "get", path: "/providers/{provider}", operationId: "getProviderCredentials", tags, security, summary: "The tenant's credentials for a vendor, secrets masked",
       request: { params: Params },
       responses: { 200: jsonResponse(ProviderCredentials, "The stored credentials"), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -68,7 +90,7 @@ export function registerProviderRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/providers/{provider}", tags, security,
+      method: "delete", path: "/providers/{provider}", operationId: "deleteProviderCredentials", tags, security,
       summary: "Remove the tenant's credentials for a vendor (refused with 409 while calls are live there)",
       description: "Calls waiting to be placed skip the vendor from then on; agents naming it can no longer create calls.",
       request: { params: Params },
@@ -94,7 +116,7 @@ export function registerProviderRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/providers/{provider}/unmatched-webhooks", tags, security,
+      method: "get", path: "/providers/{provider}/unmatched-webhooks", operationId: "listUnmatchedWebhooks", tags, security,
       summary: "Verified webhooks from this vendor that matched none of the tenant's calls, newest first",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ data: z.array(UnmatchedWebhook) }), `Up to ${UNMATCHED_LIMIT} events`), ...errorResponses(400, 401, 403) },

@@ -25,7 +25,7 @@ function phone(value: string | null | undefined): string | null | undefined {
 export function registerUserRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/users", tags, security, summary: "Create a staff user (type PROVIDER unless given)",
+      method: "post", path: "/users", operationId: "createUser", tags, security, summary: "Create a staff user (type PROVIDER unless given)",
       request: { body: jsonBody(UserCreate) },
       responses: { 201: jsonResponse(UserTiny, "The user"), ...errorResponses(400, 401, 403, 413) },
     }),
@@ -59,7 +59,7 @@ export function registerUserRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/users", tags, security, summary: "List staff users, newest first",
+      method: "get", path: "/users", operationId: "listUsers", tags, security, summary: "List staff users, newest first",
       request: { query: PageQuery },
       responses: { 200: jsonResponse(UserList, "A page of users"), ...errorResponses(400, 401, 403) },
     }),
@@ -78,7 +78,7 @@ export function registerUserRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/users/{userId}", tags, security, summary: "Get a staff user",
+      method: "get", path: "/users/{userId}", operationId: "getUser", tags, security, summary: "Get a staff user",
       request: { params: Params },
       responses: { 200: jsonResponse(UserTiny, "The user"), ...errorResponses(401, 403, 404) },
     }),
@@ -91,7 +91,7 @@ export function registerUserRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "patch", path: "/users/{userId}", tags, security, summary: "Update a staff user",
+      method: "patch", path: "/users/{userId}", operationId: "updateUser", tags, security, summary: "Update a staff user",
       request: { params: Params, body: jsonBody(UserUpdate) },
       responses: { 200: jsonResponse(UserTiny, "The updated user"), ...errorResponses(400, 401, 403, 404) },
     }),
@@ -114,7 +114,7 @@ export function registerUserRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/users/{userId}", tags, security,
+      method: "delete", path: "/users/{userId}", operationId: "deleteUser", tags, security,
       summary: "Delete a staff user (messages they sent keep naming them)",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ id: z.string(), deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 403, 404) },

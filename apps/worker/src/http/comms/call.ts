@@ -15,7 +15,7 @@ const tags = ["Comms"];
 export function registerCommsCallRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/call/ai", tags, security,
+      method: "post", path: "/call/ai", operationId: "commsCreateAiCall", tags, security,
       middleware: [callQuota(() => 1)] as const,
       summary: "Ai Call",
       description:
@@ -40,7 +40,7 @@ export function registerCommsCallRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/call/{id}", tags, security,
+      method: "get", path: "/call/{id}", operationId: "commsGetCall", tags, security,
       summary: "Get a call in the /comms Call shape",
       request: { params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }) },
       responses: { 200: jsonResponse(CommsCall, "Successful Response"), ...commsErrorResponses(401, 403, 404) },

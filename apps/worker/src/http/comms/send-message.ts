@@ -48,7 +48,7 @@ function fileParts(form: Record<string, unknown>): File[] {
 export function registerSendMessageRoute(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: SEND_MESSAGE_PATH, tags: ["Comms"], security,
+      method: "post", path: SEND_MESSAGE_PATH, operationId: "commsSendMessage", tags: ["Comms"], security,
       summary: "Create Message",
       description:
         "Stores the message in the chat and texts it to the patient through the tenant's messaging provider. `message_uid` makes it idempotent within the chat. Files (JPEG, PNG, GIF, PDF; at most 10 and 5 MB in all) come back as signed links that expire. " +

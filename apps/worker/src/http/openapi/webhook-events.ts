@@ -10,6 +10,9 @@ const headers = z.object({
   }),
 });
 
+/** `call.status_changed` → `callStatusChanged`. */
+const camel = (type: string) => type.replace(/[._](\w)/g, (_, letter: string) => letter.toUpperCase());
+
 /** Documents every event under the OpenAPI 3.1 `webhooks` section: what a customer endpoint receives. */
 export function documentWebhookEvents(app: App) {
   for (const type of WEBHOOK_EVENT_TYPES) {
@@ -17,7 +20,10 @@ export function documentWebhookEvents(app: App) {
     app.openAPIRegistry.registerWebhook({
       method: "post",
       path: type,
+      operationId: `${camel(type)}Event`,
       summary: `${type}, as POSTed to your endpoint (Standard Webhooks)`,
+      // Switchboard calls you: your endpoint checks webhook-signature (no scheme in OpenAPI's terms).
+      security: [],
       request: { headers, body: { content: { "application/json": { schema: body } } } },
       responses: {
         200: { description: "Any 2xx acknowledges it. Anything else is retried (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); 410 disables the endpoint." },

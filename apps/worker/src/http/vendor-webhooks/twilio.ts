@@ -13,7 +13,7 @@ import { verifyTwilioSignature } from "../../sms/twilio-signature";
 import type { App, AppEnv } from "../context";
 import { errorResponses } from "../openapi/helpers";
 
-const tags = ["Webhooks"];
+const tags = ["Vendor webhooks"];
 const TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
 /** Twilio posts form fields; every one is signed, so all are kept (and none is required by the schema). */
@@ -43,7 +43,9 @@ async function verified(c: Context<AppEnv>, tenantId: string, form: Record<strin
 export function registerTwilioWebhooks(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/twilio/{tenantId}/messages/{messageId}/status", tags,
+      method: "post", path: "/twilio/{tenantId}/messages/{messageId}/status", operationId: "receiveTwilioStatusCallback", tags,
+      // No API key: X-Twilio-Signature is the credential.
+      security: [],
       summary: "Twilio's status callback for a message we sent (signed with X-Twilio-Signature)",
       request: { params: z.object({ tenantId: tenantParam, messageId: z.string().openapi({ param: { name: "messageId", in: "path" } }) }), body: formBody },
       responses: { 204: { description: "Taken (a late or repeated status changes nothing)" }, ...errorResponses(400, 403, 404) },
@@ -72,7 +74,9 @@ export function registerTwilioWebhooks(app: App) {
 
   app.openapi(
     createRoute({
-      method: "post", path: "/twilio/{tenantId}/inbound", tags,
+      method: "post", path: "/twilio/{tenantId}/inbound", operationId: "receiveTwilioInboundMessage", tags,
+      // No API key: X-Twilio-Signature is the credential.
+      security: [],
       summary: "Twilio's incoming-message webhook: stores the patient's text; STOP/START update consent",
       request: { params: z.object({ tenantId: tenantParam }), body: formBody },
       responses: { 200: { description: "Empty TwiML (no automatic reply)", content: { "text/xml": { schema: z.string() } } }, ...errorResponses(400, 403) },

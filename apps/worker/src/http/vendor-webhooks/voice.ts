@@ -19,7 +19,9 @@ const Received = z
 export function registerVoiceWebhookRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/{provider}/{token}", tags: ["Webhooks"],
+      method: "post", path: "/{provider}/{token}", operationId: "receiveVoiceVendorWebhook", tags: ["Vendor webhooks"],
+      // No API key: the vendor's signature (or, for Vocode, the URL's token) is the credential.
+      security: [],
       summary: "Vendor webhooks (Retell, LiveKit, Vocode, VoIPbin) for the tenant whose URL this is",
       description:
         "The vendor's signature is checked on the raw body before anything else: a bad, stale or missing one is a 401 and changes nothing. " +

@@ -36,7 +36,7 @@ const ListQuery = z.object({
 export function registerVocodeCalls(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/calls/list", tags: vocodeTags, security: vocodeSecurity,
+      method: "get", path: "/calls/list", operationId: "vocodeListCalls", tags: vocodeTags, security: vocodeSecurity,
       summary: "List calls (Vocode's GET /v1/calls/list)",
       description: "Every call of the tenant, whichever API placed it. Without `sort_column`, in creation order (oldest first unless `sort_desc`).",
       request: { query: ListQuery },
@@ -73,7 +73,7 @@ export function registerVocodeCalls(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/calls", tags: vocodeTags, security: vocodeSecurity,
+      method: "get", path: "/calls", operationId: "vocodeGetCall", tags: vocodeTags, security: vocodeSecurity,
       summary: "Get a call (Vocode's GET /v1/calls?id=)",
       request: { query: IdQuery },
       responses: { 200: jsonResponse(VocodeCall, "The call"), 404: jsonResponse(VocodeHttpError, "No such call"), ...vocodeErrorResponses },
@@ -88,7 +88,7 @@ export function registerVocodeCalls(app: App) {
 
   app.openapi(
     createRoute({
-      method: "post", path: "/calls/end", tags: vocodeTags, security: vocodeSecurity,
+      method: "post", path: "/calls/end", operationId: "vocodeEndCall", tags: vocodeTags, security: vocodeSecurity,
       summary: "End a call (Vocode's POST /v1/calls/end?id=)",
       description: "Hangs up a call that is being placed or is on the line; concurrent requests resolve to one hangup. Other calls answer 400.",
       request: { query: IdQuery },

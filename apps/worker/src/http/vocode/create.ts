@@ -19,7 +19,7 @@ const E164 = /^\+[1-9]\d{1,14}$/;
 export function registerVocodeCreate(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/calls/create", tags: vocodeTags, security: vocodeSecurity,
+      method: "post", path: "/calls/create", operationId: "vocodeCreateCall", tags: vocodeTags, security: vocodeSecurity,
       middleware: [callQuota(() => 1)] as const,
       summary: "Create a call (Vocode's POST /v1/calls/create)",
       description:

@@ -31,7 +31,7 @@ const aicallNotFound = () => new VoipbinError(404, "AICALL_NOT_FOUND", "The AI c
 export function registerAicalls(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/aicalls", tags, security,
+      method: "get", path: "/aicalls", operationId: "voipbinListAicalls", tags, security,
       summary: "List AI calls, newest first (VoIPbin's GET /v1.0/aicalls)",
       description: "Every call of the tenant, whichever API placed it, as AIcalls.",
       request: { query: ListQuery },
@@ -63,7 +63,7 @@ export function registerAicalls(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/aicalls/{id}", tags, security,
+      method: "get", path: "/aicalls/{id}", operationId: "voipbinGetAicall", tags, security,
       summary: "Get an AI call (VoIPbin's GET /v1.0/aicalls/{id})",
       request: { params: IdParam },
       responses: { 200: jsonResponse(VoipbinAicall, "The AI call"), ...voipbinErrorResponses(400, 401, 403, 404) },
@@ -80,7 +80,7 @@ export function registerAicalls(app: App) {
 
   app.openapi(
     createRoute({
-      method: "post", path: "/aicalls", tags, security,
+      method: "post", path: "/aicalls", operationId: "voipbinCreateAicall", tags, security,
       middleware: [callQuota(() => 1)] as const,
       summary: "Start an AI call (VoIPbin's POST /v1.0/aicalls)",
       description:
@@ -109,7 +109,7 @@ export function registerAicalls(app: App) {
 
   app.openapi(
     createRoute({
-      method: "post", path: "/aicalls/{id}/terminate", tags, security,
+      method: "post", path: "/aicalls/{id}/terminate", operationId: "voipbinTerminateAicall", tags, security,
       summary: "Terminate an AI call (VoIPbin's POST /v1.0/aicalls/{id}/terminate)",
       description:
         "Hangs the call up if it is being placed or on the line; concurrent requests resolve to one hangup. A call that has already ended (or is ending) answers as it is, as VoIPbin does; one still waiting to be dialed answers 409.",

@@ -221,10 +221,12 @@ describe("campaigns", () => {
     const r2 = await json(await createCalls(key, { patients: [{ patientId: patient.patient_id }], agentId: agent.id }));
     const res = await call(`${PATH}/campaigns`, { key });
     expect(res.status).toBe(200);
+    // Each campaign also carries its status and progress (test/campaign-progress.test.ts checks their values).
+    const running = { status: expect.stringMatching(/^(releasing|released)$/), scheduled_at: null, progress: expect.objectContaining({ total: 1 }) };
     expect(res.body).toEqual({
       data: [
-        { id: r2.batchId, name: null, agent_id: agent.id, created_at: expect.any(String) },
-        { id: r1.batchId, name: "First", agent_id: agent.id, created_at: expect.any(String) },
+        { id: r2.batchId, name: null, agent_id: agent.id, created_at: expect.any(String), ...running },
+        { id: r1.batchId, name: "First", agent_id: agent.id, created_at: expect.any(String), ...running },
       ],
       pagination: { start: 1, requested_size: 100, returned_count: 2, total: 2, hasMore: false },
     });

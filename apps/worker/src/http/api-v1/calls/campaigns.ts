@@ -1,10 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq } from "drizzle-orm";
-import { CallPageQuery, CampaignCancelResponse, CampaignDetail, CampaignList, CampaignPauseResponse, PageQuery, pathId, tables, type CAMPAIGN_STATUSES } from "@switchboard/schemas";
+import { CallPageQuery, CampaignCancelResponse, CampaignDetail, CampaignHourly, CampaignList, CampaignPauseResponse, PageQuery, pathId, tables, type CAMPAIGN_STATUSES } from "@switchboard/schemas";
 import { pauseCampaign, resumeCampaign } from "../../../campaigns/pause";
-import { campaignProgress } from "../../../campaigns/progress";
+import { campaignHourly } from "../../../campaigns/hourly";
+import { campaignPolicyCounts, campaignProgress } from "../../../campaigns/progress";
 import { auditStatements } from "../../../audit/record";
 import { cancelCampaign } from "../../../campaigns/cancel";
+import type { Db } from "../../../lib/db";
 import { HttpError } from "../../errors";
 import { offsetOf, pagination } from "../../../lib/pagination";
 import { iso } from "../../../lib/time";
@@ -15,12 +17,20 @@ import { apiKeySecurity as security, errorResponses, jsonResponse } from "../../
 
 const tags = ["Campaigns"];
 const { campaigns } = tables;
+const Params = z.object({ batchId: pathId("batchId") });
+type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+async function getCampaign(db: Db, tenantId: string, batchId: string) {
+  const campaign = await db.select().from(campaigns).where(and(eq(campaigns.id, batchId), eq(campaigns.tenantId, tenantId))).get();
+  if (!campaign) throw new HttpError(404, "Campaign not found");
+  return campaign;
+}
 
 export function registerCampaignRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/calls/campaigns", tags, security,
-      summary: "List campaigns (batches), newest first",
+      method: "get", path: "/calls/campaigns", operationId: "listCampaigns", tags, security,
+      summary: "List campaigns (batches), newest first, each with its progress",
       request: { query: PageQuery },
       responses: { 200: jsonResponse(CampaignList, "A page of campaigns"), ...errorResponses(400, 401, 403) },
     }),
@@ -33,9 +43,18 @@ export function registerCampaignRoutes(app: App) {
           .limit(query.size).offset(offsetOf(query.start)),
         c.var.db.select({ total: count() }).from(campaigns).where(mine),
       ]);
+      const progress = await campaignProgress(c.env.DB, c.var.tenantId, rows);
       return c.json(
         {
-          data: rows.map((r) => ({ id: r.id, name: r.name, agent_id: r.agentId, created_at: iso(r.createdAt) })),
+          data: rows.map((r) => ({
+            id: r.id,
+            name: r.name,
+            agent_id: r.agentId,
+            created_at: iso(r.createdAt),
+            status: r.status as CampaignStatus,
+            scheduled_at: iso(r.scheduledAt),
+            progress: progress.get(r.id)!,
+          })),
           pagination: pagination(query, rows.length, totals?.total ?? 0),
         },
         200,
@@ -45,24 +64,20 @@ export function registerCampaignRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/calls/campaigns/{batchId}", tags, security,
-      summary: "A campaign, its progress (calls per status; deferred and refused by the contact policy, by reason) and a page of its calls",
-      request: { params: z.object({ batchId: pathId("batchId") }), query: CallPageQuery },
+      method: "get", path: "/calls/campaigns/{batchId}", operationId: "getCampaign", tags, security,
+      summary: "A campaign, its progress (calls per status, expected finish; deferred and refused by the contact policy, by reason) and a page of its calls",
+      request: { params: Params, query: CallPageQuery },
       responses: { 200: jsonResponse(CampaignDetail, "The campaign and its calls"), ...errorResponses(400, 401, 403, 404) },
     }),
     async (c) => {
       const { batchId } = c.req.valid("param");
       const query = c.req.valid("query");
-      const campaign = await c.var.db
-        .select()
-        .from(campaigns)
-        .where(and(eq(campaigns.id, batchId), eq(campaigns.tenantId, c.var.tenantId)))
-        .get();
-      if (!campaign) throw new HttpError(404, "Campaign not found");
+      const campaign = await getCampaign(c.var.db, c.var.tenantId, batchId);
       const [page, progress] = await Promise.all([
-        callPage(c.var.db, c.var.tenantId, query, batchId),
-        campaignProgress(c.env.DB, c.var.tenantId, batchId),
+        callPage(c.var.db, c.var.tenantId, query, { campaignId: batchId }),
+        campaignProgress(c.env.DB, c.var.tenantId, [campaign]),
       ]);
+      const policy = await campaignPolicyCounts(c.env.DB, c.var.tenantId, batchId);
       await auditRead(c, "call.read", page.data.map((call) => call.id), { batchId });
       return c.json(
         {
@@ -71,11 +86,11 @@ export function registerCampaignRoutes(app: App) {
             name: campaign.name,
             agentId: campaign.agentId,
             createdAt: iso(campaign.createdAt),
-            status: campaign.status as (typeof CAMPAIGN_STATUSES)[number],
+            status: campaign.status as CampaignStatus,
             scheduledAt: iso(campaign.scheduledAt),
             paused: campaign.pausedAt !== null,
             pausedAt: iso(campaign.pausedAt),
-            progress,
+            progress: { ...progress.get(campaign.id)!, ...policy },
           },
           data: page.data,
           pagination: pagination(query, page.data.length, page.total),
@@ -84,14 +99,29 @@ export function registerCampaignRoutes(app: App) {
       );
     },
   );
+
   app.openapi(
     createRoute({
-      method: "post", path: "/calls/campaigns/{batchId}/cancel", tags, security,
+      method: "get", path: "/calls/campaigns/{batchId}/hourly", operationId: "getCampaignHourly", tags, security,
+      summary: "The campaign's calls that ended in each hour, by outcome",
+      request: { params: Params },
+      responses: { 200: jsonResponse(CampaignHourly, "Calls per hour by outcome"), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const { batchId } = c.req.valid("param");
+      await getCampaign(c.var.db, c.var.tenantId, batchId);
+      return c.json({ batchId, data: await campaignHourly(c.env.DB, c.var.tenantId, batchId) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post", path: "/calls/campaigns/{batchId}/cancel", operationId: "cancelCampaign", tags, security,
       summary: "Cancel a scheduled or running campaign",
       description:
         "Calls not yet dialed, and calls waiting for a retry, end `canceled` and are never dialed. Calls on the line are left to finish " +
         "(hang one up with DELETE /api/v1/calls/{callId}). Canceling again changes nothing.",
-      request: { params: z.object({ batchId: pathId("batchId") }) },
+      request: { params: Params },
       responses: { 200: jsonResponse(CampaignCancelResponse, "Canceled"), ...errorResponses(401, 403, 404) },
     }),
     async (c) => {

@@ -11,6 +11,7 @@ import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } fr
 const createCallsRoute = createRoute({
   method: "post",
   path: "/calls",
+  operationId: "createCalls",
   tags: ["Calls"],
   security,
   // One token per call: a 1,000-patient batch spends 1,000 of the tenant's calls per minute.

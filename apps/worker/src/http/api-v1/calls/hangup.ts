@@ -12,7 +12,7 @@ const NOT_HANGABLE = "Call was not in a status that could be hung up";
 export function registerHangupCall(app: App) {
   app.openapi(
     createRoute({
-      method: "delete", path: "/calls/{callId}", tags: ["Calls"], security,
+      method: "delete", path: "/calls/{callId}", operationId: "hangUpCall", tags: ["Calls"], security,
       summary: "Hang up a call that is initiating, dialing or in progress (it ends as failed)",
       request: { params: z.object({ callId: z.string().openapi({ param: { name: "callId", in: "path" } }) }) },
       responses: { 200: jsonResponse(HangupResponse, "Hung up"), ...errorResponses(400, 401, 403) },

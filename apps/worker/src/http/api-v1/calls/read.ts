@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { desc } from "drizzle-orm";
-import { Call, CallEvent, CallList, CallPageQuery, pathId, tables } from "@switchboard/schemas";
-import { callFilter, callHistory, countCalls, getCallView, listCallViews } from "../../../calls/read-model";
+import { Call, CallEvent, CallList, CallListQuery, pathId, tables, type CallOutcome, type CallStatus } from "@switchboard/schemas";
+import { callFilter, callHistory, countCalls, getCallView, listCallViews, type CallFilter } from "../../../calls/read-model";
 import type { Db } from "../../../lib/db";
 import { offsetOf, pagination } from "../../../lib/pagination";
 import { iso } from "../../../lib/time";
@@ -18,14 +18,23 @@ const notFound = () => new HttpError(404, "Call not found");
 export function registerReadCalls(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/calls", tags, security,
-      summary: "List calls, newest first",
-      request: { query: CallPageQuery },
+      method: "get", path: "/calls", operationId: "listCalls", tags, security,
+      summary: "List calls, newest first; narrowed by status, outcome, agent, campaign, patient and time",
+      description: "Every filter given must hold. `status` and `outcome` take several values, comma separated (`status=completed,failed`).",
+      request: { query: CallListQuery },
       responses: { 200: jsonResponse(CallList, "A page of calls"), ...errorResponses(400, 401, 403) },
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const page = await callPage(c.var.db, c.var.tenantId, query);
+      const page = await callPage(c.var.db, c.var.tenantId, query, {
+        statuses: query.status?.split(",") as CallStatus[] | undefined,
+        outcomes: query.outcome?.split(",") as CallOutcome[] | undefined,
+        agentId: query.agent_id,
+        campaignId: query.batch_id,
+        patientId: query.patient_id,
+        createdAfter: query.created_after ? Date.parse(query.created_after) : undefined,
+        createdBefore: query.created_before ? Date.parse(query.created_before) : undefined,
+      });
       await auditRead(c, "call.read", page.data.map((call) => call.id), { list: true });
       return c.json({ data: page.data, pagination: pagination(query, page.data.length, page.total) }, 200);
     },
@@ -33,7 +42,7 @@ export function registerReadCalls(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/calls/{callId}", tags, security,
+      method: "get", path: "/calls/{callId}", operationId: "getCall", tags, security,
       summary: "Get a call",
       request: { params: Params },
       responses: { 200: jsonResponse(Call, "The call"), ...errorResponses(401, 403, 404) },
@@ -48,7 +57,7 @@ export function registerReadCalls(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/calls/{callId}/events", tags, security,
+      method: "get", path: "/calls/{callId}/events", operationId: "listCallEvents", tags, security,
       summary: "A call's history: every accepted transition and provider attempt, oldest first",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ data: z.array(CallEvent) }), "The call's events"), ...errorResponses(401, 403, 404) },
@@ -67,9 +76,9 @@ export function registerReadCalls(app: App) {
   );
 }
 
-/** A page of the tenant's calls (optionally one campaign's), newest first, ties broken by id. */
-export async function callPage(db: Db, tenantId: string, query: { start: number; size: number; ended_after?: string | undefined }, campaignId?: string) {
-  const where = callFilter({ campaignId, endedAfter: query.ended_after ? Date.parse(query.ended_after) : undefined });
+/** A page of the tenant's calls (all, or those `filter` picks), newest first, ties broken by id. */
+export async function callPage(db: Db, tenantId: string, query: { start: number; size: number; ended_after?: string | undefined }, filter: CallFilter = {}) {
+  const where = callFilter({ ...filter, endedAfter: query.ended_after ? Date.parse(query.ended_after) : undefined });
   const { calls } = tables;
   const [views, total] = await Promise.all([
     listCallViews(db, tenantId, { where, orderBy: [desc(calls.createdAt), desc(calls.id)], limit: query.size, offset: offsetOf(query.start) }),

@@ -22,7 +22,7 @@ const deliveryNotFound = () => new HttpError(404, "Delivery not found");
 export function registerWebhookDeliveryRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "get", path: "/webhook-endpoints/{endpointId}/deliveries", tags, security,
+      method: "get", path: "/webhook-endpoints/{endpointId}/deliveries", operationId: "listWebhookDeliveries", tags, security,
       summary: "List an endpoint's deliveries, newest first (pending, succeeded and failed)",
       request: { params: Params, query: DeliveryQuery },
       responses: { 200: jsonResponse(WebhookDeliveryList, "A page of deliveries"), ...errorResponses(400, 401, 403, 404) },
@@ -38,7 +38,7 @@ export function registerWebhookDeliveryRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/webhook-endpoints/{endpointId}/deliveries/{deliveryId}", tags, security,
+      method: "get", path: "/webhook-endpoints/{endpointId}/deliveries/{deliveryId}", operationId: "getWebhookDelivery", tags, security,
       summary: "Get a delivery with its payload and every attempt",
       request: { params: DeliveryParams },
       responses: { 200: jsonResponse(WebhookDeliveryDetail, "The delivery"), ...errorResponses(401, 403, 404) },
@@ -57,7 +57,7 @@ export function registerWebhookDeliveryRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "post", path: "/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/replay", tags, security,
+      method: "post", path: "/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/replay", operationId: "replayWebhookDelivery", tags, security,
       summary: "Send a delivery again (same webhook-id), from the start of the retry schedule",
       request: { params: DeliveryParams },
       responses: { 202: jsonResponse(WebhookDelivery, "Queued; it goes out at once, off this request"), ...errorResponses(401, 403, 404, 409) },

@@ -44,7 +44,7 @@ async function requireAllowedUrl(env: Parameters<typeof urlPolicy>[0], url: stri
 export function registerWebhookEndpointRoutes(app: App) {
   app.openapi(
     createRoute({
-      method: "post", path: "/webhook-endpoints", tags, security,
+      method: "post", path: "/webhook-endpoints", operationId: "createWebhookEndpoint", tags, security,
       summary: "Register a webhook endpoint (its signing secret is shown once, in this response)",
       description:
         "Deliveries follow the Standard Webhooks spec: `webhook-id`, `webhook-timestamp` and `webhook-signature` headers, signed with the endpoint's secret. The URL must be HTTPS and resolve to a public address (localhost is allowed only in local development). " +
@@ -77,7 +77,7 @@ export function registerWebhookEndpointRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/webhook-endpoints", tags, security, summary: "List webhook endpoints, newest first",
+      method: "get", path: "/webhook-endpoints", operationId: "listWebhookEndpoints", tags, security, summary: "List webhook endpoints, newest first",
       request: { query: PageQuery },
       responses: { 200: jsonResponse(WebhookEndpointList, "A page of endpoints"), ...errorResponses(400, 401, 403) },
     }),
@@ -95,7 +95,7 @@ export function registerWebhookEndpointRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "get", path: "/webhook-endpoints/{endpointId}", tags, security,
+      method: "get", path: "/webhook-endpoints/{endpointId}", operationId: "getWebhookEndpoint", tags, security,
       summary: "Get a webhook endpoint (a disabled one says why: manual, gone or failing)",
       request: { params: Params },
       responses: { 200: jsonResponse(WebhookEndpoint, "The endpoint"), ...errorResponses(401, 403, 404) },
@@ -109,7 +109,7 @@ export function registerWebhookEndpointRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "patch", path: "/webhook-endpoints/{endpointId}", tags, security,
+      method: "patch", path: "/webhook-endpoints/{endpointId}", operationId: "updateWebhookEndpoint", tags, security,
       summary: "Change an endpoint's URL, events or description, or enable/disable it",
       request: { params: Params, body: jsonBody(WebhookEndpointUpdate) },
       responses: { 200: jsonResponse(WebhookEndpoint, "The updated endpoint"), ...errorResponses(400, 401, 403, 404) },
@@ -148,7 +148,7 @@ export function registerWebhookEndpointRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "delete", path: "/webhook-endpoints/{endpointId}", tags, security,
+      method: "delete", path: "/webhook-endpoints/{endpointId}", operationId: "deleteWebhookEndpoint", tags, security,
       summary: "Delete an endpoint (nothing more is sent to it; pending deliveries are marked failed)",
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ id: z.string(), deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 403, 404) },
@@ -167,7 +167,7 @@ export function registerWebhookEndpointRoutes(app: App) {
 
   app.openapi(
     createRoute({
-      method: "post", path: "/webhook-endpoints/{endpointId}/rotate-secret", tags, security,
+      method: "post", path: "/webhook-endpoints/{endpointId}/rotate-secret", operationId: "rotateWebhookEndpointSecret", tags, security,
       summary: "Rotate the signing secret: the new one is shown once; the old one keeps signing for 24 hours",
       description: "During the grace period `webhook-signature` carries two signatures (space separated), one per secret.",
       request: { params: Params },

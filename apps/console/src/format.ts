@@ -1,0 +1,51 @@
+import type { CampaignProgress } from "./api";
+
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+}
+
+export function time(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+/** "in 4 min", "12 s ago". */
+export function relative(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "—";
+  const ms = Date.parse(iso) - now;
+  const abs = Math.abs(ms);
+  const text = abs < 60_000 ? `${Math.round(abs / 1000)} s` : abs < 3_600_000 ? `${Math.round(abs / 60_000)} min` : abs < 86_400_000 ? `${(abs / 3_600_000).toFixed(1)} h` : `${Math.round(abs / 86_400_000)} d`;
+  return ms >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+export function seconds(value: number | null | undefined): string {
+  if (value === null || value === undefined) return "—";
+  return value < 60 ? `${value} s` : `${Math.floor(value / 60)} min ${Math.round(value % 60)} s`;
+}
+
+export function shortId(id: string | null | undefined): string {
+  return id ? id.slice(0, 8) : "—";
+}
+
+/** Statuses grouped as the progress bar shows them, in its order. */
+export const STATUS_GROUPS = [
+  { key: "completed", label: "completed", statuses: ["completed"] },
+  { key: "failed", label: "failed", statuses: ["failed"] },
+  { key: "canceled", label: "canceled", statuses: ["canceled"] },
+  { key: "live", label: "live", statuses: ["initiating", "dialing", "in-progress", "summarizing"] },
+  { key: "waiting", label: "waiting", statuses: ["scheduled", "queued", "awaiting-retry"] },
+] as const;
+
+export function grouped(progress: CampaignProgress): { key: string; label: string; count: number }[] {
+  const by = progress.byStatus as Record<string, number>;
+  return STATUS_GROUPS.map((g) => ({ key: g.key, label: g.label, count: g.statuses.reduce((sum, s) => sum + (by[s] ?? 0), 0) }));
+}
+
+export const LIVE_STATUSES = ["initiating", "dialing", "in-progress", "summarizing"];
+export const HANGUP_STATUSES = ["initiating", "dialing", "in-progress"];
+export const TERMINAL_STATUSES = ["completed", "failed", "canceled"];
+
+export function patientName(patient: { first_name: string; last_name: string } | null | undefined): string {
+  return patient ? `${patient.first_name} ${patient.last_name}` : "(deleted patient)";
+}
