@@ -114,8 +114,9 @@ export async function eventStatements(
 /**
  * `eventStatements` for one event whose `data` is read from a row the same batch changes (e.g. a
  * message's status and error after a conditional UPDATE): `data.json` is an SQL `json_object(...)`
- * over `data.from` (a FROM clause with its WHERE, whose `?` placeholders follow the statement's own
- * three and are bound from `data.binds`). No row, no event. The event's id comes from its key.
+ * over `data.from` (a FROM clause with its WHERE). Their placeholders are numbered from `?4` (the
+ * statement's own are ?1-?3), in the order of `data.binds`: a bare `?` would be numbered after the
+ * largest seen before it and collide with ?3. No row, no event. The event's id comes from its key.
  */
 export async function rowEventStatements(
   db: D1Database,

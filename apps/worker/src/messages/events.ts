@@ -22,9 +22,9 @@ export async function changeMessageStatus(env: EventEnv, db: Db, tenantId: strin
     { type: "message.status_changed", key: statusKey(messageId, status) },
     {
       // Ids and the status only, never the text or number; as the row stands after the update.
-      json: `json_object('message_id', m.id, 'chat_id', m.chat_id, 'message_uid', m.message_uid, 'status', m.status, 'error_message', m.error_message, 'changed_at', ?)`,
+      json: `json_object('message_id', m.id, 'chat_id', m.chat_id, 'message_uid', m.message_uid, 'status', m.status, 'error_message', m.error_message, 'changed_at', ?4)`,
       // Only when this update moved it (statuses only move forward: each is announced once).
-      from: "FROM messages m WHERE m.id = ? AND m.tenant_id = ? AND m.status = ? AND m.updated_at = ?",
+      from: "FROM messages m WHERE m.id = ?5 AND m.tenant_id = ?6 AND m.status = ?7 AND m.updated_at = ?8",
       binds: [iso(now), messageId, tenantId, status, now],
     },
     now,
