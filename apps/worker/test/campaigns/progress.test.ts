@@ -81,7 +81,10 @@ describe("campaign progress", () => {
     expect(summary.progress.byStatus.completed).toBe(3);
 
     const detail = await json(await api(`/api/v1/calls/campaigns/${batch.batchId}`, { key }));
-    expect(detail.campaign.progress).toEqual(summary.progress);
+    // The detail adds the contact policy's counts by reason (none deferred or refused here).
+    const { deferred, refused, ...progress } = detail.campaign.progress;
+    expect(progress).toEqual(summary.progress);
+    expect(Object.values({ ...deferred, ...refused }).every((n) => n === 0)).toBe(true);
   });
 });
 
@@ -106,7 +109,7 @@ describe("GET /api/v1/calls/campaigns/{batchId}/hourly", () => {
       [new Date(h + 3 * HOUR).toISOString(), 1, 0, 0, 1],
     ]);
     expect(Object.keys(body.data[0].byOutcome).sort()).toEqual(
-      ["busy", "canceled", "human", "hung_up_by_api", "invalid_number", "no_answer", "provider_error", "transferred", "voicemail"],
+      ["busy", "canceled", "human", "hung_up_by_api", "invalid_number", "no_answer", "provider_error", "refused", "transferred", "voicemail"],
     );
   });
 

@@ -14,6 +14,7 @@ import { poll } from "../helpers/wait";
 import { server } from "../network";
 import { vendorSetup } from "../helpers/vendors";
 import { callRow } from "./helpers";
+import { recordConsent } from "../helpers/policy";
 
 const RETELL_KEY = "key_attempts0123456789abcdef01234567";
 const retell = fakeRetell(RETELL_KEY, { post: postWebhook });
@@ -23,6 +24,15 @@ const livekit = fakeLiveKit(LK.apiKey, LK.apiSecret, LK_BASE, { post: postWebhoo
 beforeEach(() => server.use(...retell.handlers, ...livekit.handlers));
 
 const retry = { maxAttempts: 2, spacingMinutes: 1, on: ["no_answer", "busy", "voicemail"] };
+
+/**
+ * A billing call, with the patient's consent on file: retried within the hour. (A health-care
+ * message, the default purpose, may reach a patient once a day: its retry would wait for tomorrow.)
+ */
+async function placeRetriedCall(key: string, patientId: string, agentId: string) {
+  await recordConsent(key, patientId);
+  return placeCall(key, patientId, agentId, { purpose: "billing" });
+}
 
 async function nextAttemptAt(callId: string): Promise<number> {
   const scheduled = (await historyOf(callId)).filter((e) => e.type === "retry.scheduled").at(-1)!;
@@ -35,7 +45,7 @@ describe("late news of an earlier attempt never ends the next one", () => {
       livekit: { ...LK, baseUrl: LK_BASE, options: { sipTrunkId: "ST_attempts" } },
     });
     await env.DB.prepare("UPDATE agents SET settings = json_set(settings, '$.retry', json(?)) WHERE id = ?").bind(JSON.stringify(retry), s.agent.id).run();
-    const callId = await placeCall(s.key, s.patient.patient_id, s.agent.id);
+    const callId = await placeRetriedCall(s.key, s.patient.patient_id, s.agent.id);
     const firstRoom = (await callRow(callId))!.provider_call_id as string;
     const firstCall = livekit.calls.get(firstRoom)!;
     const firstLeft = livekit.events.left(firstCall, DisconnectReason.USER_UNAVAILABLE);
@@ -56,7 +66,7 @@ describe("late news of an earlier attempt never ends the next one", () => {
   it("Retell: while the next attempt has no vendor id yet, the earlier attempt's late webhooks change nothing", async () => {
     const s = await vendorSetup([{ provider: "retell", agent: "agent_abc" }], { retell: { apiKey: RETELL_KEY, fromNumber: "+14155550100" } });
     await env.DB.prepare("UPDATE agents SET settings = json_set(settings, '$.retry', json(?)) WHERE id = ?").bind(JSON.stringify(retry), s.agent.id).run();
-    const callId = await placeCall(s.key, s.patient.patient_id, s.agent.id);
+    const callId = await placeRetriedCall(s.key, s.patient.patient_id, s.agent.id);
     const first = retell.callFor(callId);
     await retell.send(s.webhooks.retell!, "call_ended", retellEnded({ ...first }, "dial_no_answer"));
     await poll(() => getCall(s.key, callId), (c) => c.status === "awaiting-retry");

@@ -63,7 +63,7 @@ describe("under faults, the promise holds: one dial per attempt, every line back
   it("D1 fails as a call starts (reading the call): the dispatcher starts it again, once", async () => {
     const { tenant, key, patient, agent } = await setup({ simulator: { outcome: "busy", durationMs: 200 } });
     const endpoint = await endpointFor(key);
-    rules.set(d1("AS opted_out"));
+    rules.set(d1("AS last_seq"));
     const created = await json(await createCalls(key, { patients: [{ patientId: patient.patient_id }], agentId: agent.id }));
     const callId = created.calls[0].callId;
     expect(created.calls[0].status).toBe("queued");

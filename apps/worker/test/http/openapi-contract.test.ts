@@ -42,7 +42,11 @@ describe("the OpenAPI document as a contract", () => {
         "paths POST /webhooks/twilio/{tenantId}/inbound",
         "paths POST /webhooks/twilio/{tenantId}/messages/{messageId}/status",
         "paths POST /webhooks/{provider}/{token}",
-        ...["call.completed", "call.created", "call.failed", "call.status_changed", "campaign.completed", "message.received", "message.status_changed", "patient.opted_out"].map(
+        ...[
+          "call.completed", "call.created", "call.deferred", "call.failed", "call.refused", "call.status_changed",
+          "campaign.completed", "campaign.paused", "campaign.resumed",
+          "message.deferred", "message.received", "message.refused", "message.status_changed", "patient.opted_out",
+        ].map(
           (t) => `webhooks POST ${t}`,
         ),
       ].sort(),

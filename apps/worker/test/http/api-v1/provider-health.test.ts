@@ -5,7 +5,7 @@ import { providerHealth } from "../../../src/calls/provider-health";
 import { fakeRetell, retellStarted } from "../../fakes/retell";
 import { fakeVocode } from "../../fakes/vocode";
 import { api, expectEnvelope, json, postWebhook } from "../../helpers/http";
-import { createTenant } from "../../helpers/tenants";
+import { createPatient, createTenant } from "../../helpers/tenants";
 import { placeCall } from "../../helpers/calls";
 import { configureProvider, vendorSetup } from "../../helpers/vendors";
 import { server } from "../../network";
@@ -68,7 +68,9 @@ describe("provider health", () => {
     await configureProvider(key, "voipbin", { apiKey: "voipbin-access-key", apiSecret: "whsecret", fromNumber: "+14155550102" });
     retell.failNextCreate(() => HttpResponse.json({ error_message: "internal" }, { status: 503 }));
     await placeCall(key, patient.patient_id, agent.id); // retell refuses, vocode takes it
-    const second = await placeCall(key, patient.patient_id, agent.id); // retell takes it
+    // Another patient: the contact policy's daily cap would hold a second call to the first one.
+    const another = await createPatient(key);
+    const second = await placeCall(key, another.patient_id, agent.id); // retell takes it
     await retell.send(webhooks.retell!, "call_started", retellStarted(retell.callFor(second)));
     await waitForCall(key, second, (c) => c.status === "in-progress");
 

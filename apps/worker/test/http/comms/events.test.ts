@@ -260,12 +260,14 @@ describe("audit trail", () => {
     expect(sends.map((e: any) => e.object_id)).toEqual([sent.body.id]);
   });
 
-  it("records an opted-out patient's kept-back text as sent by the staff member, with its status", async () => {
+  it("records an opted-out patient's kept-back text as sent by the staff member, with the status it was stored with", async () => {
     const t = await commsSetup();
     await useTwilio(t.key);
     await postSigned(`/webhooks/twilio/${t.tenantId}/inbound`, inboundParams(t.patient.phone_number, "STOP"));
     const kept = await sendMessage(t.key, t.tenantId, { sender_id: t.user.id, chat_id: t.chat.id, content: "x" });
     const entry = (await call(`/api/v1/audit-events?object_id=${kept.body.id}`, { key: t.key })).body.data;
-    expect(entry).toEqual([expect.objectContaining({ action: "message.sent", detail: { chatId: t.chat.id, senderId: t.user.id, status: "OPTED_OUT" } })]);
+    // Stored CREATED; the contact policy then keeps it back before any hand-off (OPTED_OUT).
+    expect(kept.body.status).toBe("OPTED_OUT");
+    expect(entry).toEqual([expect.objectContaining({ action: "message.sent", detail: { chatId: t.chat.id, senderId: t.user.id, status: "CREATED" } })]);
   });
 });
