@@ -17,7 +17,7 @@ import { createServer } from "node:http";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createNetServer } from "node:net";
 import { join, relative } from "node:path";
-import { root, wrangler, workerDir } from "./lib/local.mjs";
+import { buildAssets, root, wrangler, workerDir } from "./lib/local.mjs";
 
 const CALLS = Number(process.env.SOAK_CALLS ?? 5000);
 const TENANTS = Number(process.env.SOAK_TENANTS ?? 4);
@@ -100,12 +100,15 @@ function writeConfigs() {
   worker.vars = {
     ...worker.vars,
     ENVIRONMENT: "development",
-    CALLING_HOURS: "00:00-24:00",
+    // Simulator calls only: they may go at any hour (the contact policy's dev window).
+    DEV_WIDE_CALLING_WINDOW: "true",
     ADMIN_TOKEN,
     SECRETS_KEY: "c29hay1zZWNyZXRzLWtleS0zMi1ieXRlcy1sb25nISE=",
     FILES_SIGNING_KEY: "soak-files-signing-key-0123456789abcdef",
   };
   worker.d1_databases[0].migrations_dir = relative(dir, join(root, "packages", "schemas", "migrations"));
+  // The console's assets, built before the configs are written (paths are relative to the config).
+  if (worker.assets) worker.assets.directory = relative(dir, join(root, "apps", "console", "dist"));
   const cron = read(join(root, "apps", "cron", "wrangler.jsonc"));
   cron.name = `switchboard-cron-soak-${process.pid}`;
   cron.main = relative(dir, join(root, "apps", "cron", "src", "index.ts"));
@@ -250,6 +253,7 @@ async function pool(items, width, work) {
 try {
   const [port, cronPort, hookPort] = [await freePort(), await freePort(), await freePort()];
   BASE = `http://127.0.0.1:${port}`;
+  await buildAssets();
   const { workerConfig, cronConfig } = writeConfigs();
   log(`soak ${run}: ${CALLS} calls, ${TENANTS} tenants x ${LINES} lines; API :${port}, cron :${cronPort}, endpoint :${hookPort}; state in ${relative(root, state)}`);
   wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", workerConfig], { quiet: true });
