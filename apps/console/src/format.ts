@@ -65,6 +65,10 @@ export const REASON_LABELS: Record<ReasonCode, string> = {
   weekly_cap: "weekly cap",
 };
 
+export function isReasonCode(value: string): value is ReasonCode {
+  return Object.hasOwn(REASON_LABELS, value);
+}
+
 export function reasonLabel(code: string | null | undefined): string {
   if (!code) return "";
   return REASON_LABELS[code as ReasonCode] ?? code;

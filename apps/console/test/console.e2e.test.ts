@@ -217,6 +217,12 @@ describe("the operator console in Chromium", () => {
       expect(held.progress.byStatus.queued).toBe(2);
       expect(await page.getByTestId("progress-count").textContent()).toBe("1 of 3 ended");
       await shot("10-campaign-paused");
+      // The list says so too, and expects no finish while paused.
+      await page.getByRole("link", { name: "Campaigns" }).click();
+      const row = page.getByTestId("campaigns").locator("tr", { hasText: "Friday follow-ups" });
+      await expect.poll(() => row.getByTestId("campaign-badges").textContent()).toBe("released paused");
+      expect(await row.textContent()).toContain("— (paused)");
+      await row.getByRole("link", { name: "Friday follow-ups" }).click();
 
       await page.getByRole("button", { name: "Resume" }).click();
       await expect.poll(() => page.getByTestId("paused-banner").count()).toBe(0);

@@ -1,5 +1,5 @@
 import { client, ok, type CallEvent } from "../api";
-import { dateTime, HANGUP_STATUSES, patientName, reasonLabel, seconds, TERMINAL_STATUSES, time, words } from "../format";
+import { dateTime, HANGUP_STATUSES, isReasonCode, patientName, reasonLabel, seconds, TERMINAL_STATUSES, time, words } from "../format";
 import { useData } from "../hooks";
 import { nameOf, useAgents } from "../lookups";
 import { Link } from "../router";
@@ -17,7 +17,7 @@ const EVENT_WORDS: Record<string, string> = {
 /** The Reason cell: a policy code in words (the code as a tooltip), else the reason or outcome as written. */
 function ReasonCell(props: { event: CallEvent; detail: Record<string, unknown> }) {
   const { event, detail: d } = props;
-  if (event.type.startsWith("policy.") && typeof d.reason === "string") {
+  if (typeof d.reason === "string" && isReasonCode(d.reason)) {
     return (
       <span title={d.reason} class={event.type === "policy.refused" ? "bad" : undefined}>
         {reasonLabel(d.reason)}

@@ -20,29 +20,43 @@ function PreviewView(props: { preview: CallPreview; names: Map<string, Patient> 
   return (
     <div data-testid="preview">
       <ul class="figures">
-        <li data-testid="preview-start-now">
-          <b>{p.startNow}</b> start now
+        <li>
+          <span data-testid="preview-start-now">
+            <b>{p.startNow}</b> start now
+          </span>
         </li>
-        <li data-testid="preview-waiting">
-          <b>{p.waitingForLine}</b> wait for a line
+        <li>
+          <span data-testid="preview-waiting">
+            <b>{p.waitingForLine}</b> wait for a line
+          </span>
         </li>
-        <li data-testid="preview-deferred">
-          <b>{p.deferred.total}</b> wait for the contact policy
-          {p.deferred.earliest && <span class="muted small"> until {p.deferred.earliest === p.deferred.latest ? dateTime(p.deferred.latest) : `${dateTime(p.deferred.earliest)} – ${dateTime(p.deferred.latest)}`}</span>}
+        <li>
+          <span data-testid="preview-deferred">
+            <b>{p.deferred.total}</b> wait for the contact policy
+          </span>
+          {p.deferred.total > 0 && (
+            <>
+              <ReasonChips byReason={p.deferred.byReason} kind="defer" testId="preview-deferred-reasons" />
+              <span class="small">
+                until {p.deferred.earliest === p.deferred.latest ? dateTime(p.deferred.latest) : `${dateTime(p.deferred.earliest)} – ${dateTime(p.deferred.latest)}`}
+              </span>
+            </>
+          )}
         </li>
-        <li data-testid="preview-refused" class={p.refused.total ? "bad" : undefined}>
-          <b>{p.refused.total}</b> refused
+        <li class={p.refused.total ? "bad" : undefined}>
+          <span data-testid="preview-refused">
+            <b>{p.refused.total}</b> refused
+          </span>
+          {p.refused.total > 0 && <ReasonChips byReason={p.refused.byReason} kind="refuse" testId="preview-refused-reasons" />}
         </li>
       </ul>
       <KeyValues
         rows={[
           ["Expected finish", <span data-testid="preview-finish">{e.finishesAt ? `${dateTime(e.finishesAt)} (${relative(e.finishesAt)})` : "no call will be made"}</span>],
-          ["First and last dial", e.firstDialAt ? `${dateTime(e.firstDialAt)} – ${dateTime(e.lastDialAt)}` : "—"],
+          ["Dialing", !e.firstDialAt ? "—" : e.firstDialAt === e.lastDialAt ? `at ${dateTime(e.firstDialAt)}` : `from ${dateTime(e.firstDialAt)} to ${dateTime(e.lastDialAt)}`],
           ["Lines", `${e.lines} (${e.busyLines} busy now, ${e.queuedAhead} call${e.queuedAhead === 1 ? "" : "s"} waiting ahead)`],
           ["Time per call", `about ${seconds(e.averageCallSeconds)}`],
           ["Purpose", words(p.purpose)],
-          ["Refused, why", <ReasonChips byReason={p.refused.byReason} kind="refuse" testId="preview-refused-reasons" />],
-          ["Deferred, why", <ReasonChips byReason={p.deferred.byReason} kind="defer" testId="preview-deferred-reasons" />],
         ]}
       />
       {held.length > 0 && (
