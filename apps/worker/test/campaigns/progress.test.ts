@@ -81,7 +81,11 @@ describe("campaign progress", () => {
     expect(summary.progress.byStatus.completed).toBe(3);
 
     const detail = await json(await api(`/api/v1/calls/campaigns/${batch.batchId}`, { key }));
-    expect(detail.campaign.progress).toEqual(summary.progress);
+    // The detail keeps the contact policy's counts beside the same progress.
+    const { deferred, refused, ...progress } = detail.campaign.progress;
+    expect(progress).toEqual(summary.progress);
+    expect(Object.values(deferred).every((n) => n === 0) && Object.values(refused).every((n) => n === 0)).toBe(true);
+    expect(summary.paused).toBe(false);
   });
 });
 
@@ -106,7 +110,7 @@ describe("GET /api/v1/calls/campaigns/{batchId}/hourly", () => {
       [new Date(h + 3 * HOUR).toISOString(), 1, 0, 0, 1],
     ]);
     expect(Object.keys(body.data[0].byOutcome).sort()).toEqual(
-      ["busy", "canceled", "human", "hung_up_by_api", "invalid_number", "no_answer", "provider_error", "transferred", "voicemail"],
+      ["busy", "canceled", "human", "hung_up_by_api", "invalid_number", "no_answer", "provider_error", "refused", "transferred", "voicemail"],
     );
   });
 
