@@ -222,6 +222,7 @@ describe("the operator console in Chromium", () => {
       const row = page.getByTestId("campaigns").locator("tr", { hasText: "Friday follow-ups" });
       await expect.poll(() => row.getByTestId("campaign-badges").textContent()).toBe("released paused");
       expect(await row.textContent()).toContain("— (paused)");
+      await shot("10-campaigns-one-paused");
       await row.getByRole("link", { name: "Friday follow-ups" }).click();
 
       await page.getByRole("button", { name: "Resume" }).click();

@@ -18,7 +18,9 @@ export function Campaign(props: { id: string }) {
     [batchId, start],
     (d) => (d.campaign.progress.ended < d.campaign.progress.total || d.data.some((c) => !TERMINAL_STATUSES.includes(c.status)) ? 2000 : undefined),
   );
-  const hourly = useData(async (signal) => ok(await client.GET("/api/v1/calls/campaigns/{batchId}/hourly", { params: { path: { batchId } }, signal })), [batchId], 10_000);
+  // Read again whenever another call has ended, so the chart never lags the progress.
+  const ended = detail.data?.campaign.progress.ended;
+  const hourly = useData(async (signal) => ok(await client.GET("/api/v1/calls/campaigns/{batchId}/hourly", { params: { path: { batchId } }, signal })), [batchId, ended]);
   if (!detail.data) return <Page title="Campaign">{detail.error ? <ErrorBox error={detail.error} /> : <Loading what="the campaign" />}</Page>;
   const { campaign, data: calls, pagination } = detail.data;
   const p = campaign.progress;

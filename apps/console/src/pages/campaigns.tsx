@@ -44,7 +44,7 @@ export function Campaigns(props: { query: URLSearchParams }) {
                   <td>
                     <Link href={`/campaigns/${c.id}`}>{c.name ?? c.id.slice(0, 8)}</Link>
                   </td>
-                  <td data-testid="campaign-badges">
+                  <td class="nowrap" data-testid="campaign-badges">
                     <Badge value={c.status} />
                     {c.paused && c.status !== "canceled" && (
                       <>
