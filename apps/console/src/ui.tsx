@@ -107,9 +107,10 @@ export function ActionButton(props: { label: string; confirm?: string; action: (
   );
 }
 
-export function KeyValues(props: { rows: [ComponentChildren, ComponentChildren][] }) {
+/** Labelled values in a grid; `wide` gives each its own full-width line (for longer values). */
+export function KeyValues(props: { rows: [ComponentChildren, ComponentChildren][]; wide?: boolean }) {
   return (
-    <dl class="kv">
+    <dl class={props.wide ? "kv wide" : "kv"}>
       {props.rows.map(([k, v], i) => (
         <div key={i}>
           <dt>{k}</dt>

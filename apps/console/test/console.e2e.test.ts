@@ -216,13 +216,13 @@ describe("the operator console in Chromium", () => {
       expect(live(held.progress)).toBe(0);
       expect(held.progress.byStatus.queued).toBe(2);
       expect(await page.getByTestId("progress-count").textContent()).toBe("1 of 3 ended");
-      await shot("10-campaign-paused");
+      await shot("10a-campaign-paused");
       // The list says so too, and expects no finish while paused.
       await page.getByRole("link", { name: "Campaigns" }).click();
       const row = page.getByTestId("campaigns").locator("tr", { hasText: "Friday follow-ups" });
       await expect.poll(() => row.getByTestId("campaign-badges").textContent()).toBe("released paused");
       expect(await row.textContent()).toContain("— (paused)");
-      await shot("10-campaigns-one-paused");
+      await shot("10b-campaigns-one-paused");
       await row.getByRole("link", { name: "Friday follow-ups" }).click();
 
       await page.getByRole("button", { name: "Resume" }).click();
@@ -232,7 +232,7 @@ describe("the operator console in Chromium", () => {
       await expect.poll(() => page.getByTestId("campaign-status").textContent(), { timeout: 60_000 }).toContain("Finished");
       expect(await page.getByTestId("progress-count").textContent()).toBe("3 of 3 ended");
       expect((await progress()).progress.byStatus.completed).toBe(3);
-      await shot("11-campaign-resumed");
+      await shot("10c-campaign-resumed");
     } finally {
       ok(await admin.PATCH("/admin/tenants/{tenantId}", { params: { path: { tenantId: tenant.id } }, body: { concurrencyLimit: tenant.concurrencyLimit } }));
     }
@@ -264,7 +264,7 @@ describe("the operator console in Chromium", () => {
     expect(await page.getByTestId("preview-refused-reasons").textContent()).toMatch(/on the do-not-call list 1.*opted out 1|opted out 1.*on the do-not-call list 1/);
     const held = await page.getByTestId("preview-held").locator("tbody tr").allTextContents();
     expect(held.sort()).toEqual([expect.stringMatching(/^Alan Turing.*refused.*opted out.*never$/), expect.stringMatching(/^Grace Hopper.*refused.*on the do-not-call list.*never$/)]);
-    await shot("12-new-campaign-preview");
+    await shot("11-new-campaign-preview");
     // Nothing was placed by the preview.
     expect(ok(await api.GET("/api/v1/calls", { params: { query: { patient_id: grace.patient_id } } })).data).toEqual([]);
 
@@ -272,7 +272,7 @@ describe("the operator console in Chromium", () => {
     await expect.poll(() => page.getByTestId("campaign-status").textContent(), { timeout: 60_000 }).toContain("Finished");
     const refused = await page.getByTestId("refused").locator("li").allTextContents();
     expect(refused.map((t) => t.trim()).sort()).toEqual(["on the do-not-call list 1", "opted out 1"]);
-    await shot("13-campaign-refusals");
+    await shot("12-campaign-refusals");
 
     await page.getByTestId("calls").locator("tr", { hasText: "Grace Hopper" }).getByRole("link").first().click();
     await expect.poll(() => page.getByTestId("policy-decision").textContent()).toBe("refused on the do-not-call list");
@@ -280,14 +280,42 @@ describe("the operator console in Chromium", () => {
     const refusal = page.getByTestId("timeline").locator("tr", { hasText: "Contact policy: refused" });
     await expect.poll(() => refusal.count()).toBe(1);
     expect(await refusal.locator("td").nth(5).textContent()).toBe("on the do-not-call list");
-    await shot("14-call-refused");
+    await shot("13-call-refused");
 
     await page.getByRole("link", { name: "Grace Hopper" }).click();
     await expect.poll(() => page.getByTestId("consent").textContent()).toBe("on the do-not-call list");
     await expect.poll(() => page.getByTestId("contacts").locator("tbody tr").allTextContents()).toEqual([expect.stringMatching(/call.*canceled.*refused.*lab results.*refused on the do-not-call list.*no$/)]);
     expect(await page.getByTestId("consent-ledger").textContent()).toContain("prior express consent");
     expect(await page.getByTestId("counters").textContent()).toContain("Exempt contacts, last 24 h0 of 1");
-    await shot("15-patient-refused");
+    await shot("14-patient-refused");
+  });
+
+  it("shows a call the policy defers, with why and until when, and cancels its campaign", async () => {
+    // The simulator may call at any hour on the local stack, a real vendor never: a Retell agent (its
+    // fake account is never reached) and a patient where it is the middle of the night now.
+    const zone = ["Pacific/Auckland", "Asia/Tokyo", "Asia/Kolkata", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "Pacific/Honolulu"].find((timeZone) => {
+      const hour = Number(new Intl.DateTimeFormat("en-US", { timeZone, hour: "numeric", hourCycle: "h23" }).format(new Date()));
+      return hour >= 0 && hour <= 5;
+    })!;
+    ok(await api.PUT("/api/v1/providers/{provider}", { params: { path: { provider: "retell" } }, body: { apiKey: "key_e2e_retell_secret_a1b2", fromNumber: "+14155550100" } }));
+    const agent = ok(await api.POST("/api/v1/agents", { body: { name: "Night check (Retell)", providers: [{ provider: "retell", agent: "agent_e2e_night" }] } }));
+    const patient = ok(await api.POST("/api/v1/patients", { body: { firstName: "Kenji", lastName: "Sato", phoneNumber: "+15555550131", timezone: zone } }));
+    const batch = ok(await api.POST("/api/v1/calls", { body: { name: "Overnight check", agentId: agent.id, patients: [{ patientId: patient.patient_id }] } }));
+    expect(batch).toMatchObject({ totalDeferred: 1, totalInitiated: 0 });
+
+    await page.goto(`${stack.base}/console/campaigns/${batch.batchId}`);
+    await expect.poll(() => page.getByTestId("deferred").textContent()).toMatch(/^(outside calling hours|state's quiet hours) 1$/);
+    await page.getByTestId("calls").locator("tr", { hasText: "Kenji Sato" }).getByRole("link").first().click();
+    await expect.poll(() => page.getByTestId("policy-decision").textContent()).toMatch(/^deferred (outside calling hours|state's quiet hours) until .+ \(in \d+(\.\d)? h\)/);
+    const deferral = page.getByTestId("timeline").locator("tr", { hasText: "Contact policy: deferred" });
+    await expect.poll(() => deferral.count()).toBe(1);
+    expect(await deferral.locator("td").nth(6).textContent()).toMatch(/^until /);
+    await shot("15-call-deferred");
+
+    await page.getByRole("link", { name: batch.batchId.slice(0, 8) }).click();
+    await page.getByRole("button", { name: "Cancel campaign" }).click();
+    await expect.poll(() => page.getByTestId("campaign-status").textContent()).toContain("Canceled");
+    expect(ok(await api.GET("/api/v1/calls/{callId}", { params: { path: { callId: batch.calls[0]!.callId } } }))).toMatchObject({ status: "canceled", started_at: null });
   });
 
   it("shows a patient's contact history, consent and messages", async () => {
@@ -335,7 +363,7 @@ describe("the operator console in Chromium", () => {
     try {
       const endpoint = ok(await api.POST("/api/v1/webhook-endpoints", { body: { url: `http://127.0.0.1:${port}/hooks`, events: ["call.created"], description: "EHR" } }));
       secret = endpoint.secret;
-      const agent = ok(await api.GET("/api/v1/agents", { params: { query: { size: 10 } } })).data[0]!;
+      const agent = ok(await api.GET("/api/v1/agents", { params: { query: { size: 50 } } })).data.find((a) => a.name === "Reminder (answers)")!;
       const patient = ok(await api.GET("/api/v1/patients", { params: { query: { q: "James" } } })).data[0]!;
       ok(await api.POST("/api/v1/calls", { body: { agentId: agent.id, patients: [{ patientId: patient.patient_id }] } }));
 

@@ -129,7 +129,6 @@ export function CallPage(props: { id: string }) {
             ["Agent", nameOf(agents.data, c.agent_id)],
             ["Campaign", c.batch_id ? <Link href={`/campaigns/${c.batch_id}`}>{c.batch_id.slice(0, 8)}</Link> : "—"],
             ["Purpose", words(c.purpose)],
-            ["Contact policy", <PolicyDecisionView policy={c.policy} />],
             ["Created", dateTime(c.created_at)],
             ["Dialed", dateTime(c.started_at)],
             ["Ended", dateTime(c.ended_at)],
@@ -137,6 +136,7 @@ export function CallPage(props: { id: string }) {
             ["Recording", c.recording_url ? <a href={c.recording_url} rel="noreferrer">the vendor's recording</a> : "—"],
           ]}
         />
+        <KeyValues wide rows={[["Contact policy", <PolicyDecisionView policy={c.policy} />]]} />
       </Panel>
       <Panel title="Timeline">{events.data ? <Timeline events={events.data} /> : <ErrorBox error={events.error} />}</Panel>
       <Panel title="Final report">

@@ -69,6 +69,7 @@ export function Campaign(props: { id: string }) {
           ]}
         />
         <KeyValues
+          wide
           rows={[
             ["Waiting on the contact policy", <ReasonChips byReason={p.deferred} kind="defer" testId="deferred" />],
             ["Refused by the contact policy", <ReasonChips byReason={p.refused} kind="refuse" testId="refused" />],
