@@ -30,6 +30,9 @@ export type CampaignSummary = Schemas["CampaignSummary"];
 export type CampaignProgress = Schemas["CampaignProgress"];
 export type Patient = Schemas["Patient"];
 export type ProviderHealth = Schemas["ProviderHealth"];
+export type PolicyDecision = Schemas["ContactPolicyDecision"];
+export type ReasonCode = NonNullable<Schemas["PolicyReasonCode"]>;
+export type CallPreview = Schemas["CallPreview"];
 
 /** Who is signed in: what GET /console/session answers. */
 export interface Session {

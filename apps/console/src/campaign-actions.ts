@@ -4,6 +4,7 @@ import { client, ok, type CampaignProgress } from "./api";
 export interface CampaignState {
   id: string;
   status: string;
+  paused: boolean;
   progress: CampaignProgress;
 }
 
@@ -16,15 +17,24 @@ export interface CampaignAction {
   run: (batchId: string) => Promise<unknown>;
 }
 
-/**
- * The buttons of a campaign's page, in order. Pausing and resuming (`POST …/pause`, `…/resume`)
- * join this list as two more entries once those routes are in the API and the SDK is regenerated:
- * offered while `status` is `released` (pause) or `paused` (resume).
- */
+const unfinished = (c: CampaignState) => c.status !== "canceled" && c.progress.ended < c.progress.total;
+
+/** The buttons of a campaign's page, in order. */
 export const CAMPAIGN_ACTIONS: CampaignAction[] = [
   {
+    label: "Pause",
+    offered: (c) => unfinished(c) && !c.paused,
+    run: async (batchId) => ok(await client.POST("/api/v1/calls/campaigns/{batchId}/pause", { params: { path: { batchId } } })),
+  },
+  {
+    // Offered on a paused campaign even once every call has ended: the mark would otherwise stay.
+    label: "Resume",
+    offered: (c) => c.status !== "canceled" && c.paused,
+    run: async (batchId) => ok(await client.POST("/api/v1/calls/campaigns/{batchId}/resume", { params: { path: { batchId } } })),
+  },
+  {
     label: "Cancel campaign",
-    offered: (c) => c.status !== "canceled" && c.progress.ended < c.progress.total,
+    offered: unfinished,
     confirm: "Cancel this campaign? Calls not yet dialed will never be; calls on the line finish.",
     danger: true,
     run: async (batchId) => ok(await client.POST("/api/v1/calls/campaigns/{batchId}/cancel", { params: { path: { batchId } } })),

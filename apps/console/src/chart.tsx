@@ -2,18 +2,23 @@ import type { Schemas } from "./api";
 
 type Hour = Schemas["CampaignHourly"]["data"][number];
 
-/** Outcomes in the chart's order (bottom up) and their colors (the stylesheet's too). */
-export const OUTCOME_COLORS: [string, string][] = [
-  ["human", "#2f9e44"],
-  ["transferred", "#66a80f"],
-  ["voicemail", "#f08c00"],
-  ["no_answer", "#fab005"],
-  ["busy", "#e8590c"],
-  ["invalid_number", "#c2255c"],
-  ["provider_error", "#e03131"],
-  ["hung_up_by_api", "#7048e8"],
-  ["canceled", "#868e96"],
-];
+/**
+ * Outcomes in the chart's order (bottom up) and their colors. Typed over every outcome the API
+ * has, so a new one (as `refused` was) cannot go undrawn while still counted in the bar's height.
+ */
+const COLORS: Record<NonNullable<Schemas["Call"]["outcome"]>, string> = {
+  human: "#2f9e44",
+  transferred: "#66a80f",
+  voicemail: "#f08c00",
+  no_answer: "#fab005",
+  busy: "#e8590c",
+  invalid_number: "#c2255c",
+  provider_error: "#e03131",
+  hung_up_by_api: "#7048e8",
+  canceled: "#868e96",
+  refused: "#a61e1e",
+};
+export const OUTCOME_COLORS = Object.entries(COLORS);
 
 const HOUR = 3_600_000;
 

@@ -1,4 +1,4 @@
-import type { CampaignProgress } from "./api";
+import type { CampaignProgress, ReasonCode } from "./api";
 
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return "—";
@@ -48,4 +48,41 @@ export const TERMINAL_STATUSES = ["completed", "failed", "canceled"];
 
 export function patientName(patient: { first_name: string; last_name: string } | null | undefined): string {
   return patient ? `${patient.first_name} ${patient.last_name}` : "(deleted patient)";
+}
+
+/** The contact policy's reason codes in a few words (the API's `GET /api/v1/contact-policy` has the long form). */
+export const REASON_LABELS: Record<ReasonCode, string> = {
+  opted_out: "opted out",
+  number_on_dnc: "on the do-not-call list",
+  no_consent: "no consent on record",
+  purpose_not_allowed: "purpose not allowed",
+  message_too_long: "text too long",
+  no_calling_window: "no calling window",
+  outside_calling_hours: "outside calling hours",
+  state_quiet_hours: "state's quiet hours",
+  state_frequency_cap: "state's same-subject cap",
+  daily_cap: "daily cap",
+  weekly_cap: "weekly cap",
+};
+
+export function isReasonCode(value: string): value is ReasonCode {
+  return Object.hasOwn(REASON_LABELS, value);
+}
+
+export function reasonLabel(code: string | null | undefined): string {
+  if (!code) return "";
+  return REASON_LABELS[code as ReasonCode] ?? code;
+}
+
+/** `{ opted_out: 2, number_on_dnc: 0 }` → the reasons with a count, largest first. */
+export function reasonCounts(byReason: Record<string, number>): { code: string; label: string; count: number }[] {
+  return Object.entries(byReason)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([code, count]) => ({ code, label: reasonLabel(code), count }));
+}
+
+/** A code as words: `appointment_reminder` → "appointment reminder". */
+export function words(value: string | null | undefined): string {
+  return value ? value.replaceAll("_", " ") : "—";
 }

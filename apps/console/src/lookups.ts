@@ -15,3 +15,8 @@ export function nameOf(list: { id: string; name: string | null }[] | undefined, 
   if (!id) return "—";
   return list?.find((x) => x.id === id)?.name ?? id.slice(0, 8);
 }
+
+/** The contact policy as the API states it (purposes, hours, caps, reason codes); it changes rarely. */
+export function usePolicySettings() {
+  return useData(async (signal) => ok(await client.GET("/api/v1/contact-policy", { signal })), []);
+}

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import type { CampaignProgress } from "./api";
-import { grouped } from "./format";
+import type { CampaignProgress, PolicyDecision } from "./api";
+import { dateTime, grouped, reasonCounts, reasonLabel, relative } from "./format";
 import { messageOf } from "./hooks";
 
 export function Page(props: { title: ComponentChildren; subtitle?: ComponentChildren; actions?: ComponentChildren; children: ComponentChildren }) {
@@ -107,9 +107,10 @@ export function ActionButton(props: { label: string; confirm?: string; action: (
   );
 }
 
-export function KeyValues(props: { rows: [ComponentChildren, ComponentChildren][] }) {
+/** Labelled values in a grid; `wide` gives each its own full-width line (for longer values). */
+export function KeyValues(props: { rows: [ComponentChildren, ComponentChildren][]; wide?: boolean }) {
   return (
-    <dl class="kv">
+    <dl class={props.wide ? "kv wide" : "kv"}>
       {props.rows.map(([k, v], i) => (
         <div key={i}>
           <dt>{k}</dt>
@@ -140,5 +141,46 @@ export function Pager(props: { pagination: { start: number; requested_size: numb
         Older →
       </button>
     </div>
+  );
+}
+
+const DECISION_WORDS = { allow: "allowed", defer: "deferred", refuse: "refused" } as const;
+
+/** The contact policy's last decision: its word, the rule in plain words (code as a tooltip), and until when. */
+export function PolicyDecisionView(props: { policy: PolicyDecision | null | undefined }) {
+  const p = props.policy;
+  if (!p) return <span class="muted">not decided yet</span>;
+  return (
+    <span class="policy" data-testid="policy-decision">
+      <Badge value={DECISION_WORDS[p.decision]} kind={`policy-${p.decision}`} />
+      {p.reason && (
+        <span title={p.reason}>
+          {" "}
+          {reasonLabel(p.reason)}
+        </span>
+      )}
+      {p.decision === "defer" && p.until && (
+        <span class="muted">
+          {" "}
+          until {dateTime(p.until)} ({relative(p.until)})
+        </span>
+      )}
+      {p.reasons.length > 1 && <span class="muted small"> · also {p.reasons.filter((r) => r !== p.reason).map(reasonLabel).join(", ")}</span>}
+    </span>
+  );
+}
+
+/** Counts by reason code as chips ("opted out 2"); `none` when every count is zero. */
+export function ReasonChips(props: { byReason: Record<string, number>; kind: "defer" | "refuse"; none?: string; testId?: string }) {
+  const rows = reasonCounts(props.byReason);
+  if (!rows.length) return <span class="muted">{props.none ?? "none"}</span>;
+  return (
+    <ul class="chips tight" data-testid={props.testId}>
+      {rows.map((r) => (
+        <li key={r.code} title={r.code}>
+          <span class={`badge badge-policy-${props.kind}`}>{r.label}</span> <b>{r.count}</b>
+        </li>
+      ))}
+    </ul>
   );
 }

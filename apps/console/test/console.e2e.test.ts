@@ -121,7 +121,17 @@ describe("the operator console in Chromium", () => {
     await page.getByLabel("Name").fill("Thursday reminders");
     await page.getByLabel("Agent").selectOption({ label: "Reminder (answers) (simulator)" });
     for (const name of ["María Lopez", "James Lopez", "Ada Okafor"]) await page.getByTestId("patient-picker").getByText(name).click();
+    // The dry run first: three lines free, no rule in the way (the simulator may call at any hour locally).
+    await page.getByRole("button", { name: "Preview" }).click();
+    await expect.poll(() => page.getByTestId("preview-start-now").textContent()).toBe("3 start now");
+    expect(await page.getByTestId("preview-refused").textContent()).toBe("0 refused");
+    expect(await page.getByTestId("preview-deferred").textContent()).toBe("0 wait for the contact policy");
+    expect(await page.getByTestId("preview-finish").textContent()).toMatch(/\(in \d+ (s|min)\)$/);
     await shot("04-new-campaign");
+    // A changed form hides the preview: it no longer says what Start would do.
+    await page.getByTestId("patient-picker").getByText("Ada Okafor").click();
+    await expect.poll(() => page.getByTestId("preview").count()).toBe(0);
+    await page.getByTestId("patient-picker").getByText("Ada Okafor").click();
     await page.getByRole("button", { name: "Call 3 patients" }).click();
 
     await expect.poll(() => page.getByTestId("campaign-status").textContent(), { timeout: 60_000 }).toContain("Finished");
@@ -169,6 +179,145 @@ describe("the operator console in Chromium", () => {
     await shot("09-call-hung-up");
   });
 
+  it("pauses and resumes a campaign: waiting calls are not dialed while it is paused", async () => {
+    const admin = createSwitchboardClient({ baseUrl: stack.base, adminToken: stack.adminToken });
+    const tenant = ok(await admin.GET("/admin/tenants", { params: { query: { size: 100 } } })).data.find((t) => t.name === "Lakeside Family Clinic")!;
+    // One line, so two of the three calls wait for it.
+    ok(await admin.PATCH("/admin/tenants/{tenantId}", { params: { path: { tenantId: tenant.id } }, body: { concurrencyLimit: 1 } }));
+    try {
+      const agent = ok(await api.POST("/api/v1/agents", { body: { name: "Follow-up (6 s)", provider: "simulator", simulator: { outcome: "human", durationMs: 6000 } } }));
+      const patients = [];
+      for (const [firstName, lastName, phoneNumber] of [
+        ["Noor", "Haddad", "+15555550111"],
+        ["Lena", "Fischer", "+15555550112"],
+        ["Tomás", "Rivera", "+15555550113"],
+      ]) {
+        patients.push(ok(await api.POST("/api/v1/patients", { body: { firstName: firstName!, lastName: lastName!, phoneNumber, timezone: "America/New_York" } })));
+      }
+      const batch = ok(await api.POST("/api/v1/calls", { body: { name: "Friday follow-ups", agentId: agent.id, patients: patients.map((p) => ({ patientId: p.patient_id })) } }));
+      expect(batch).toMatchObject({ totalInitiated: 1, totalQueued: 2 });
+      const progress = async () => ok(await api.GET("/api/v1/calls/campaigns/{batchId}", { params: { path: { batchId: batch.batchId } } })).campaign;
+      const live = (p: Awaited<ReturnType<typeof progress>>["progress"]) =>
+        (["initiating", "dialing", "in-progress", "summarizing"] as const).reduce((sum, status) => sum + (p.byStatus[status] ?? 0), 0);
+
+      await page.goto(`${stack.base}/console/campaigns/${batch.batchId}`);
+      await expect.poll(() => page.getByTestId("campaign-status").textContent()).toContain("Running");
+      await page.getByRole("button", { name: "Pause" }).click();
+      await expect.poll(() => page.getByTestId("campaign-status").textContent()).toContain("Paused");
+      await expect.poll(() => page.getByTestId("paused-banner").textContent()).toContain("none of its 2 waiting calls is dialed");
+      expect(await page.getByRole("button", { name: "Pause" }).count()).toBe(0);
+      expect((await progress()).paused).toBe(true);
+
+      // The call on the line finishes; the line it frees is not given to the paused campaign's calls.
+      await expect.poll(() => page.getByTestId("progress-count").textContent(), { timeout: 30_000 }).toBe("1 of 3 ended");
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      const held = await progress();
+      expect(held.progress.ended).toBe(1);
+      expect(live(held.progress)).toBe(0);
+      expect(held.progress.byStatus.queued).toBe(2);
+      expect(await page.getByTestId("progress-count").textContent()).toBe("1 of 3 ended");
+      await shot("10a-campaign-paused");
+      // The list says so too, and expects no finish while paused.
+      await page.getByRole("link", { name: "Campaigns" }).click();
+      const row = page.getByTestId("campaigns").locator("tr", { hasText: "Friday follow-ups" });
+      await expect.poll(() => row.getByTestId("campaign-badges").textContent()).toBe("released paused");
+      expect(await row.textContent()).toContain("— (paused)");
+      await shot("10b-campaigns-one-paused");
+      await row.getByRole("link", { name: "Friday follow-ups" }).click();
+
+      await page.getByRole("button", { name: "Resume" }).click();
+      await expect.poll(() => page.getByTestId("paused-banner").count()).toBe(0);
+      await expect.poll(() => page.getByTestId("campaign-status").textContent()).toContain("Running");
+      expect((await progress()).paused).toBe(false);
+      await expect.poll(() => page.getByTestId("campaign-status").textContent(), { timeout: 60_000 }).toContain("Finished");
+      expect(await page.getByTestId("progress-count").textContent()).toBe("3 of 3 ended");
+      expect((await progress()).progress.byStatus.completed).toBe(3);
+      await shot("10c-campaign-resumed");
+    } finally {
+      ok(await admin.PATCH("/admin/tenants/{tenantId}", { params: { path: { tenantId: tenant.id } }, body: { concurrencyLimit: tenant.concurrencyLimit } }));
+    }
+  });
+
+  it("previews refusals, then shows the policy's reason on the campaign, the call, its timeline and the patient", async () => {
+    const grace = ok(await api.POST("/api/v1/patients", { body: { firstName: "Grace", lastName: "Hopper", phoneNumber: "+15555550121", timezone: "America/Chicago" } }));
+    const alan = ok(await api.POST("/api/v1/patients", { body: { firstName: "Alan", lastName: "Turing", phoneNumber: "+15555550122", timezone: "America/Chicago" } }));
+    // As the clinic's systems record them: Grace's consent on the intake form and her number on the
+    // do-not-call list (the list wins); Alan asked on the phone not to be called again.
+    ok(
+      await api.POST("/api/v1/patients/{patientId}/consent", {
+        params: { path: { patientId: grace.patient_id } },
+        body: { basis: "prior_express_consent", source: "intake_form", evidence: "form-8812", scope: ["calls", "texts"] },
+      }),
+    );
+    ok(await api.POST("/api/v1/do-not-call", { body: { numbers: [{ phoneNumber: "(555) 555-0121", note: "asked at the desk" }] } }));
+    ok(await api.POST("/api/v1/patients/{patientId}/consent/revoke", { params: { path: { patientId: alan.patient_id } }, body: { source: "spoken" } }));
+
+    await page.getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "New campaign" }).click();
+    await page.getByLabel("Name").fill("Lab results ready");
+    await page.getByLabel("Agent").selectOption({ label: "Reminder (answers) (simulator)" });
+    await page.getByLabel("Purpose").selectOption("lab_results");
+    for (const name of ["Grace Hopper", "Alan Turing", "Ada Okafor"]) await page.getByTestId("patient-picker").getByText(name).click();
+    await page.getByRole("button", { name: "Preview" }).click();
+    await expect.poll(() => page.getByTestId("preview-refused").textContent()).toBe("2 refused");
+    expect(await page.getByTestId("preview-start-now").textContent()).toBe("1 start now");
+    expect(await page.getByTestId("preview-refused-reasons").textContent()).toMatch(/on the do-not-call list 1.*opted out 1|opted out 1.*on the do-not-call list 1/);
+    const held = await page.getByTestId("preview-held").locator("tbody tr").allTextContents();
+    expect(held.sort()).toEqual([expect.stringMatching(/^Alan Turing.*refused.*opted out.*never$/), expect.stringMatching(/^Grace Hopper.*refused.*on the do-not-call list.*never$/)]);
+    await shot("11-new-campaign-preview");
+    // Nothing was placed by the preview.
+    expect(ok(await api.GET("/api/v1/calls", { params: { query: { patient_id: grace.patient_id } } })).data).toEqual([]);
+
+    await page.getByRole("button", { name: "Call 3 patients" }).click();
+    await expect.poll(() => page.getByTestId("campaign-status").textContent(), { timeout: 60_000 }).toContain("Finished");
+    const refused = await page.getByTestId("refused").locator("li").allTextContents();
+    expect(refused.map((t) => t.trim()).sort()).toEqual(["on the do-not-call list 1", "opted out 1"]);
+    await shot("12-campaign-refusals");
+
+    await page.getByTestId("calls").locator("tr", { hasText: "Grace Hopper" }).getByRole("link").first().click();
+    await expect.poll(() => page.getByTestId("policy-decision").textContent()).toBe("refused on the do-not-call list");
+    await expect.poll(() => page.getByTestId("call-status").textContent()).toContain("refused");
+    const refusal = page.getByTestId("timeline").locator("tr", { hasText: "Contact policy: refused" });
+    await expect.poll(() => refusal.count()).toBe(1);
+    expect(await refusal.locator("td").nth(5).textContent()).toBe("on the do-not-call list");
+    await shot("13-call-refused");
+
+    await page.getByRole("link", { name: "Grace Hopper" }).click();
+    await expect.poll(() => page.getByTestId("consent").textContent()).toBe("on the do-not-call list");
+    await expect.poll(() => page.getByTestId("contacts").locator("tbody tr").allTextContents()).toEqual([expect.stringMatching(/call.*canceled.*refused.*lab results.*refused on the do-not-call list.*no$/)]);
+    expect(await page.getByTestId("consent-ledger").textContent()).toContain("prior express consent");
+    expect(await page.getByTestId("counters").textContent()).toContain("Exempt contacts, last 24 h0 of 1");
+    await shot("14-patient-refused");
+  });
+
+  it("shows a call the policy defers, with why and until when, and cancels its campaign", async () => {
+    // The simulator may call at any hour on the local stack, a real vendor never: a Retell agent (its
+    // fake account is never reached) and a patient where it is the middle of the night now.
+    const zone = ["Pacific/Auckland", "Asia/Tokyo", "Asia/Kolkata", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "Pacific/Honolulu"].find((timeZone) => {
+      const hour = Number(new Intl.DateTimeFormat("en-US", { timeZone, hour: "numeric", hourCycle: "h23" }).format(new Date()));
+      return hour >= 0 && hour <= 5;
+    })!;
+    ok(await api.PUT("/api/v1/providers/{provider}", { params: { path: { provider: "retell" } }, body: { apiKey: "key_e2e_retell_secret_a1b2", fromNumber: "+14155550100" } }));
+    const agent = ok(await api.POST("/api/v1/agents", { body: { name: "Night check (Retell)", providers: [{ provider: "retell", agent: "agent_e2e_night" }] } }));
+    const patient = ok(await api.POST("/api/v1/patients", { body: { firstName: "Kenji", lastName: "Sato", phoneNumber: "+15555550131", timezone: zone } }));
+    const batch = ok(await api.POST("/api/v1/calls", { body: { name: "Overnight check", agentId: agent.id, patients: [{ patientId: patient.patient_id }] } }));
+    expect(batch).toMatchObject({ totalDeferred: 1, totalInitiated: 0 });
+
+    await page.goto(`${stack.base}/console/campaigns/${batch.batchId}`);
+    await expect.poll(() => page.getByTestId("deferred").textContent()).toMatch(/^(outside calling hours|state's quiet hours) 1$/);
+    await page.getByTestId("calls").locator("tr", { hasText: "Kenji Sato" }).getByRole("link").first().click();
+    await expect.poll(() => page.getByTestId("policy-decision").textContent()).toMatch(/^deferred (outside calling hours|state's quiet hours) until .+ \(in \d+(\.\d)? h\)/);
+    const deferral = page.getByTestId("timeline").locator("tr", { hasText: "Contact policy: deferred" });
+    await expect.poll(() => deferral.count()).toBe(1);
+    expect(await deferral.locator("td").nth(6).textContent()).toMatch(/^until /);
+    await shot("15-call-deferred");
+
+    await page.getByRole("link", { name: batch.batchId.slice(0, 8) }).click();
+    await page.getByRole("button", { name: "Cancel campaign" }).click();
+    await expect.poll(() => page.getByTestId("campaign-status").textContent()).toContain("Canceled");
+    expect(ok(await api.GET("/api/v1/calls/{callId}", { params: { path: { callId: batch.calls[0]!.callId } } }))).toMatchObject({ status: "canceled", started_at: null });
+  });
+
   it("shows a patient's contact history, consent and messages", async () => {
     const lopez = ok(await api.GET("/api/v1/patients", { params: { query: { q: "maría lopez" } } })).data[0]!;
     // A text through the /comms surface, as the clinic's messaging software sends it.
@@ -191,7 +340,7 @@ describe("the operator console in Chromium", () => {
     await expect.poll(() => page.getByTestId("consent").textContent()).toContain("may be contacted");
     await expect.poll(() => page.getByTestId("contacts").locator("tbody tr").count()).toBe(3);
     await expect.poll(() => page.getByTestId("messages").textContent()).toContain("your check-up is Thursday");
-    await shot("10-patient");
+    await shot("16-patient");
   });
 
   it("replays a webhook delivery and shows its attempts", async () => {
@@ -214,7 +363,7 @@ describe("the operator console in Chromium", () => {
     try {
       const endpoint = ok(await api.POST("/api/v1/webhook-endpoints", { body: { url: `http://127.0.0.1:${port}/hooks`, events: ["call.created"], description: "EHR" } }));
       secret = endpoint.secret;
-      const agent = ok(await api.GET("/api/v1/agents", { params: { query: { size: 10 } } })).data[0]!;
+      const agent = ok(await api.GET("/api/v1/agents", { params: { query: { size: 50 } } })).data.find((a) => a.name === "Reminder (answers)")!;
       const patient = ok(await api.GET("/api/v1/patients", { params: { query: { q: "James" } } })).data[0]!;
       ok(await api.POST("/api/v1/calls", { body: { agentId: agent.id, patients: [{ patientId: patient.patient_id }] } }));
 
@@ -224,14 +373,14 @@ describe("the operator console in Chromium", () => {
       await expect.poll(async () => Number(await firstRow.locator("td").nth(3).textContent()), { timeout: 30_000 }).toBeGreaterThan(0);
       await firstRow.getByRole("link").click();
       await expect.poll(() => page.getByTestId("attempts").textContent()).toContain("503");
-      await shot("11-delivery-failing");
+      await shot("17-delivery-failing");
 
       accept = true;
       await page.getByRole("button", { name: "Replay" }).click();
       await expect.poll(() => page.getByTestId("delivery-status").textContent(), { timeout: 30_000 }).toContain("succeeded");
       await expect.poll(() => page.getByTestId("attempts").textContent()).toContain("204");
       expect(verified).toContain("call.created");
-      await shot("12-delivery-replayed");
+      await shot("18-delivery-replayed");
     } finally {
       receiver.close();
     }
@@ -244,7 +393,7 @@ describe("the operator console in Chromium", () => {
     expect(await page.getByTestId("accounts").textContent()).not.toContain("key_e2e_retell_secret");
     const simulator = page.getByTestId("health").locator("tr", { hasText: "simulator" });
     await expect.poll(async () => Number(await simulator.locator("td").nth(2).textContent())).toBeGreaterThanOrEqual(7);
-    await shot("13-vendors");
+    await shot("19-vendors");
   });
 
   it("ends the session at sign-out: the API behind the console refuses the old cookie", async () => {
@@ -261,7 +410,7 @@ describe("the operator console in Chromium", () => {
     await expect.poll(shown, { timeout: 30_000 }).toContain("Switchboard API");
     await expect.poll(shown).toContain("Create a patient");
     expect(await shown()).toContain("Vocode-compatible calls");
-    await page.screenshot({ path: join(shots, "14-docs.png") });
+    await page.screenshot({ path: join(shots, "20-docs.png") });
     expect(offsite).toEqual([]);
   });
 });

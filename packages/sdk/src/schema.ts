@@ -1807,6 +1807,8 @@ export interface components {
             /** @enum {string} */
             status: "scheduled" | "releasing" | "released" | "canceled";
             scheduled_at: string | null;
+            /** @description Paused: none of its calls is dialed until it is resumed */
+            paused: boolean;
             progress: components["schemas"]["CampaignProgress"];
         };
         CampaignProgress: {

@@ -1,12 +1,43 @@
 import { client, ok, type CallEvent } from "../api";
-import { dateTime, HANGUP_STATUSES, patientName, seconds, TERMINAL_STATUSES, time } from "../format";
+import { dateTime, HANGUP_STATUSES, isReasonCode, patientName, reasonLabel, seconds, TERMINAL_STATUSES, time, words } from "../format";
 import { useData } from "../hooks";
 import { nameOf, useAgents } from "../lookups";
 import { Link } from "../router";
-import { ActionButton, Badge, Empty, ErrorBox, Json, KeyValues, Loading, Page, Panel } from "../ui";
+import { ActionButton, Badge, Empty, ErrorBox, Json, KeyValues, Loading, Page, Panel, PolicyDecisionView } from "../ui";
 
 /** The history's details the timeline has columns for; anything else is shown as is. */
 const SHOWN = new Set(["provider", "from", "to", "attempt", "reason", "outcome"]);
+
+/** Event types the timeline names in words (the type itself stays in a tooltip). */
+const EVENT_WORDS: Record<string, string> = {
+  "policy.deferred": "Contact policy: deferred",
+  "policy.refused": "Contact policy: refused",
+};
+
+/** The Reason cell: a policy code in words (the code as a tooltip), else the reason or outcome as written. */
+function ReasonCell(props: { event: CallEvent; detail: Record<string, unknown> }) {
+  const { event, detail: d } = props;
+  if (typeof d.reason === "string" && isReasonCode(d.reason)) {
+    return (
+      <span title={d.reason} class={event.type === "policy.refused" ? "bad" : undefined}>
+        {reasonLabel(d.reason)}
+      </span>
+    );
+  }
+  return <>{typeof d.reason === "string" ? d.reason : typeof d.outcome === "string" ? d.outcome : ""}</>;
+}
+
+/** Details left after the columns: a policy event's `until` and other reasons in words, anything else as JSON. */
+function detailsOf(event: CallEvent, rest: Record<string, unknown>): string {
+  if (!event.type.startsWith("policy.")) return Object.keys(rest).length ? JSON.stringify(rest) : "";
+  const { until, reasons, ...other } = rest;
+  const parts: string[] = [];
+  if (typeof until === "string") parts.push(`until ${dateTime(until)}`);
+  const also = Array.isArray(reasons) ? reasons.filter((r) => r !== (event.detail as Record<string, unknown>).reason) : [];
+  if (also.length) parts.push(`also ${also.map((r) => reasonLabel(String(r))).join(", ")}`);
+  if (Object.keys(other).length) parts.push(JSON.stringify(other));
+  return parts.join(" · ");
+}
 
 function vendorOf(event: CallEvent): string {
   const d = (event.detail ?? {}) as Record<string, unknown>;
@@ -35,16 +66,18 @@ function Timeline(props: { events: CallEvent[] }) {
           const d = (e.detail ?? {}) as Record<string, unknown>;
           const rest = Object.fromEntries(Object.entries(d).filter(([k]) => !SHOWN.has(k)));
           return (
-            <tr key={e.seq}>
+            <tr key={e.seq} class={e.type.startsWith("policy.") ? "policy-row" : undefined}>
               <td class="mono" title={e.at}>
                 {time(e.at)}
               </td>
-              <td>{e.type}</td>
+              <td title={e.type}>{EVENT_WORDS[e.type] ?? e.type}</td>
               <td>{e.to_status ? `${e.from_status ?? "—"} → ${e.to_status}` : ""}</td>
               <td>{vendorOf(e)}</td>
               <td class="num">{typeof d.attempt === "number" ? d.attempt : ""}</td>
-              <td>{typeof d.reason === "string" ? d.reason : typeof d.outcome === "string" ? d.outcome : ""}</td>
-              <td class="small mono">{Object.keys(rest).length ? JSON.stringify(rest) : ""}</td>
+              <td>
+                <ReasonCell event={e} detail={d} />
+              </td>
+              <td class="small mono">{detailsOf(e, rest)}</td>
             </tr>
           );
         })}
@@ -95,6 +128,7 @@ export function CallPage(props: { id: string }) {
             ["Number", <span class="mono">{c.phone_number}</span>],
             ["Agent", nameOf(agents.data, c.agent_id)],
             ["Campaign", c.batch_id ? <Link href={`/campaigns/${c.batch_id}`}>{c.batch_id.slice(0, 8)}</Link> : "—"],
+            ["Purpose", words(c.purpose)],
             ["Created", dateTime(c.created_at)],
             ["Dialed", dateTime(c.started_at)],
             ["Ended", dateTime(c.ended_at)],
@@ -102,6 +136,7 @@ export function CallPage(props: { id: string }) {
             ["Recording", c.recording_url ? <a href={c.recording_url} rel="noreferrer">the vendor's recording</a> : "—"],
           ]}
         />
+        <KeyValues wide rows={[["Contact policy", <PolicyDecisionView policy={c.policy} />]]} />
       </Panel>
       <Panel title="Timeline">{events.data ? <Timeline events={events.data} /> : <ErrorBox error={events.error} />}</Panel>
       <Panel title="Final report">

@@ -44,8 +44,14 @@ export function Campaigns(props: { query: URLSearchParams }) {
                   <td>
                     <Link href={`/campaigns/${c.id}`}>{c.name ?? c.id.slice(0, 8)}</Link>
                   </td>
-                  <td>
+                  <td class="nowrap" data-testid="campaign-badges">
                     <Badge value={c.status} />
+                    {c.paused && c.status !== "canceled" && (
+                      <>
+                        {" "}
+                        <Badge value="paused" />
+                      </>
+                    )}
                   </td>
                   <td>{nameOf(agents.data, c.agent_id)}</td>
                   <td>
@@ -55,7 +61,7 @@ export function Campaigns(props: { query: URLSearchParams }) {
                     {c.progress.ended}/{c.progress.total}
                   </td>
                   <td title={c.progress.expectedFinishAt ?? ""}>
-                    {c.progress.finishedAt ? `finished ${relative(c.progress.finishedAt)}` : c.progress.expectedFinishAt ? relative(c.progress.expectedFinishAt) : c.scheduled_at && c.status === "scheduled" ? `starts ${relative(c.scheduled_at)}` : "—"}
+                    {c.progress.finishedAt ? `finished ${relative(c.progress.finishedAt)}` : c.paused && c.status !== "canceled" ? "— (paused)" : c.progress.expectedFinishAt ? relative(c.progress.expectedFinishAt) : c.scheduled_at && c.status === "scheduled" ? `starts ${relative(c.scheduled_at)}` : "—"}
                   </td>
                   <td>{dateTime(c.created_at)}</td>
                 </tr>

@@ -1,16 +1,102 @@
 import { useState } from "preact/hooks";
-import { client, ok, type Patient } from "../api";
+import { client, ok, type CallPreview, type Patient, type Schemas } from "../api";
+import { dateTime, reasonLabel, relative, seconds, words } from "../format";
 import { messageOf, useData } from "../hooks";
-import { useAgents } from "../lookups";
+import { useAgents, usePolicySettings } from "../lookups";
 import { navigate } from "../router";
-import { ErrorBox, Page, Panel } from "../ui";
+import { Badge, ErrorBox, KeyValues, Page, Panel, ReasonChips } from "../ui";
+
+type Purpose = NonNullable<Schemas["ContactPurpose"]>;
+
+/** What the dry run says the batch would do, and for whom (refused and deferred patients by name). */
+function PreviewView(props: { preview: CallPreview; names: Map<string, Patient> }) {
+  const { preview: p, names } = props;
+  const e = p.estimate;
+  const name = (id: string) => {
+    const patient = names.get(id);
+    return patient ? `${patient.first_name} ${patient.last_name}` : id.slice(0, 8);
+  };
+  const held = p.calls.filter((c) => c.decision !== "allow");
+  return (
+    <div data-testid="preview">
+      <ul class="figures">
+        <li>
+          <span data-testid="preview-start-now">
+            <b>{p.startNow}</b> start now
+          </span>
+        </li>
+        <li>
+          <span data-testid="preview-waiting">
+            <b>{p.waitingForLine}</b> wait for a line
+          </span>
+        </li>
+        <li>
+          <span data-testid="preview-deferred">
+            <b>{p.deferred.total}</b> wait for the contact policy
+          </span>
+          {p.deferred.total > 0 && (
+            <>
+              <ReasonChips byReason={p.deferred.byReason} kind="defer" testId="preview-deferred-reasons" />
+              <span class="small">
+                until {p.deferred.earliest === p.deferred.latest ? dateTime(p.deferred.latest) : `${dateTime(p.deferred.earliest)} – ${dateTime(p.deferred.latest)}`}
+              </span>
+            </>
+          )}
+        </li>
+        <li class={p.refused.total ? "bad" : undefined}>
+          <span data-testid="preview-refused">
+            <b>{p.refused.total}</b> refused
+          </span>
+          {p.refused.total > 0 && <ReasonChips byReason={p.refused.byReason} kind="refuse" testId="preview-refused-reasons" />}
+        </li>
+      </ul>
+      <KeyValues
+        rows={[
+          ["Expected finish", <span data-testid="preview-finish">{e.finishesAt ? `${dateTime(e.finishesAt)} (${relative(e.finishesAt)})` : "no call will be made"}</span>],
+          ["Dialing", !e.firstDialAt ? "—" : e.firstDialAt === e.lastDialAt ? `at ${dateTime(e.firstDialAt)}` : `from ${dateTime(e.firstDialAt)} to ${dateTime(e.lastDialAt)}`],
+          ["Lines", `${e.lines} (${e.busyLines} busy now, ${e.queuedAhead} call${e.queuedAhead === 1 ? "" : "s"} waiting ahead)`],
+          ["Time per call", `about ${seconds(e.averageCallSeconds)}`],
+          ["Purpose", words(p.purpose)],
+        ]}
+      />
+      {held.length > 0 && (
+        <table class="table compact" data-testid="preview-held">
+          <thead>
+            <tr>
+              <th>Patient</th>
+              <th>Decision</th>
+              <th>Why</th>
+              <th>Dialed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {held.map((c) => (
+              <tr key={c.index}>
+                <td>{name(c.patientId)}</td>
+                <td>
+                  <Badge value={c.decision === "refuse" ? "refused" : "deferred"} kind={`policy-${c.decision}`} />
+                </td>
+                <td title={c.reason ?? ""}>{reasonLabel(c.reason)}</td>
+                <td>{c.dialAt ? dateTime(c.dialAt) : "never"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p class="muted small">Evaluated for {dateTime(p.evaluatedAt)}. Nothing was dialed or stored; the policy decides again before every call.</p>
+    </div>
+  );
+}
 
 /** Places a batch of calls (POST /api/v1/calls) for patients picked here. */
 export function NewCampaign() {
   const agents = useAgents();
+  const policy = usePolicySettings();
   const [q, setQ] = useState("");
+  const [preview, setPreview] = useState<{ for: string; result: CallPreview }>();
+  const [previewing, setPreviewing] = useState(false);
   const [picked, setPicked] = useState<Map<string, Patient>>(new Map());
-  const [form, setForm] = useState({ name: "", agentId: "", reason: "", scheduledAt: "" });
+  const [form, setForm] = useState({ name: "", agentId: "", reason: "", scheduledAt: "", purpose: "" });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const found = useData(async (signal) => ok(await client.GET("/api/v1/patients", { params: { query: { size: 50, q: q.trim() || undefined } }, signal })).data, [q]);
@@ -21,6 +107,29 @@ export function NewCampaign() {
     setPicked(next);
   };
   const agentId = form.agentId || agents.data?.[0]?.id || "";
+  // One body for the dry run and the real thing, so the preview is of exactly what Start places.
+  const body = () => ({
+    patients: [...picked.keys()].map((patientId) => ({ patientId })),
+    agentId,
+    name: form.name || undefined,
+    reason: form.reason || undefined,
+    purpose: (form.purpose || undefined) as Purpose | undefined,
+    scheduledAt: form.scheduledAt ? new Date(form.scheduledAt).toISOString() : undefined,
+  });
+  // A preview is shown only while the form still says what it was computed for.
+  const current = preview && preview.for === JSON.stringify(body()) ? preview.result : undefined;
+  const runPreview = async () => {
+    setPreviewing(true);
+    setError(undefined);
+    try {
+      const sent = body();
+      setPreview({ for: JSON.stringify(sent), result: ok(await client.POST("/api/v1/calls/preview", { body: sent })) });
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setPreviewing(false);
+    }
+  };
   return (
     <Page title="New campaign" subtitle="Calls the patients you pick with one agent, now or at a set time.">
       <form
@@ -29,17 +138,7 @@ export function NewCampaign() {
           setBusy(true);
           setError(undefined);
           try {
-            const created = ok(
-              await client.POST("/api/v1/calls", {
-                body: {
-                  patients: [...picked.keys()].map((patientId) => ({ patientId })),
-                  agentId,
-                  name: form.name || undefined,
-                  reason: form.reason || undefined,
-                  scheduledAt: form.scheduledAt ? new Date(form.scheduledAt).toISOString() : undefined,
-                },
-              }),
-            );
+            const created = ok(await client.POST("/api/v1/calls", { body: body() }));
             navigate(`/campaigns/${created.batchId}`);
           } catch (err) {
             setError(messageOf(err));
@@ -68,6 +167,18 @@ export function NewCampaign() {
               <input name="reason" value={form.reason} onInput={(e) => setForm({ ...form, reason: (e.target as HTMLInputElement).value })} placeholder="appointment reminder" />
             </label>
             <label>
+              Purpose
+              <select name="purpose" value={form.purpose} onInput={(e) => setForm({ ...form, purpose: (e.target as HTMLSelectElement).value })}>
+                <option value="">default</option>
+                {policy.data?.purposes.map((p) => (
+                  <option key={p.purpose} value={p.purpose ?? ""}>
+                    {words(p.purpose)}
+                    {p.exempt ? " (health-care exempt)" : p.consent !== "none" ? " (needs consent)" : ""}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
               Start at (empty: now)
               <input name="scheduledAt" type="datetime-local" value={form.scheduledAt} onInput={(e) => setForm({ ...form, scheduledAt: (e.target as HTMLInputElement).value })} />
             </label>
@@ -89,8 +200,16 @@ export function NewCampaign() {
             ))}
           </ul>
         </Panel>
+        {current && (
+          <Panel title="Preview">
+            <PreviewView preview={current} names={picked} />
+          </Panel>
+        )}
         <ErrorBox error={error ?? agents.error} />
-        <div class="actions">
+        <div class="actions end">
+          <button type="button" disabled={previewing || busy || picked.size === 0 || !agentId} onClick={runPreview}>
+            {previewing ? "Previewing…" : "Preview"}
+          </button>
           <button class="primary" type="submit" disabled={busy || picked.size === 0 || !agentId}>
             {busy ? "Placing…" : `Call ${picked.size} patient${picked.size === 1 ? "" : "s"}`}
           </button>

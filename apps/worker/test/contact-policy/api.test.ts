@@ -271,6 +271,8 @@ describe("pausing a campaign", () => {
     expect(paused.body).toEqual({ batchId: batch.batchId, paused: true, changed: true, live: 1, message: "Campaign paused: no new calls will be dialed; 1 live calls left to finish" });
     expect((await call(`${path}/pause`, { method: "POST", key })).body).toMatchObject({ paused: true, changed: false });
     expect((await call(path, { key })).body.campaign).toMatchObject({ paused: true, pausedAt: expect.any(String) });
+    const listed = async () => (await call("/api/v1/calls/campaigns", { key })).body.data.find((c: any) => c.id === batch.batchId);
+    expect(await listed()).toMatchObject({ paused: true });
 
     // The live call ends: its line is free, but nothing of the paused campaign takes it.
     expect((await call(`/api/v1/calls/${live}`, { method: "DELETE", key })).status).toBe(200);
@@ -282,6 +284,7 @@ describe("pausing a campaign", () => {
 
     const resumed = await call(`${path}/resume`, { method: "POST", key });
     expect(resumed.body).toMatchObject({ paused: false, changed: true });
+    expect(await listed()).toMatchObject({ paused: false });
     await waitForStatus(key, second, "initiating");
     expect((await getCall(key, third)).status).toBe("queued");
     expect((await call(`${path}/resume`, { method: "POST", key })).body).toMatchObject({ changed: false });

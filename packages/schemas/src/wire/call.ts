@@ -181,6 +181,7 @@ export const CampaignSummary = z
     created_at: z.string(),
     status: z.enum(CAMPAIGN_STATUSES),
     scheduled_at: z.string().nullable(),
+    paused: z.boolean().openapi({ description: "Paused: none of its calls is dialed until it is resumed" }),
     progress: CampaignProgress,
   })
   .openapi("CampaignSummary");

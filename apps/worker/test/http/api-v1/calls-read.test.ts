@@ -222,7 +222,7 @@ describe("campaigns", () => {
     const res = await call(`${PATH}/campaigns`, { key });
     expect(res.status).toBe(200);
     // Each campaign also carries its status and progress (test/campaign-progress.test.ts checks their values).
-    const running = { status: expect.stringMatching(/^(releasing|released)$/), scheduled_at: null, progress: expect.objectContaining({ total: 1 }) };
+    const running = { status: expect.stringMatching(/^(releasing|released)$/), scheduled_at: null, paused: false, progress: expect.objectContaining({ total: 1 }) };
     expect(res.body).toEqual({
       data: [
         { id: r2.batchId, name: null, agent_id: agent.id, created_at: expect.any(String), ...running },

@@ -53,6 +53,7 @@ export function registerCampaignRoutes(app: App) {
             created_at: iso(r.createdAt),
             status: r.status as CampaignStatus,
             scheduled_at: iso(r.scheduledAt),
+            paused: r.pausedAt !== null,
             progress: progress.get(r.id)!,
           })),
           pagination: pagination(query, rows.length, totals?.total ?? 0),
