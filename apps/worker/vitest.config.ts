@@ -1,3 +1,4 @@
+import { builtinModules } from "node:module";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -35,6 +36,23 @@ export default defineConfig(async () => {
     test: {
       setupFiles: ["./test/setup.ts"],
       testTimeout: 30_000,
+      // Both cores: each file has its own isolated storage, so files run side by side safely.
+      maxWorkers: 2,
+      deps: {
+        // Pre-bundled once instead of transformed in every file's isolate.
+        optimizer: {
+          ssr: {
+            enabled: true,
+            include: [
+              "@hono/zod-openapi", "hono", "hono/factory", "hono/http-exception", "hono/body-limit", "hono/cookie",
+              "zod", "drizzle-orm", "drizzle-orm/sqlite-core", "drizzle-orm/d1", "drizzle-orm/batch", "libphonenumber-js/min",
+              "msw", "msw/node",
+            ],
+            // workerd provides Node's built-ins (nodejs_compat): leave them to it.
+            rolldownOptions: { external: [/^node:/, ...builtinModules] },
+          },
+        },
+      },
     },
   };
 });
