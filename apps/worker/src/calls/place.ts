@@ -1,8 +1,8 @@
 import { and, asc, desc, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { tables, type CallCreate, type CallStatus, type DeferReason, type PolicyDecision, type RefuseReason } from "@switchboard/schemas";
+import { tables, type CallCreate, type CallStatus, type PolicyDecision, type RefuseReason } from "@switchboard/schemas";
 import { auditStatements } from "../audit/record";
-import { policyColumns, refusalMessage } from "../contact-policy/decide";
+import { decisionOf, policyColumns, refusalMessage } from "../contact-policy/decide";
 import { endpointsWoken, eventStatements, wakeAll, type EventToEmit } from "../customer-webhooks/emit";
 import { DomainError } from "../errors";
 import { commitKeyStatements } from "../idempotency/store";
@@ -94,16 +94,7 @@ async function committedBatch(scope: Scope, batchId: string): Promise<PlacedBatc
       .orderBy(desc(calls.createdAt), asc(calls.id)),
   ]);
   if (!campaign) throw new Error("an Idempotency-Key names a batch that does not exist");
-  return { batchId, scheduledAt: campaign.scheduledAt, calls: rows.map((row) => ({ callId: row.callId, status: row.status, policy: storedDecision(row) })) };
-}
-
-/** A decision as a call row keeps it (policyColumns), back as the decision. */
-function storedDecision(row: { policyDecision: string | null; policyReason: string | null; policyReasons: string | null; policyUntil: number | null }): PolicyDecision | null {
-  const reasons = row.policyReasons ? row.policyReasons.split(",") : [];
-  if (row.policyDecision === "allow") return { kind: "allow", reasons: [] };
-  if (row.policyDecision === "defer") return { kind: "defer", until: row.policyUntil!, reason: row.policyReason as DeferReason, reasons: reasons as DeferReason[] };
-  if (row.policyDecision === "refuse") return { kind: "refuse", reason: row.policyReason as RefuseReason, reasons: reasons as RefuseReason[] };
-  return null;
+  return { batchId, scheduledAt: campaign.scheduledAt, calls: rows.map((row) => ({ callId: row.callId, status: row.status, policy: decisionOf(row) })) };
 }
 
 interface CreatedBatch {

@@ -3,6 +3,7 @@ import {
   evaluateContactPolicy,
   type ContactPolicyDecision,
   type ContactProvider,
+  type DeferReason,
   type PolicyDecision,
   type PolicyInput,
   type Purpose,
@@ -119,8 +120,20 @@ export function policyColumns(decision: PolicyDecision): PolicyColumns {
   };
 }
 
+/** How a row keeps a decision, as read back (policyColumns, untyped). */
+type StoredPolicy = { policyDecision: string | null; policyReason: string | null; policyReasons: string | null; policyUntil: number | null };
+
+/** A row's stored decision (policyColumns) back as the decision; null when none was made. */
+export function decisionOf(row: StoredPolicy): PolicyDecision | null {
+  const reasons = row.policyReasons ? row.policyReasons.split(",") : [];
+  if (row.policyDecision === "allow") return { kind: "allow", reasons: [] };
+  if (row.policyDecision === "defer") return { kind: "defer", until: row.policyUntil!, reason: row.policyReason as DeferReason, reasons: reasons as DeferReason[] };
+  if (row.policyDecision === "refuse") return { kind: "refuse", reason: row.policyReason as RefuseReason, reasons: reasons as RefuseReason[] };
+  return null;
+}
+
 /** A row's stored decision on the wire; null when none was made. */
-export function policyWire(row: { policyDecision: string | null; policyReason: string | null; policyReasons: string | null; policyUntil: number | null }): ContactPolicyDecision | null {
+export function policyWire(row: StoredPolicy): ContactPolicyDecision | null {
   if (row.policyDecision !== "allow" && row.policyDecision !== "defer" && row.policyDecision !== "refuse") return null;
   return {
     decision: row.policyDecision,
