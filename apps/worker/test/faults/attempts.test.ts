@@ -13,7 +13,7 @@ import { getCall, placeCall } from "../helpers/calls";
 import { poll } from "../helpers/wait";
 import { server } from "../network";
 import { vendorSetup } from "../helpers/vendors";
-import { callRow } from "./helpers";
+import { callRow } from "../helpers/calls";
 import { recordConsent } from "../helpers/policy";
 
 const RETELL_KEY = "key_attempts0123456789abcdef01234567";

@@ -49,8 +49,3 @@ export async function runAlarmsUntil(callId: string, done: () => Promise<boolean
   return fired;
 }
 
-/** A call's row in D1 (any tenant). */
-export async function callRow(callId: string) {
-  const { env } = await import("cloudflare:workers");
-  return env.DB.prepare("SELECT * FROM calls WHERE id = ?").bind(callId).first<Record<string, any>>();
-}

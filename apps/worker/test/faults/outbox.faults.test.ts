@@ -9,7 +9,8 @@ import { setup } from "../helpers/tenants";
 import { customerEndpoints } from "../fakes/customer-endpoints";
 import { quiesceEndpoints, registerEndpoint } from "../helpers/webhooks";
 import { serveForFile } from "../network";
-import { callRow, d1, faults, runAlarmsUntil } from "./helpers";
+import { d1, faults, runAlarmsUntil } from "./helpers";
+import { callRow } from "../helpers/calls";
 
 const customers = customerEndpoints();
 serveForFile(...customers.handlers);

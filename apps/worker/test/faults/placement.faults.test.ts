@@ -12,7 +12,8 @@ import { poll } from "../helpers/wait";
 import { setup } from "../helpers/tenants";
 import { server } from "../network";
 import { vendorSetup } from "../helpers/vendors";
-import { alarmOf, callRow, d1, faults, runAlarmsUntil } from "./helpers";
+import { alarmOf, d1, faults, runAlarmsUntil } from "./helpers";
+import { callRow } from "../helpers/calls";
 
 const KEY = "key_placementfaults0123456789abcdef";
 const retell = fakeRetell(KEY, { post: postWebhook });

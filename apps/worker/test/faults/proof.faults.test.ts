@@ -18,7 +18,8 @@ import { server, serveForFile } from "../network";
 import { vendorSetup } from "../helpers/vendors";
 import { customerEndpoints } from "../fakes/customer-endpoints";
 import { quiesceEndpoints, registerEndpoint } from "../helpers/webhooks";
-import { callRow, d1, faults, runAlarmsUntil } from "./helpers";
+import { d1, faults, runAlarmsUntil } from "./helpers";
+import { callRow } from "../helpers/calls";
 import { expectInvariants } from "./invariants";
 
 const RETELL_KEY = "key_proof0123456789abcdef0123456789";

@@ -7,7 +7,7 @@ import { callStub } from "../helpers/objects";
 import { placeCall } from "../helpers/calls";
 import { server } from "../network";
 import { vendorSetup } from "../helpers/vendors";
-import { callRow } from "./helpers";
+import { callRow } from "../helpers/calls";
 
 const KEY = "key_watchdog0123456789abcdef012345";
 const retell = fakeRetell(KEY, { post: postWebhook });

@@ -84,7 +84,7 @@ export function statusWalk(events: any[]): string[] {
 
 /** The call's row in D1, as stored (any tenant). */
 export async function callRow(callId: string) {
-  return env.DB.prepare("SELECT * FROM calls WHERE id = ?").bind(callId).first<Record<string, unknown>>();
+  return env.DB.prepare("SELECT * FROM calls WHERE id = ?").bind(callId).first<Record<string, any>>();
 }
 
 /** A call's history straight from D1 (any tenant). */
