@@ -7,3 +7,4 @@ export * from "./idempotency";
 export * from "./audit";
 export * from "./providers";
 export * from "./message-sends";
+export * from "./lifecycle";

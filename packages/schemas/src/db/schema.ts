@@ -14,6 +14,10 @@ export const tenants = sqliteTable("tenants", {
   callingHoursStart: text("calling_hours_start"),
   /** Local HH:MM until which patients may be called (exclusive); set together with the start. */
   callingHoursEnd: text("calling_hours_end"),
+  /** Days ended calls, their history, messages, deliveries and audit rows stay in D1 before moving to R2. */
+  hotWindowDays: integer("hot_window_days").notNull().default(90),
+  /** Days after which transcripts, reports and message bodies are purged (D1 and R2); null: kept as long as the rest. */
+  phiRetentionDays: integer("phi_retention_days"),
   createdAt: integer("created_at").notNull(),
 });
 
