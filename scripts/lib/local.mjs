@@ -41,9 +41,12 @@ export function ensureDevVars() {
   }
 }
 
+/** The D1 bindings of the API worker: shard 0 (`DB`, which also holds the tenant directory) and shard 1. */
+export const SHARDS = ["DB", "DB_1"];
+
 export function migrateLocal(persistTo) {
   const extra = persistTo ? ["--persist-to", persistTo] : [];
-  wrangler(["d1", "migrations", "apply", "DB", "--local", ...extra], { quiet: true });
+  for (const binding of SHARDS) wrangler(["d1", "migrations", "apply", binding, "--local", ...extra], { quiet: true });
 }
 
 const sqlString = (value) => (value === null ? "NULL" : `'${String(value).replaceAll("'", "''")}'`);

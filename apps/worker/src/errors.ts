@@ -16,6 +16,7 @@ export type ErrorCode =
   | "PROVIDER_NOT_CONFIGURED"
   | "PATIENT_NO_PHONE"
   | "PATIENT_OPTED_OUT"
+  | "PATIENT_HAS_LIVE_CALLS"
   | "ATTACHMENTS_TOO_LARGE"
   | "UNSUPPORTED_FILE_TYPE"
   // the deployment lacks a secret the request needs

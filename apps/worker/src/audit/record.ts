@@ -50,12 +50,12 @@ interface AuditRecord {
  * succeeded.
  */
 export async function recordAudit(
-  scope: Pick<Scope, "env" | "tenantId" | "actor" | "requestId">,
+  scope: Pick<Scope, "db" | "tenantId" | "actor" | "requestId">,
   action: AuditAction,
   objectIds: string | readonly string[],
   detail?: Record<string, unknown>,
 ): Promise<void> {
-  await writeAudit(scope.env.DB, {
+  await writeAudit(scope.db.$client, {
     tenantId: scope.tenantId,
     actor: scope.actor,
     action,

@@ -1,3 +1,4 @@
+import { tenantDatabase } from "../shards/directory";
 import { bulkMove } from "../objects/dispatcher/bulk-move";
 import type { Env } from "../env";
 import { tenantDispatcher } from "../objects/stubs";
@@ -21,7 +22,7 @@ export interface CampaignCancellation {
  * Null when the campaign is not the tenant's.
  */
 export async function cancelCampaign(env: Env, tenantId: string, campaignId: string, now = Date.now()): Promise<CampaignCancellation | null> {
-  const db = env.DB;
+  const db = await tenantDatabase(env, tenantId);
   const inCampaign = "calls.campaign_id = ? AND calls.tenant_id = ?";
   const [campaign, , scheduled] = await db.batch([
     db.prepare("UPDATE campaigns SET status = 'canceled' WHERE id = ? AND tenant_id = ? RETURNING id").bind(campaignId, tenantId),

@@ -1,3 +1,4 @@
+import { shardDatabases } from "../shards/directory";
 import type { Env } from "../env";
 import { tenantDispatcher } from "../objects/stubs";
 import { errorSummary } from "../lib/log-safe";
@@ -16,7 +17,14 @@ const STUCK_RELEASING_MS = 60_000;
  * failed (`releasing` for a minute) are handed over again.
  */
 export async function releaseDueCalls(env: Env, now: number): Promise<{ campaigns: number }> {
-  const due = await env.DB.prepare(
+  let campaigns = 0;
+  // Every shard, each with its own limit.
+  for (const d1 of shardDatabases(env)) campaigns += (await releaseDueOnShard(env, d1, now)).campaigns;
+  return { campaigns };
+}
+
+async function releaseDueOnShard(env: Env, d1: D1Database, now: number): Promise<{ campaigns: number }> {
+  const due = await d1.prepare(
     `SELECT id, tenant_id FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= ?1
      UNION ALL
      SELECT id, tenant_id FROM campaigns WHERE status = 'releasing' AND created_at <= ?2

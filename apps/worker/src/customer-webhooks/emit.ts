@@ -1,3 +1,4 @@
+import { tenantDatabase } from "../shards/directory";
 import type { WebhookEventType } from "@switchboard/schemas";
 import type { Env } from "../env";
 import { base64Url, sha256Hex } from "../lib/crypto";
@@ -37,7 +38,8 @@ export async function emitEvent(env: EmitEnv, tenantId: string, type: WebhookEve
 /** Many events at once (e.g. a 1,000-call batch's `call.created`). Returns the ids of those queued. */
 export async function emitEvents(env: EmitEnv, tenantId: string, events: readonly EventToEmit[], now = Date.now()): Promise<string[]> {
   if (!events.length) return [];
-  const endpoints = await env.DB.prepare(
+  const d1 = await tenantDatabase(env, tenantId);
+  const endpoints = await d1.prepare(
     `SELECT id, events FROM webhook_endpoints WHERE tenant_id = ? AND enabled = 1 AND deleted_at IS NULL`,
   )
     .bind(tenantId)
@@ -62,21 +64,21 @@ export async function emitEvents(env: EmitEnv, tenantId: string, events: readonl
 
   // Rows travel as JSON arrays (json_each), so a 1,000-call batch costs a few statements, not hundreds.
   const insertEvents = (rows: typeof queued) =>
-    env.DB.prepare(
+    d1.prepare(
       `INSERT INTO webhook_events (id, tenant_id, type, payload, created_at)
        SELECT json_extract(value, '$.id'), ?, json_extract(value, '$.type'), json_extract(value, '$.payload'), ?
          FROM json_each(?) WHERE true
        ON CONFLICT (id) DO NOTHING`,
     ).bind(tenantId, now, JSON.stringify(rows));
   const insertDeliveries = (endpointId: string, rows: { id: string; type: string }[]) =>
-    env.DB.prepare(
+    d1.prepare(
       `INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, status, attempts, retry_step, next_attempt_at, created_at, updated_at)
        SELECT 'dlv_' || lower(hex(randomblob(16))), ?, ?, json_extract(value, '$.id'), json_extract(value, '$.type'), 'pending', 0, 0, ?, ?, ?
          FROM json_each(?) WHERE true
        ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
     ).bind(tenantId, endpointId, now, now, now, JSON.stringify(rows));
   // One batch: the events and their deliveries exist together or not at all.
-  await env.DB.batch([
+  await d1.batch([
     ...chunk(queued, ROWS_PER_STATEMENT).map(insertEvents),
     ...[...perEndpoint].flatMap(([endpointId, rows]) => chunk(rows, ROWS_PER_STATEMENT).map((part) => insertDeliveries(endpointId, part))),
   ]);

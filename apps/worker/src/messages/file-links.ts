@@ -25,8 +25,11 @@ export function signingKey(secret: string | undefined): string {
   return secret;
 }
 
-async function signature(secret: string, fileId: string, expires: number): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(`file:${fileId}:${expires}`));
+/** What a link opens: an attachment, or a tenant's data export (a link for one never opens the other). */
+type LinkPurpose = "file" | "export";
+
+async function signature(secret: string, fileId: string, expires: number, purpose: LinkPurpose = "file"): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(`${purpose}:${fileId}:${expires}`));
   return base64Url(new Uint8Array(mac));
 }
 
@@ -40,12 +43,25 @@ export async function signedFileUrl(baseUrl: string, secret: string, fileId: str
   return `${baseUrl}/files/${encodeURIComponent(fileId)}?expires=${expires}&signature=${sig}`;
 }
 
+/** A link to a tenant's export (`<base>/exports/<tenant>/<export>?expires=…&signature=…`), signed like attachment links. */
+export async function signedExportUrl(baseUrl: string, secret: string, tenantId: string, exportId: string, now = Date.now(), ttlSeconds = FILE_LINK_TTL_SECONDS) {
+  const expires = Math.floor(now / 1000) + ttlSeconds;
+  const sig = await signature(secret, `${tenantId}/${exportId}`, expires, "export");
+  return { url: `${baseUrl}/exports/${encodeURIComponent(tenantId)}/${encodeURIComponent(exportId)}?expires=${expires}&signature=${sig}`, expiresAt: expires * 1000 };
+}
+
+export function checkExportLink(secret: string, tenantId: string, exportId: string, expires: string | undefined, sig: string | undefined, now = Date.now()) {
+  return checkFileLink(secret, `${tenantId}/${exportId}`, expires, sig, now, "export");
+}
+
 export type LinkCheck = "valid" | "tampered" | "expired";
 
 /** Checks the signature first: an altered expiry is tampering, not expiry. */
-export async function checkFileLink(secret: string, fileId: string, expires: string | undefined, sig: string | undefined, now = Date.now()): Promise<LinkCheck> {
+export async function checkFileLink(
+  secret: string, fileId: string, expires: string | undefined, sig: string | undefined, now = Date.now(), purpose: LinkPurpose = "file",
+): Promise<LinkCheck> {
   if (!expires || !sig || !/^\d{1,12}$/.test(expires)) return "tampered";
-  const expected = await signature(secret, fileId, Number(expires));
+  const expected = await signature(secret, fileId, Number(expires), purpose);
   if (!constantTimeEqual(expected, sig)) return "tampered";
   return Number(expires) * 1000 <= now ? "expired" : "valid";
 }

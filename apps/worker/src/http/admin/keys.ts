@@ -5,7 +5,8 @@ import { recordAudit } from "../../audit/record";
 import { HttpError } from "../errors";
 import { iso } from "../../lib/time";
 import { issueApiKey } from "../../tenants/keys";
-import { scopeOf, type App } from "../context";
+import type { App } from "../context";
+import { tenantScopeOf } from "../middleware/tenant-shard";
 import { adminSecurity, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
 const tags = ["Admin"];
@@ -30,7 +31,7 @@ export function registerKeyRoutes(app: App) {
       const tenant = await c.var.db.select({ id: tables.tenants.id }).from(tables.tenants).where(eq(tables.tenants.id, tenantId)).get();
       if (!tenant) throw new HttpError(404, "Tenant not found");
       const key = await issueApiKey(c.var.db, tenantId, body.name ?? null);
-      await recordAudit(scopeOf(c, tenantId), "api_key.issued", key.id);
+      await recordAudit(await tenantScopeOf(c, tenantId), "api_key.issued", key.id);
       return c.json({ ...toWire(key), apiKey: key.apiKey }, 201);
     },
   );
@@ -65,7 +66,7 @@ export function registerKeyRoutes(app: App) {
         .returning({ id: tables.apiKeys.id });
       const row = await c.var.db.select().from(tables.apiKeys).where(where).get();
       if (!row) throw new HttpError(404, "API key not found");
-      if (revoked.length) await recordAudit(scopeOf(c, tenantId), "api_key.revoked", keyId);
+      if (revoked.length) await recordAudit(await tenantScopeOf(c, tenantId), "api_key.revoked", keyId);
       return c.json(toWire(row), 200);
     },
   );

@@ -5,6 +5,7 @@ import { tables } from "@switchboard/schemas";
 import { HttpError } from "../errors";
 import { secretsEqual, sha256Hex } from "../../lib/crypto";
 import type { AppEnv } from "../context";
+import { useTenantShard } from "./tenant-shard";
 
 /** The key from `X-API-Key`, `API-KEY` or `Authorization: Bearer`. */
 export function presentedKey(headers: { header(name: string): string | undefined }): string | undefined {
@@ -23,12 +24,15 @@ export const apiKeyAuthFrom = (find: (c: Context<AppEnv>) => string | undefined)
   const key = find(c);
   if (!key) throw new HttpError(401, "Missing API key: send X-API-Key, API-KEY or Authorization: Bearer");
   const keyHash = await sha256Hex(key);
+  // Keys live on shard 0 with the directory: one read finds the tenant and where its data is.
   const row = await c.var.db
-    .select({ id: tables.apiKeys.id, tenantId: tables.apiKeys.tenantId })
+    .select({ id: tables.apiKeys.id, tenantId: tables.apiKeys.tenantId, shard: tables.tenantShards.shard, writesHeldAt: tables.tenantShards.writesHeldAt })
     .from(tables.apiKeys)
+    .leftJoin(tables.tenantShards, eq(tables.tenantShards.tenantId, tables.apiKeys.tenantId))
     .where(and(eq(tables.apiKeys.keyHash, keyHash), isNull(tables.apiKeys.revokedAt)))
     .get();
   if (!row) throw new HttpError(401, "Invalid API key");
+  useTenantShard(c, { shard: row.shard ?? 0, writesHeld: row.writesHeldAt !== null });
   const tenantHeader = c.req.header("TENANT");
   if (tenantHeader !== undefined && tenantHeader.trim() !== row.tenantId) {
     throw new HttpError(403, "The TENANT header does not match the API key's tenant");

@@ -31,7 +31,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   // route's form parser) are rebuilt from it. Cached as text, a multipart upload's binary file came
   // back through UTF-8 replacement characters: the image was corrupted and refused as a bad type.
   const fingerprint = await requestFingerprint(c.req.method, c.req.url, await c.req.arrayBuffer());
-  const claim = await claimKey(c.env.DB, secretsKey, tenantId, key, fingerprint, Date.now());
+  const claim = await claimKey(c.var.db.$client, secretsKey, tenantId, key, fingerprint, Date.now());
   if (claim.kind === "mismatch") {
     throw new HttpError(422, "This Idempotency-Key was already used with a different request; use a new key for a new request");
   }
@@ -44,11 +44,11 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   try {
     await next();
   } catch (error) {
-    await releaseKey(c.env.DB, tenantId, key, claim.token);
+    await releaseKey(c.var.db.$client, tenantId, key, claim.token);
     throw error;
   }
   if (c.res.status >= 500) {
-    await releaseKey(c.env.DB, tenantId, key, claim.token);
+    await releaseKey(c.var.db.$client, tenantId, key, claim.token);
     return;
   }
   const headers: Record<string, string> = {};
@@ -56,7 +56,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     const value = c.res.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  await completeKey(c.env.DB, secretsKey, tenantId, key, claim.token, { status: c.res.status, headers, body: await c.res.clone().text() });
+  await completeKey(c.var.db.$client, secretsKey, tenantId, key, claim.token, { status: c.res.status, headers, body: await c.res.clone().text() });
 });
 
 function replay(stored: StoredResponse): Response {

@@ -4,6 +4,7 @@ import { canTransition, HANGUP_STATUSES, isTerminal, type CallStatus } from "@sw
 import type { Env } from "../../env";
 import type { CallObjectRpc, DispatchInfo, EventSource, HangupOutcome, HangupResult } from "../contracts";
 import { errorSummary } from "../../lib/log-safe";
+import { tenantDatabase, tenantOfRow } from "../../shards/directory";
 import { adapterFor, hangupAtProvider, place } from "./placement";
 import { CallJournal, initialState, loadCallRecord, refusalOf } from "./journal";
 import { apply, attemptPolicy, awaits, end, move, watchdog } from "./rules";
@@ -51,7 +52,8 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
   async start(callId: string, attempt = 1): Promise<CallStatus | null> {
     const journal = this.journal;
     if (journal.state && !awaits(journal.state, attempt)) return journal.state.status;
-    const record = await loadCallRecord(this.env.DB, callId);
+    const tenantId = journal.state?.tenantId ?? (await tenantOfRow(this.env, "calls", callId));
+    const record = tenantId ? await loadCallRecord(await tenantDatabase(this.env, tenantId), callId) : null;
     // Re-check after the await: another start may have won meanwhile.
     if (journal.state && !awaits(journal.state, attempt)) return journal.state.status;
     if (!journal.state) {

@@ -1,3 +1,4 @@
+import { tenantDatabase } from "../../shards/directory";
 import { LIVE_STATUSES, type CallStatus } from "@switchboard/schemas";
 import type { Env } from "../../env";
 import { errorSummary } from "../../lib/log-safe";
@@ -94,7 +95,8 @@ export class CallJournal implements CallLog {
       const batch = this.outbox.slice(0, 40);
       const lastSeq = batch[batch.length - 1]!.seq;
       try {
-        await writeThrough(this.env.DB, this.state, batch);
+        // A tenant being moved refuses writes: this throws and the alarm retries, like any failed write.
+        await writeThrough(await tenantDatabase(this.env, this.state.tenantId), this.state, batch);
         this.outbox = this.outbox.filter((e) => e.seq > lastSeq);
         this.writeAttempts = 0;
         await runCallEffects(this.env, this.state, batch);

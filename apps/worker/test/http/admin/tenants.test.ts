@@ -14,6 +14,9 @@ describe("admin: tenants", () => {
       concurrencyLimit: 5,
       timezone: "America/Denver",
       callingHours: null,
+      shard: 0,
+      hotWindowDays: 90,
+      phiRetentionDays: null,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       apiKey: expect.stringMatching(/^sb_[A-Za-z0-9_-]{40,}$/),
       apiKeyId: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -50,7 +53,7 @@ describe("admin: tenants", () => {
 
     const one = await call(`/admin/tenants/${a.id}`, { headers: ADMIN });
     expect(one.status).toBe(200);
-    expect(one.body).toEqual({ id: a.id, name: "List A", concurrencyLimit: 10, timezone: "America/New_York", callingHours: null, createdAt: expect.any(String) });
+    expect(one.body).toEqual({ id: a.id, name: "List A", concurrencyLimit: 10, timezone: "America/New_York", callingHours: null, shard: 0, hotWindowDays: 90, phiRetentionDays: null, createdAt: expect.any(String) });
 
     const patched = await call(`/admin/tenants/${a.id}`, { method: "PATCH", headers: ADMIN, json: { name: "Renamed", concurrencyLimit: 3 } });
     expect(patched.status).toBe(200);

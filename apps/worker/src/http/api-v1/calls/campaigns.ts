@@ -59,7 +59,7 @@ export function registerCampaignRoutes(app: App) {
       if (!campaign) throw new HttpError(404, "Campaign not found");
       const [page, progress] = await Promise.all([
         callPage(c.var.db, c.var.tenantId, query, batchId),
-        campaignProgress(c.env.DB, c.var.tenantId, batchId),
+        campaignProgress(c.var.db.$client, c.var.tenantId, batchId),
       ]);
       return c.json(
         {

@@ -121,7 +121,7 @@ export function registerWebhookEndpointRoutes(app: App) {
       if (Object.keys(changes).length) {
         await c.var.db.update(tables.webhookEndpoints).set({ ...changes, updatedAt: now }).where(eq(tables.webhookEndpoints.id, endpointId));
       }
-      if (body.enabled === false && current.enabled) await disableEndpoint(c.env.DB, endpointId, "manual", now);
+      if (body.enabled === false && current.enabled) await disableEndpoint(c.var.db.$client, endpointId, "manual", now);
       const row = (await getEndpoint(c.var.db, c.var.tenantId, endpointId))!;
       const fields = Object.keys(body).filter((k) => body[k as keyof typeof body] !== undefined);
       if (fields.length) await recordAudit(scopeOf(c), "webhook_endpoint.updated", endpointId, { fields });
@@ -139,7 +139,7 @@ export function registerWebhookEndpointRoutes(app: App) {
     async (c) => {
       const { endpointId } = c.req.valid("param");
       if (!(await getEndpoint(c.var.db, c.var.tenantId, endpointId))) throw endpointNotFound();
-      await disableEndpoint(c.env.DB, endpointId, "manual", Date.now(), true);
+      await disableEndpoint(c.var.db.$client, endpointId, "manual", Date.now(), true);
       await recordAudit(scopeOf(c), "webhook_endpoint.deleted", endpointId);
       return c.json({ id: endpointId, deleted: true as const }, 200);
     },
