@@ -32,7 +32,8 @@ export type AuditAction =
   | "user.created"
   | "user.updated"
   | "user.deleted"
-  | "message.sent";
+  | "message.sent"
+  | "export.created";
 
 interface AuditRecord {
   tenantId: string;

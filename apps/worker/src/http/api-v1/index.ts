@@ -11,6 +11,7 @@ import { registerAgentRoutes } from "./agents";
 import { registerAuditRoutes } from "./audit";
 import { registerCallRoutes } from "./calls";
 import { registerChatRoutes } from "./chats";
+import { registerExportRoutes } from "./exports";
 import { registerConsentRoutes } from "./consent";
 import { registerMessagingSettingsRoutes } from "./messaging-settings";
 import { registerPatientRoutes } from "./patients";
@@ -36,6 +37,7 @@ export function apiV1Surface() {
   registerProviderRoutes(app);
   registerCustomerWebhookRoutes(app);
   registerAuditRoutes(app);
+  registerExportRoutes(app);
   documentIdempotencyKey(app, { envelope: true });
 
   // Hono calls `notFound` only on the top-level app: a sub-app answers its own 404s.
