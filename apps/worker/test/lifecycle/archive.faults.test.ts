@@ -6,7 +6,7 @@ import { archiveKey, type ArchiveBucket } from "../../src/lifecycle/archive-obje
 import { customerEndpoints } from "../fakes/customer-endpoints";
 import { deliverNow, quiesceEndpoints, registerEndpoint } from "../helpers/webhooks";
 import { serveForFile } from "../network";
-import { archiveOf, DAY, rows, tenantWithHistory } from "./helpers";
+import { archiveOf, DAY, rows, tenantWithHistory } from "../helpers/lifecycle";
 
 const customers = customerEndpoints();
 serveForFile(...customers.handlers);

@@ -5,7 +5,7 @@ import { call } from "../helpers/http";
 import { ADMIN } from "../helpers/http";
 import { getCall, getEvents } from "../helpers/calls";
 import { patchTenant } from "../helpers/tenants";
-import { archiveOf, DAY, rows, runUntilDone, tenantWithHistory, today } from "./helpers";
+import { archiveOf, DAY, rows, runUntilDone, tenantWithHistory, today } from "../helpers/lifecycle";
 
 describe("archiving past the hot window", () => {
   it("leaves everything in D1 inside the hot window (default 90 days)", async () => {

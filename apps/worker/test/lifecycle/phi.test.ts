@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { getCall } from "../helpers/calls";
 import { api, json } from "../helpers/http";
 import { patchTenant } from "../helpers/tenants";
-import { archiveOf, archiveText, DAY, deletePatient, rows, runUntilDone, tenantWithHistory } from "./helpers";
+import { archiveOf, archiveText, DAY, deletePatient, rows, runUntilDone, tenantWithHistory } from "../helpers/lifecycle";
 
 function fileKeys(message: Record<string, any>): string[] {
   return (JSON.parse(message.files ?? "[]") as { key: string }[]).map((f) => f.key);

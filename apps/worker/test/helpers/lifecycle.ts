@@ -2,11 +2,11 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { archiveKey, readArchive, type ArchiveContents } from "../../src/lifecycle/archive-object";
 import { runTenantLifecycle } from "../../src/lifecycle/run";
-import { getCall, placeCall } from "../helpers/calls";
-import { api } from "../helpers/http";
-import { sendMessage, createStaffUser, chatFor, messageForm, PNG } from "../helpers/messaging";
-import { playCall } from "../helpers/objects";
-import { setup } from "../helpers/tenants";
+import { getCall, placeCall } from "./calls";
+import { api } from "./http";
+import { sendMessage, createStaffUser, chatFor, messageForm, PNG } from "./messaging";
+import { playCall } from "./objects";
+import { setup } from "./tenants";
 
 /* Lifecycle fixtures: a tenant with some history, and ways to look into D1 and the archive. */
 
