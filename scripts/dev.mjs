@@ -1,9 +1,10 @@
 // `pnpm dev`: the whole local stack on http://localhost:8787.
-// Applies D1 migrations, seeds the demo tenant (API key `demo-key-local`), runs the API worker
+// Applies D1 migrations to both shards (DB, DB_1), seeds the demo tenants (API keys `demo-key-local`
+// on shard 0, `demo-key-shard-1` on shard 1), runs the API worker
 // on :8787 and the cron worker on :8788 (two `wrangler dev` processes joined by wrangler's dev
 // registry: the cron reaches the API through its service binding), and fires the cron every
 // minute, since `wrangler dev` never fires cron triggers by itself.
-import { cronDir, DEMO, ensureDevVars, migrateLocal, seedLocal, wranglerAsync } from "./lib/local.mjs";
+import { cronDir, DEMO, DEMO_SHARD_1, ensureDevVars, migrateLocal, seedLocal, wranglerAsync } from "./lib/local.mjs";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const CRON_PORT = Number(process.env.CRON_PORT ?? 8788);
@@ -39,7 +40,8 @@ scheduleCron();
 
 console.log(`
 Switchboard is starting on http://localhost:${PORT}
-  API key (demo tenant): ${DEMO.apiKey}
+  API key (demo tenant): ${DEMO.apiKey}   (shard 0, DB)
+  API key (2nd tenant):  ${DEMO_SHARD_1.apiKey} (shard 1, DB_1)
   Admin token:           dev-admin-token
   Demo patient:          ${DEMO.patientId}
   Demo agent:            ${DEMO.agentId}
