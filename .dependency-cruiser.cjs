@@ -3,8 +3,8 @@
  *
  *   entry (index.ts, internal.ts)
  *     → http/            Hono: one sub-app per surface, middleware, error envelopes, OpenAPI
- *       → use cases      calls/ campaigns/ messages/ patients/ agents/ users/ chats/ consent/ tenants/ idempotency/
- *         → services     objects/ (Durable Objects) voice/ sms/ customer-webhooks/ audit/ contact-policy/ env.ts scope.ts
+ *       → use cases      calls/ campaigns/ messages/ patients/ agents/ users/ chats/ consent/ tenants/ idempotency/ lifecycle/
+ *         → services     objects/ (Durable Objects) voice/ sms/ customer-webhooks/ audit/ contact-policy/ shards/ env.ts scope.ts
  *           → lib        lib/ errors.ts
  *             → packages/schemas, packages/providers
  *
@@ -13,8 +13,8 @@
 const SRC = "^apps/worker/src/";
 const ENTRY = `${SRC}(index|internal)\\.ts$`;
 const HTTP = `${SRC}http/`;
-const USE_CASES = `${SRC}(calls|campaigns|messages|patients|agents|users|chats|consent|tenants|idempotency)/`;
-const SERVICES = `${SRC}((objects|voice|sms|customer-webhooks|audit|contact-policy)/|(env|scope)\\.ts$)`;
+const USE_CASES = `${SRC}(calls|campaigns|messages|patients|agents|users|chats|consent|tenants|idempotency|lifecycle)/`;
+const SERVICES = `${SRC}((objects|voice|sms|customer-webhooks|audit|contact-policy|shards)/|(env|scope)\\.ts$)`;
 const LIB = `${SRC}(lib/|errors\\.ts$)`;
 
 const upward = (name, from, to, comment) => ({ name, comment, severity: "error", from: { path: from }, to: { path: to } });

@@ -1,6 +1,7 @@
 // `pnpm dev`: the whole local stack, from a fresh clone. Installs the workspace if needed (then runs
-// on the pinned Node 22), builds the console and docs assets, applies the D1 migrations, seeds the
-// demo tenant (API key `demo-key-local`), runs the API worker on :8787 and the cron worker on :8788
+// on the pinned Node 22), builds the console and docs assets, applies the D1 migrations to both
+// shards (DB, DB_1), seeds the demo tenants (API keys `demo-key-local` on shard 0, `demo-key-shard-1`
+// on shard 1), runs the API worker on :8787 and the cron worker on :8788
 // (two `wrangler dev` processes joined by wrangler's dev registry: the cron reaches the API through
 // its service binding), fires the cron every minute (`wrangler dev` never does), and says when the
 // API answers. PORT and CRON_PORT move it; PERSIST_DIR keeps its local data elsewhere (e.g. a fresh
@@ -8,7 +9,7 @@
 import { bootstrap } from "./lib/bootstrap.mjs";
 
 await bootstrap(import.meta.url);
-const { buildAssets, cronDir, DEMO, ensureDevVars, migrateLocal, seedLocal, waitForHttp, waitForPort, wranglerAsync } = await import("./lib/local.mjs");
+const { buildAssets, cronDir, DEMO, DEMO_SHARD_1, ensureDevVars, migrateLocal, seedLocal, waitForHttp, waitForPort, wranglerAsync } = await import("./lib/local.mjs");
 
 const PORT = Number(process.env.PORT ?? 8787);
 const CRON_PORT = Number(process.env.CRON_PORT ?? 8788);
@@ -56,6 +57,7 @@ await waitForPort(CRON_PORT, 60_000);
 console.log(`
 ✔ Switchboard is ready
   API:      ${base}/api/v1           (X-API-Key: ${DEMO.apiKey})
+            a 2nd tenant, its data on shard 1 (DB_1): X-API-Key: ${DEMO_SHARD_1.apiKey}
   Console:  ${base}/console          (sign in with ${DEMO.apiKey}, or as operator with dev-admin-token)
   Docs:     ${base}/docs             (OpenAPI: ${base}/openapi.json)
   Admin:    ${base}/admin            (Authorization: Bearer dev-admin-token)

@@ -20,6 +20,15 @@ export const DEMO = {
   agentId: "00000000-0000-4000-8000-000000000004",
 };
 
+/** A second demo tenant, whose data the directory places on shard 1 (`DB_1`). */
+export const DEMO_SHARD_1 = {
+  tenantId: "00000000-0000-4000-8000-000000000011",
+  apiKey: "demo-key-shard-1",
+  apiKeyId: "00000000-0000-4000-8000-000000000012",
+  patientId: "00000000-0000-4000-8000-000000000013",
+  agentId: "00000000-0000-4000-8000-000000000014",
+};
+
 export function wrangler(args, options = {}) {
   const result = spawnSync(wranglerBin, args, { cwd: workerDir, stdio: options.quiet ? "pipe" : "inherit", env: wranglerEnv() });
   if (result.status !== 0) {
@@ -92,17 +101,32 @@ export function ensureDevVars() {
   }
 }
 
+/** The D1 bindings of the API worker: shard 0 (`DB`, which also holds the tenant directory) and shard 1. */
+export const SHARDS = ["DB", "DB_1"];
+
 export function migrateLocal(persistTo) {
   const extra = persistTo ? ["--persist-to", persistTo] : [];
-  wrangler(["d1", "migrations", "apply", "DB", "--local", ...extra], { quiet: true });
+  for (const binding of SHARDS) wrangler(["d1", "migrations", "apply", binding, "--local", ...extra], { quiet: true });
 }
 
 const sqlString = (value) => (value === null ? "NULL" : `'${String(value).replaceAll("'", "''")}'`);
 
-/** The demo tenant (key `demo-key-local`, stored hashed like any key), a patient and an agent. */
+/**
+ * The demo tenants (keys `demo-key-local` on shard 0 and `demo-key-shard-1` on shard 1, stored
+ * hashed like any key), each with a patient and an agent. Keys, tenants and the directory live on
+ * shard 0; a shard-1 tenant's row is on both, its data on shard 1.
+ */
 export function seedLocal(persistTo) {
+  const extra = persistTo ? ["--persist-to", persistTo] : [];
   const now = Date.now();
-  const keyHash = createHash("sha256").update(DEMO.apiKey).digest("hex");
+  const shard1 = seedSql(DEMO_SHARD_1, "Demo Clinic (shard 1)", now);
+  wrangler(["d1", "execute", "DB", "--local", ...extra, "--command", [seedSql(DEMO, "Demo Clinic", now).control, seedSql(DEMO, "Demo Clinic", now).data, shard1.control,
+    `INSERT OR IGNORE INTO tenant_shards (tenant_id, shard, updated_at) VALUES (${sqlString(DEMO_SHARD_1.tenantId)}, 1, ${now});`].join("\n")], { quiet: true });
+  wrangler(["d1", "execute", "DB_1", "--local", ...extra, "--command", [shard1.tenant, shard1.data].join("\n")], { quiet: true });
+}
+
+function seedSql(demo, name, now) {
+  const keyHash = createHash("sha256").update(demo.apiKey).digest("hex");
   const agentSettings = JSON.stringify({
     prompt: "You are a friendly clinic assistant confirming appointments.",
     greeting: "Hi, this is Ava from Sunrise Clinic.",
@@ -112,14 +136,18 @@ export function seedLocal(persistTo) {
     maxDurationSeconds: 900,
     simulator: { outcome: "human", durationMs: 10000 },
   });
-  const sql = [
-    `INSERT OR IGNORE INTO tenants (id, name, concurrency_limit, timezone, created_at) VALUES (${sqlString(DEMO.tenantId)}, 'Demo Clinic', 10, 'America/New_York', ${now});`,
-    `INSERT OR IGNORE INTO api_keys (id, tenant_id, key_hash, prefix, name, created_at, revoked_at) VALUES (${sqlString(DEMO.apiKeyId)}, ${sqlString(DEMO.tenantId)}, ${sqlString(keyHash)}, 'demo-key', 'demo (local only)', ${now}, NULL);`,
-    `INSERT OR IGNORE INTO patients (id, tenant_id, first_name, last_name, phone_number, birth_date, email, timezone, created_at, updated_at) VALUES (${sqlString(DEMO.patientId)}, ${sqlString(DEMO.tenantId)}, 'John', 'Doe', '+15555551234', '1990-01-01', 'john.doe@example.com', 'America/New_York', ${now}, ${now});`,
-    `INSERT OR IGNORE INTO agents (id, tenant_id, name, provider, settings, created_at, updated_at) VALUES (${sqlString(DEMO.agentId)}, ${sqlString(DEMO.tenantId)}, 'Appointment reminder', 'simulator', ${sqlString(agentSettings)}, ${now}, ${now});`,
-  ].join("\n");
-  const extra = persistTo ? ["--persist-to", persistTo] : [];
-  wrangler(["d1", "execute", "DB", "--local", ...extra, "--command", sql], { quiet: true });
+  const tenant = `INSERT OR IGNORE INTO tenants (id, name, concurrency_limit, timezone, created_at) VALUES (${sqlString(demo.tenantId)}, ${sqlString(name)}, 10, 'America/New_York', ${now});`;
+  return {
+    tenant,
+    control: [
+      tenant,
+      `INSERT OR IGNORE INTO api_keys (id, tenant_id, key_hash, prefix, name, created_at, revoked_at) VALUES (${sqlString(demo.apiKeyId)}, ${sqlString(demo.tenantId)}, ${sqlString(keyHash)}, ${sqlString(demo.apiKey.slice(0, 8))}, 'demo (local only)', ${now}, NULL);`,
+    ].join("\n"),
+    data: [
+      `INSERT OR IGNORE INTO patients (id, tenant_id, first_name, last_name, phone_number, birth_date, email, timezone, created_at, updated_at) VALUES (${sqlString(demo.patientId)}, ${sqlString(demo.tenantId)}, 'John', 'Doe', '+15555551234', '1990-01-01', 'john.doe@example.com', 'America/New_York', ${now}, ${now});`,
+      `INSERT OR IGNORE INTO agents (id, tenant_id, name, provider, settings, created_at, updated_at) VALUES (${sqlString(demo.agentId)}, ${sqlString(demo.tenantId)}, 'Appointment reminder', 'simulator', ${sqlString(agentSettings)}, ${now}, ${now});`,
+    ].join("\n"),
+  };
 }
 
 /** Where the console's browser tests find Chromium (Debian's package). */

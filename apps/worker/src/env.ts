@@ -2,7 +2,12 @@ import type { CallObjectRpc, TenantDispatcherRpc, TenantLimiterRpc, WebhookSende
 
 /** Bindings and vars of the API worker. Durable Objects are typed by their RPC contracts (objects/contracts.ts), not their classes. */
 export interface Env {
+  /** Shard 0: the tenant directory, every tenant and API key, and the data of tenants placed here (shards/directory.ts). */
   DB: D1Database;
+  /** Shard 1 (and `DB_2`, … for more): data of the tenants the directory places there. */
+  DB_1?: D1Database;
+  /** Shards new tenants are placed on, comma-separated (the least loaded is chosen); default `0`. */
+  NEW_TENANT_SHARDS?: string;
   CALLS: DurableObjectNamespace<CallObjectRpc>;
   /** One sender per customer webhook endpoint (keyed by endpoint id). */
   WEBHOOKS: DurableObjectNamespace<WebhookSenderRpc>;

@@ -20,6 +20,8 @@ export type ErrorCode =
   | "CONTACT_REFUSED"
   // the object's state forbids it (a canceled campaign cannot be paused)
   | "CAMPAIGN_CANCELED"
+  // the patient still has calls on a line: erase once they end
+  | "PATIENT_HAS_LIVE_CALLS"
   | "ATTACHMENTS_TOO_LARGE"
   | "UNSUPPORTED_FILE_TYPE"
   // the deployment lacks a secret the request needs

@@ -56,7 +56,8 @@ export type AuditAction =
   | "webhook_delivery.read"
   | "provider_webhook.read"
   | "api_key.console_signed_in"
-  | "api_key.console_signed_out";
+  | "api_key.console_signed_out"
+  | "export.created";
 
 /** The actions that record a read of patient data, for `kind=read` in the audit trail API. */
 export const READ_ACTIONS: readonly AuditAction[] = [
@@ -106,12 +107,12 @@ export interface AuditRecord {
  * recorded this way can exist without its record when the write fails.
  */
 export async function recordAudit(
-  scope: Pick<Scope, "env" | "tenantId" | "actor" | "requestId">,
+  scope: Pick<Scope, "db" | "tenantId" | "actor" | "requestId">,
   action: AuditAction,
   objectIds: string | readonly string[],
   detail?: Record<string, unknown>,
 ): Promise<void> {
-  await writeAudit(scope.env.DB, {
+  await writeAudit(scope.db.$client, {
     tenantId: scope.tenantId,
     actor: scope.actor,
     action,

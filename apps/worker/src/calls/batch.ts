@@ -34,9 +34,9 @@ export async function readBatch(scope: Scope, body: CallCreate, options: { provi
   const [[[agent], vendors], [factsResult, tenantResult]] = await Promise.all([
     db.batch([db.select().from(agents).where(and(eq(agents.id, body.agentId), eq(agents.tenantId, tenantId))), configuredVendors(db, tenantId)]),
     // One bound parameter carries every id (D1 allows 100 parameters per statement, not 100 values).
-    env.DB.batch<unknown>([
-      env.DB.prepare(PATIENT_FACTS_SQL).bind(tenantId, ids),
-      env.DB.prepare("SELECT timezone, calling_hours_start, calling_hours_end, contact_policy, concurrency_limit FROM tenants WHERE id = ?").bind(tenantId),
+    db.$client.batch<unknown>([
+      db.$client.prepare(PATIENT_FACTS_SQL).bind(tenantId, ids),
+      db.$client.prepare("SELECT timezone, calling_hours_start, calling_hours_end, contact_policy, concurrency_limit FROM tenants WHERE id = ?").bind(tenantId),
     ]),
   ]);
   if (!agent) throw new DomainError("AGENT_NOT_FOUND", "Agent not found");

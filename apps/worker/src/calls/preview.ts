@@ -75,7 +75,7 @@ export async function previewCalls(scope: Scope, body: CallCreate, options: { pr
 async function averageCallMs(scope: Scope, input: BatchInput): Promise<number> {
   const simulator = (input.agent.settings as { simulator?: { durationMs?: number } }).simulator;
   if (input.attempt.provider === "simulator") return Math.max(1000, simulator?.durationMs ?? 10_000);
-  const row = await scope.env.DB.prepare(
+  const row = await scope.db.$client.prepare(
     "SELECT avg(ended_at - started_at) AS ms FROM calls WHERE tenant_id = ? AND ended_at > ? AND status = 'completed' AND started_at IS NOT NULL",
   )
     .bind(scope.tenantId, Date.now() - WEEK_MS)

@@ -1,3 +1,4 @@
+import { shardDatabases } from "../shards/directory";
 import { LIVE_STATUSES } from "@switchboard/schemas";
 import type { Env } from "../env";
 import { callObject } from "../objects/stubs";
@@ -19,17 +20,23 @@ const CONCURRENCY = 10;
  */
 export async function reconcileQuietCalls(env: Env, now: number): Promise<{ checked: number; moved: number }> {
   const statuses = LIVE_STATUSES.map(() => "?").join(", ");
-  const quiet = await env.DB.prepare(
-    `SELECT id FROM (
-       SELECT id, updated_at, row_number() OVER (PARTITION BY tenant_id ORDER BY updated_at) AS turn
-         FROM calls
-        WHERE status IN (${statuses}) AND updated_at <= ? AND provider != 'simulator' AND provider_call_id IS NOT NULL
-     )
-     ORDER BY (turn - 1) / ?, updated_at LIMIT ?`,
-  )
-    .bind(...LIVE_STATUSES, now - QUIET_MS, PER_TENANT, RECONCILE_LIMIT)
-    .all<{ id: string }>();
-  const ids = quiet.results.map((r) => r.id);
+  // Every shard, each with its own limit.
+  const quiet = await Promise.all(
+    shardDatabases(env).map((d1) =>
+      d1
+        .prepare(
+          `SELECT id FROM (
+             SELECT id, updated_at, row_number() OVER (PARTITION BY tenant_id ORDER BY updated_at) AS turn
+               FROM calls
+              WHERE status IN (${statuses}) AND updated_at <= ? AND provider != 'simulator' AND provider_call_id IS NOT NULL
+           )
+           ORDER BY (turn - 1) / ?, updated_at LIMIT ?`,
+        )
+        .bind(...LIVE_STATUSES, now - QUIET_MS, PER_TENANT, RECONCILE_LIMIT)
+        .all<{ id: string }>(),
+    ),
+  );
+  const ids = quiet.flatMap((q) => q.results.map((r) => r.id));
   let moved = 0;
   let next = 0;
   const worker = async () => {

@@ -1,3 +1,4 @@
+import { shardDatabases, tenantDatabase } from "../shards/directory";
 import { bulkMove } from "../objects/dispatcher/bulk-move";
 import type { Env } from "../env";
 import { DomainError } from "../errors";
@@ -32,7 +33,7 @@ const IN_CAMPAIGN = "calls.campaign_id = ? AND calls.tenant_id = ?";
  * campaign's mark, only if the campaign is the tenant's.
  */
 export async function cancelCampaign(env: Env, tenantId: string, campaignId: string, now = Date.now(), audit: D1PreparedStatement[] = []): Promise<CampaignCancellation | null> {
-  const db = env.DB;
+  const db = await tenantDatabase(env, tenantId);
   const [campaign, ...after] = await db.batch([
     db
       .prepare("UPDATE campaigns SET status = 'canceled', cancel_pending_since = coalesce(cancel_pending_since, ?3) WHERE id = ?1 AND tenant_id = ?2 RETURNING id")
@@ -64,7 +65,7 @@ export async function cancelCampaign(env: Env, tenantId: string, campaignId: str
  * `canceled` by compare-and-set, in the batch that clears the pending mark. Idempotent.
  */
 export async function finishCancel(env: Env, tenantId: string, campaignId: string, now = Date.now()): Promise<CampaignCancellation> {
-  const db = env.DB;
+  const db = await tenantDatabase(env, tenantId);
   const held = await tenantDispatcher(env, tenantId).cancelCampaign(tenantId, campaignId);
   const [, queued] = await db.batch([
     ...bulkMove(db, {
@@ -78,16 +79,19 @@ export async function finishCancel(env: Env, tenantId: string, campaignId: strin
   return { canceled: (queued?.meta.changes ?? 0) + held.retries, live: held.live.length };
 }
 
-/** The cron's part: finishes cancels whose second half never ran. Safe to overlap and repeat. */
+/** The cron's part: finishes cancels whose second half never ran, on every shard. Safe to overlap and repeat. */
 export async function finishPendingCancels(env: Env, now: number): Promise<{ finished: number }> {
-  const pending = await env.DB.prepare(
-    `SELECT id, tenant_id FROM campaigns WHERE cancel_pending_since IS NOT NULL AND cancel_pending_since <= ? LIMIT ?`,
-  )
-    .bind(now - CANCEL_FINISHED_BY_CRON_AFTER_MS, CANCELS_PER_RUN)
-    .all<{ id: string; tenant_id: string }>();
+  const pending = await Promise.all(
+    shardDatabases(env).map((d1) =>
+      d1
+        .prepare(`SELECT id, tenant_id FROM campaigns WHERE cancel_pending_since IS NOT NULL AND cancel_pending_since <= ? LIMIT ?`)
+        .bind(now - CANCEL_FINISHED_BY_CRON_AFTER_MS, CANCELS_PER_RUN)
+        .all<{ id: string; tenant_id: string }>(),
+    ),
+  );
   let finished = 0;
   await Promise.all(
-    pending.results.map(async (campaign) => {
+    pending.flatMap((p) => p.results).map(async (campaign) => {
       try {
         await finishCancel(env, campaign.tenant_id, campaign.id, now);
         finished += 1;

@@ -22,9 +22,9 @@ export interface PauseResult {
  * Null when the campaign is not the tenant's.
  */
 export async function pauseCampaign(scope: Scope, campaignId: string, now = Date.now()): Promise<PauseResult | null> {
-  const [existing, updated] = await scope.env.DB.batch([
-    scope.env.DB.prepare("SELECT status FROM campaigns WHERE id = ? AND tenant_id = ?").bind(campaignId, scope.tenantId),
-    scope.env.DB.prepare(
+  const [existing, updated] = await scope.db.$client.batch([
+    scope.db.$client.prepare("SELECT status FROM campaigns WHERE id = ? AND tenant_id = ?").bind(campaignId, scope.tenantId),
+    scope.db.$client.prepare(
       `UPDATE campaigns SET paused_at = coalesce(paused_at, ?3) WHERE id = ?1 AND tenant_id = ?2 AND status <> 'canceled'
        RETURNING paused_at = ?3 AS changed`,
     ).bind(campaignId, scope.tenantId, now),
@@ -42,12 +42,12 @@ export async function pauseCampaign(scope: Scope, campaignId: string, now = Date
 
 /** Resumes a paused campaign: its calls take lines again in the order they had. Idempotent. */
 export async function resumeCampaign(scope: Scope, campaignId: string, now = Date.now()): Promise<PauseResult | null> {
-  const before = await scope.env.DB.prepare("SELECT status, paused_at FROM campaigns WHERE id = ? AND tenant_id = ?")
+  const before = await scope.db.$client.prepare("SELECT status, paused_at FROM campaigns WHERE id = ? AND tenant_id = ?")
     .bind(campaignId, scope.tenantId)
     .first<{ status: string; paused_at: number | null }>();
   if (!before) return null;
   if (before.status === "canceled") throw new DomainError("CAMPAIGN_CANCELED", "The campaign is canceled: it cannot be resumed");
-  const cleared = before.paused_at === null ? null : await scope.env.DB.prepare("UPDATE campaigns SET paused_at = NULL WHERE id = ? AND tenant_id = ? AND paused_at = ? RETURNING id")
+  const cleared = before.paused_at === null ? null : await scope.db.$client.prepare("UPDATE campaigns SET paused_at = NULL WHERE id = ? AND tenant_id = ? AND paused_at = ? RETURNING id")
     .bind(campaignId, scope.tenantId, before.paused_at)
     .first<{ id: string }>();
   // Told even when D1 says it was not paused: a pause whose dispatcher step failed is undone too.

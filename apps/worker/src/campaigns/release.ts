@@ -1,3 +1,4 @@
+import { shardDatabases } from "../shards/directory";
 import type { Env } from "../env";
 import { tenantDispatcher } from "../objects/stubs";
 import { errorSummary } from "../lib/log-safe";
@@ -23,17 +24,23 @@ export async function releaseDueCalls(env: Env, now: number): Promise<{ campaign
     console.error(JSON.stringify({ level: "error", msg: "finishing campaign cancels failed; next run retries", error: errorSummary(error) }));
     return { finished: 0 };
   });
-  const due = await env.DB.prepare(
-    `SELECT id, tenant_id FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= ?1
-     UNION ALL
-     SELECT id, tenant_id FROM campaigns WHERE status = 'releasing' AND created_at <= ?2
-     LIMIT ?3`,
-  )
-    .bind(now, now - STUCK_RELEASING_MS, CAMPAIGNS_PER_RUN)
-    .all<{ id: string; tenant_id: string }>();
+  // Every shard, each with its own limit.
+  const due = await Promise.all(
+    shardDatabases(env).map((d1) =>
+      d1
+        .prepare(
+          `SELECT id, tenant_id FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= ?1
+           UNION ALL
+           SELECT id, tenant_id FROM campaigns WHERE status = 'releasing' AND created_at <= ?2
+           LIMIT ?3`,
+        )
+        .bind(now, now - STUCK_RELEASING_MS, CAMPAIGNS_PER_RUN)
+        .all<{ id: string; tenant_id: string }>(),
+    ),
+  );
   let handed = 0;
   await Promise.all(
-    due.results.map(async (campaign) => {
+    due.flatMap((d) => d.results).map(async (campaign) => {
       try {
         await tenantDispatcher(env, campaign.tenant_id).releaseCampaign(campaign.tenant_id, campaign.id);
         handed += 1;

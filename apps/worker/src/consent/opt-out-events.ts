@@ -27,9 +27,9 @@ export async function optOutAndAnnounce(env: Pick<Env, "DB" | "WEBHOOKS">, db: D
     key: `opt_out:${optOutId}:${patient.id}`,
     data: { patient_id: patient.id, source: input.source, keyword: input.keyword ?? null, opted_out_at: iso(at) },
   }));
-  const outbox = await eventStatements(env.DB, input.tenantId, events, at, { sql: "EXISTS (SELECT 1 FROM opt_outs WHERE id = ?)", binds: [optOutId] });
-  const statements = [d1Statement(env.DB, optOutStatement(db, optOutId, { ...input, at })), ...outbox.events, ...outbox.deliveries];
-  const [recorded, ...rest] = await env.DB.batch<{ id: string }>(statements);
+  const outbox = await eventStatements(db.$client, input.tenantId, events, at, { sql: "EXISTS (SELECT 1 FROM opt_outs WHERE id = ?)", binds: [optOutId] });
+  const statements = [d1Statement(db.$client, optOutStatement(db, optOutId, { ...input, at })), ...outbox.events, ...outbox.deliveries];
+  const [recorded, ...rest] = await db.$client.batch<{ id: string }>(statements);
   if (!recorded?.results.length) return null;
   await wakeAll(env, endpointsWoken(rest.slice(outbox.events.length)));
   return optOutId;

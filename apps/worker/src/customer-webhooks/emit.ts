@@ -1,4 +1,5 @@
 import type { WebhookEventType } from "@switchboard/schemas";
+import { tenantDatabase } from "../shards/directory";
 import type { Env } from "../env";
 import { base64Url, sha256Hex } from "../lib/crypto";
 import { errorSummary } from "../lib/log-safe";
@@ -40,14 +41,15 @@ export async function emitEvent(env: EmitEnv, tenantId: string, type: WebhookEve
  */
 export async function emitEvents(env: EmitEnv, tenantId: string, events: readonly EventToEmit[], now = Date.now()): Promise<string[]> {
   if (!events.length) return [];
-  const endpoints = await env.DB.prepare(`SELECT events FROM webhook_endpoints WHERE tenant_id = ? AND enabled = 1 AND deleted_at IS NULL`)
+  const d1 = await tenantDatabase(env, tenantId);
+  const endpoints = await d1.prepare(`SELECT events FROM webhook_endpoints WHERE tenant_id = ? AND enabled = 1 AND deleted_at IS NULL`)
     .bind(tenantId)
     .all<{ events: string | null }>();
   const subscribed = (type: string) => endpoints.results.some((e) => e.events === null || (JSON.parse(e.events) as string[]).includes(type));
   const wanted = events.filter((e) => subscribed(e.type));
   if (!wanted.length) return [];
-  const outbox = await eventStatements(env.DB, tenantId, wanted, now);
-  const results = await env.DB.batch([...outbox.events, ...outbox.deliveries]);
+  const outbox = await eventStatements(d1, tenantId, wanted, now);
+  const results = await d1.batch([...outbox.events, ...outbox.deliveries]);
   await wakeAll(env, endpointsWoken(results.slice(outbox.events.length)));
   return outbox.ids;
 }

@@ -1,3 +1,4 @@
+import { shardDatabases } from "../shards/directory";
 import type { Env } from "../env";
 import { wake } from "./emit";
 
@@ -10,7 +11,13 @@ const SWEEP_LIMIT = 100;
  * well past due (its kick was lost, or its alarm gave up). Waking a sender that is fine is harmless.
  */
 export async function sweepWebhooks(env: Pick<Env, "DB" | "WEBHOOKS">, now: number): Promise<{ woken: number }> {
-  const overdue = await env.DB.prepare(
+  let woken = 0;
+  for (const d1 of shardDatabases(env)) woken += (await sweepShard(env, d1, now)).woken;
+  return { woken };
+}
+
+async function sweepShard(env: Pick<Env, "WEBHOOKS">, d1: D1Database, now: number): Promise<{ woken: number }> {
+  const overdue = await d1.prepare(
     `SELECT DISTINCT d.endpoint_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
       WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND e.enabled = 1 AND e.deleted_at IS NULL
       LIMIT ?`,

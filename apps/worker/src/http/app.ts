@@ -7,6 +7,7 @@ import { consoleSurface } from "./console";
 import { registerDocs } from "./docs";
 import { envelopeErrors, envelopeNotFound } from "./envelope";
 import { surfaceErrorHandler } from "./errors";
+import { registerExportDownloadRoutes } from "./exports";
 import { registerFileRoutes } from "./files";
 import { documentWebhookEvents } from "./openapi/webhook-events";
 import { envelopeHook } from "./validation";
@@ -33,6 +34,7 @@ export function createApp(): App {
 
   // Outside any surface: signed attachment links, the API's own description, the index.
   registerFileRoutes(app);
+  registerExportDownloadRoutes(app);
   documentWebhookEvents(app);
   registerDocs(app);
   app.get("/", (c) => c.json({ name: "switchboard", docs: "/docs", openapi: "/openapi.json", console: "/console" }));

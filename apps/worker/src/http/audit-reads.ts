@@ -8,5 +8,5 @@ import { scopeOf, type AppEnv } from "./context";
  * cannot be written, the data is not served (the surface answers 500).
  */
 export function auditRead(c: Context<AppEnv>, action: AuditAction, objectIds: readonly string[], detail?: Record<string, unknown>): Promise<void> {
-  return recordReads(c.env.DB, scopeOf(c), action, objectIds, detail);
+  return recordReads(c.var.db.$client, scopeOf(c), action, objectIds, detail);
 }

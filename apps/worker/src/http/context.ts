@@ -39,7 +39,7 @@ export function scopeOf(c: Context<AppEnv>, tenantId?: string): Scope {
   };
 }
 
-/** Gives every request an id (echoed as X-Request-Id and in error envelopes) and a db handle. */
+/** Gives every request an id (echoed as X-Request-Id and in error envelopes) and a db handle (shard 0, until the tenant is known). */
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const requestId = `req_${Date.now()}_${Math.random().toString(36).slice(2, 10)}`;
   c.set("requestId", requestId);

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { recordReads } from "../audit/record";
 import { HttpError } from "./errors";
 import { checkFileLink, FILE_LINK_TTL_SECONDS, FOR_PROVIDER, hasSigningKey, PROVIDER_FILE_LINK_TTL_SECONDS } from "../messages/file-links";
+import { tenantScopeOf } from "./middleware/tenant-shard";
 import type { App } from "./context";
 import { errorResponses } from "./openapi/helpers";
 
@@ -52,7 +53,7 @@ export function registerFileRoutes(app: App) {
       // Recorded before a byte is served: a read the trail cannot record is not served.
       const viaProvider = issuedTo === FOR_PROVIDER;
       await recordReads(
-        c.env.DB,
+        (await tenantScopeOf(c, tenant!)).db.$client,
         { tenantId: tenant!, actor: { type: "signed_link", id: viaProvider ? null : issuedTo! }, requestId: c.get("requestId") ?? null },
         "file.read",
         [fileId],

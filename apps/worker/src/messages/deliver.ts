@@ -154,7 +154,7 @@ export async function attemptSend(deps: DeliverDeps, messageId: string, trigger:
   const outcome = await fail(result.status, result.errorMessage, result.status === "OPTED_OUT" ? "opted_out" : "failed");
   const patientId = (await db.select({ patientId: tables.chats.patientId }).from(tables.chats).where(eq(tables.chats.id, message.chatId)).get())?.patientId ?? null;
   // The provider refused the text: it reached no one, so it does not count toward the patient's caps.
-  if (patientId) await forgetContact(env.DB, tenantId, patientId, messageId);
+  if (patientId) await forgetContact(deps.db.$client, tenantId, patientId, messageId);
   if (result.status === "OPTED_OUT") {
     await optOutAndAnnounce(env, db, { tenantId, phoneNumber: message.toNumber, patientId, source: "provider_21610" });
   }

@@ -17,7 +17,7 @@ export type EventEnv = Pick<Env, "DB" | "WEBHOOKS">;
 export async function changeMessageStatus(env: EventEnv, db: Db, tenantId: string, messageId: string, status: MessageStatus, update: StatusUpdate = {}): Promise<boolean> {
   const now = Date.now();
   const outbox = await rowEventStatements(
-    env.DB,
+    db.$client,
     tenantId,
     { type: "message.status_changed", key: statusKey(messageId, status) },
     {
@@ -29,8 +29,8 @@ export async function changeMessageStatus(env: EventEnv, db: Db, tenantId: strin
     },
     now,
   );
-  const statements = [d1Statement(env.DB, advanceStatement(db, tenantId, messageId, status, update, now)), ...outbox.events, ...outbox.deliveries];
-  const results = await env.DB.batch(statements);
+  const statements = [d1Statement(db.$client, advanceStatement(db, tenantId, messageId, status, update, now)), ...outbox.events, ...outbox.deliveries];
+  const results = await db.$client.batch(statements);
   await wakeAll(env, endpointsWoken(results.slice(1 + outbox.events.length)));
   return (results[0]?.results.length ?? 0) > 0;
 }
@@ -42,11 +42,11 @@ const statusKey = (messageId: string, status: MessageStatus) => `message:${messa
  * statements for the batch that inserts it: queued only if the message with this id was inserted.
  */
 export function storedStatusEvents(
-  env: EventEnv,
+  d1: D1Database,
   tenantId: string,
   message: Pick<MessageRow, "id" | "chatId" | "status" | "messageUid" | "errorMessage" | "updatedAt">,
 ) {
-  return messageEvents(env, tenantId, message.id, {
+  return messageEvents(d1, tenantId, message.id, {
     type: "message.status_changed",
     key: statusKey(message.id, message.status as MessageStatus),
     data: {
@@ -65,8 +65,8 @@ export function storedStatusEvents(
  * if the text was stored (a retried webhook stores and announces nothing twice). The text is what
  * the event is about, so it carries it.
  */
-export function receivedEvents(env: EventEnv, tenantId: string, message: Pick<MessageRow, "id" | "chatId" | "content" | "files" | "createdAt">, patientId: string) {
-  return messageEvents(env, tenantId, message.id, {
+export function receivedEvents(d1: D1Database, tenantId: string, message: Pick<MessageRow, "id" | "chatId" | "content" | "files" | "createdAt">, patientId: string) {
+  return messageEvents(d1, tenantId, message.id, {
     type: "message.received",
     key: `message:${message.id}:received`,
     data: {
@@ -80,8 +80,8 @@ export function receivedEvents(env: EventEnv, tenantId: string, message: Pick<Me
   });
 }
 
-function messageEvents(env: EventEnv, tenantId: string, messageId: string, event: EventToEmit) {
-  return eventStatements(env.DB, tenantId, [event], Date.now(), { sql: "EXISTS (SELECT 1 FROM messages WHERE id = ?)", binds: [messageId] });
+function messageEvents(d1: D1Database, tenantId: string, messageId: string, event: EventToEmit) {
+  return eventStatements(d1, tenantId, [event], Date.now(), { sql: "EXISTS (SELECT 1 FROM messages WHERE id = ?)", binds: [messageId] });
 }
 
 /** `message.deferred` / `message.refused`: the contact policy held a text back or refused it (ids, the rule, the time; never the text). */

@@ -10,6 +10,8 @@ export const FILE_LINK_TTL_SECONDS = 10 * 60;
  * send; a text Twilio queues a while still finds its media. Each resend attempt signs afresh.
  */
 export const PROVIDER_FILE_LINK_TTL_SECONDS = 15 * 60;
+/** How long an export's link works (its file is deleted a day after it was made). */
+export const EXPORT_LINK_TTL_SECONDS = 60 * 60;
 /** `for` of a link handed to the messaging provider (the others name the API key that read the message). */
 export const FOR_PROVIDER = "provider";
 
@@ -59,6 +61,29 @@ export async function signedFileUrl(baseUrl: string, secret: string, link: FileL
   const sig = await signature(secret, link, expires);
   const query = new URLSearchParams({ tenant: link.tenantId, for: link.issuedTo, expires: String(expires), signature: sig });
   return `${baseUrl}/files/${encodeURIComponent(link.fileId)}?${query}`;
+}
+
+/**
+ * A link to a tenant's data export (`<base>/exports/<tenant>/<export>?expires=…&signature=…`),
+ * signed with the same secret under its own prefix: a file link never opens an export, nor the
+ * reverse.
+ */
+export async function signedExportUrl(baseUrl: string, secret: string, tenantId: string, exportId: string, now = Date.now(), ttlSeconds = EXPORT_LINK_TTL_SECONDS) {
+  const expires = Math.floor(now / 1000) + ttlSeconds;
+  const sig = await exportSignature(secret, tenantId, exportId, expires);
+  return { url: `${baseUrl}/exports/${encodeURIComponent(tenantId)}/${encodeURIComponent(exportId)}?expires=${expires}&signature=${sig}`, expiresAt: expires * 1000 };
+}
+
+export async function checkExportLink(secret: string, tenantId: string, exportId: string, expires: string | undefined, sig: string | undefined, now = Date.now()): Promise<LinkCheck> {
+  if (!expires || !sig || !/^\d{1,12}$/.test(expires)) return "tampered";
+  const expected = await exportSignature(secret, tenantId, exportId, Number(expires));
+  if (!constantTimeEqual(expected, sig)) return "tampered";
+  return Number(expires) * 1000 <= now ? "expired" : "valid";
+}
+
+async function exportSignature(secret: string, tenantId: string, exportId: string, expires: number): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(`export:v1:${tenantId}:${exportId}:${expires}`));
+  return base64Url(new Uint8Array(mac));
 }
 
 export type LinkCheck = "valid" | "tampered" | "expired";

@@ -56,7 +56,7 @@ export async function receiveText(env: Pick<Env, "DB" | "WEBHOOKS" | "FILES">, d
   const { messages } = tables;
   const content = text.body;
   // Stored and announced in one batch; the event is queued only if this text is the one stored.
-  const outbox = await receivedEvents(env, text.tenantId, { id: messageId, chatId: chat.id, content, files, createdAt: now }, patient.id);
+  const outbox = await receivedEvents(db.$client, text.tenantId, { id: messageId, chatId: chat.id, content, files, createdAt: now }, patient.id);
   const insert = db
     .insert(messages)
     .values({
@@ -84,7 +84,7 @@ export async function receiveText(env: Pick<Env, "DB" | "WEBHOOKS" | "FILES">, d
     })
     .onConflictDoNothing({ target: [messages.tenantId, messages.providerMessageId] })
     .returning({ id: messages.id });
-  const results = await env.DB.batch([d1Statement(env.DB, insert), ...outbox.events, ...outbox.deliveries]);
+  const results = await db.$client.batch([d1Statement(db.$client, insert), ...outbox.events, ...outbox.deliveries]);
   const stored = (results[0]?.results.length ?? 0) > 0;
   // A retried webhook: the first delivery's row (and its files) stand.
   if (!stored) await deleteFiles(bucket, files);

@@ -38,14 +38,14 @@ export function textPurpose(purpose: Purpose | null | undefined, type: MessageTy
 export async function decideText(env: Env, db: Db, message: MessageRow, provider: "twilio" | "simulator", now = Date.now()): Promise<PolicyDecision> {
   const chat = await db.select({ patientId: tables.chats.patientId }).from(tables.chats).where(eq(tables.chats.id, message.chatId)).get();
   const [facts, tenant] = await Promise.all([
-    chat ? loadFactsForNumber(env.DB, message.tenantId, chat.patientId, message.toNumber!) : null,
-    loadTenantPolicy(env.DB, message.tenantId, env),
+    chat ? loadFactsForNumber(db.$client, message.tenantId, chat.patientId, message.toNumber!) : null,
+    loadTenantPolicy(db.$client, message.tenantId, env),
   ]);
   // The patient is gone (deleted): nobody to decide for, so nobody to text.
   if (!facts || !tenant) return { kind: "refuse", reason: "no_consent", reasons: ["no_consent"] };
   const purpose = Purpose.safeParse(message.purpose).data ?? textPurpose(null, message.type as MessageType | null);
   return decideAndRecord(
-    env.DB,
+    db.$client,
     message.tenantId,
     { now, channel: "sms", body: message.content ?? "", purpose, provider, devWideWindow: devWideWindow(env) },
     facts,

@@ -81,10 +81,10 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
   const settings = await getMessagingSettings(db, tenantId);
   const now = Date.now();
   const { messages } = tables;
-  const audit = auditStatements(env.DB, ctx.audit, "message.sent", messageId, { chatId: chat.id, senderId: sender.id, status: "CREATED" }, { onlyIfChanged: true });
-  const results = await env.DB.batch([
+  const audit = auditStatements(db.$client, ctx.audit, "message.sent", messageId, { chatId: chat.id, senderId: sender.id, status: "CREATED" }, { onlyIfChanged: true });
+  const results = await db.$client.batch([
     d1Statement(
-      env.DB,
+      db.$client,
       db
         .insert(messages)
         .values({
@@ -115,7 +115,7 @@ export async function sendMessage(ctx: SendContext, input: SendInput): Promise<S
     ),
     // Right after the insert: written only if the message was (a lost message_uid race records nothing).
     ...audit,
-    d1Statement(env.DB, messageSendInsert(db, messageId, ctx.baseUrl, now)),
+    d1Statement(db.$client, messageSendInsert(db, messageId, ctx.baseUrl, now)),
   ]);
   const inserted = (results[0]?.results.length ?? 0) > 0;
   if (!inserted) {

@@ -1,3 +1,4 @@
+import { tenantDatabase, tenantOfRow } from "../shards/directory";
 import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { tables } from "@switchboard/schemas";
@@ -54,6 +55,21 @@ export class WebhookSender extends DurableObject<Env> implements WebhookSenderRp
     if (alarm === null || alarm > now) await this.ctx.storage.setAlarm(now);
   }
 
+  /**
+   * The endpoint's tenant's database. The tenant is found once (every shard is asked for the
+   * endpoint) and kept in storage; the directory then says where its data is.
+   */
+  private async db(): Promise<D1Database> {
+    let tenantId = await this.ctx.storage.get<string>("tenantId");
+    if (!tenantId) {
+      const endpointId = await this.ctx.storage.get<string>("endpointId");
+      tenantId = (endpointId && (await tenantOfRow(this.env, "webhook_endpoints", endpointId))) || undefined;
+      if (!tenantId) return this.env.DB;
+      await this.ctx.storage.put("tenantId", tenantId);
+    }
+    return tenantDatabase(this.env, tenantId);
+  }
+
   override async alarm(): Promise<void> {
     try {
       await this.deliverDue();
@@ -79,13 +95,14 @@ export class WebhookSender extends DurableObject<Env> implements WebhookSenderRp
     const summary: SenderRun = { attempted: 0, succeeded: 0, disabled: null };
     const endpointId = await this.ctx.storage.get<string>("endpointId");
     if (!endpointId) return summary;
-    const endpoint = await createDb(this.env.DB).select().from(tables.webhookEndpoints).where(eq(tables.webhookEndpoints.id, endpointId)).get();
+    const endpoint = await createDb(await this.db()).select().from(tables.webhookEndpoints).where(eq(tables.webhookEndpoints.id, endpointId)).get();
     if (!endpoint || !endpoint.enabled || endpoint.deletedAt !== null) {
       await this.ctx.storage.deleteAlarm();
       return summary;
     }
 
-    const due = await this.env.DB.prepare(
+    const d1 = await this.db();
+    const due = await d1.prepare(
       `SELECT d.id, d.tenant_id, d.event_id, d.attempts, d.retry_step, e.payload
          FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
         WHERE d.endpoint_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
@@ -141,12 +158,13 @@ export class WebhookSender extends DurableObject<Env> implements WebhookSenderRp
       step += 1;
     }
     const attempt = delivery.attempts + 1;
-    await this.env.DB.batch([
-      this.env.DB.prepare(
+    const d1 = await this.db();
+    await d1.batch([
+      d1.prepare(
         `INSERT INTO webhook_attempts (delivery_id, tenant_id, attempt, at, status_code, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ).bind(delivery.id, delivery.tenant_id, attempt, now, outcome.statusCode, outcome.durationMs, outcome.error),
       // Only while still pending: the endpoint may have been disabled meanwhile.
-      this.env.DB.prepare(
+      d1.prepare(
         `UPDATE webhook_deliveries SET status = ?, attempts = ?, retry_step = ?, next_attempt_at = ?, last_attempt_at = ?,
            last_status_code = ?, last_error = ?, updated_at = ?
          WHERE id = ? AND status = 'pending'`,
@@ -156,21 +174,22 @@ export class WebhookSender extends DurableObject<Env> implements WebhookSenderRp
 
   private async disable(endpoint: EndpointRow, reason: DisabledReason, now: number, summary: SenderRun) {
     // The endpoint is disabled and recorded as disabled by the system together, or neither.
-    const audit = auditStatements(this.env.DB, systemScope(endpoint.tenantId), "webhook_endpoint.disabled", endpoint.id, { reason }, { onlyIfChanged: true });
-    if (await disableEndpoint(this.env.DB, endpoint.id, reason, now, false, audit)) {
+    const d1 = await this.db();
+    const audit = auditStatements(d1, systemScope(endpoint.tenantId), "webhook_endpoint.disabled", endpoint.id, { reason }, { onlyIfChanged: true });
+    if (await disableEndpoint(d1, endpoint.id, reason, now, false, audit)) {
       summary.disabled = reason;
       console.log(JSON.stringify({ level: "warn", msg: "webhook endpoint disabled", endpointId: endpoint.id, reason }));
     }
   }
 
   private async setFailingSince(endpointId: string, value: number | null, now: number) {
-    await this.env.DB.prepare(`UPDATE webhook_endpoints SET failing_since = ?, updated_at = ? WHERE id = ?`).bind(value, now, endpointId).run();
+    await (await this.db()).prepare(`UPDATE webhook_endpoints SET failing_since = ?, updated_at = ? WHERE id = ?`).bind(value, now, endpointId).run();
   }
 
   private async scheduleNext(endpointId: string, kicksAtStart: number, disabled: boolean) {
     if (this.kicks !== kicksAtStart) return this.ctx.storage.setAlarm(Date.now());
     if (disabled) return this.ctx.storage.deleteAlarm();
-    const next = await this.env.DB.prepare(`SELECT MIN(next_attempt_at) AS next FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'pending'`)
+    const next = await (await this.db()).prepare(`SELECT MIN(next_attempt_at) AS next FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'pending'`)
       .bind(endpointId)
       .first<{ next: number | null }>();
     if (this.kicks !== kicksAtStart) return this.ctx.storage.setAlarm(Date.now());

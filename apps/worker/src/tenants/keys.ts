@@ -1,4 +1,5 @@
 import { and, eq, isNotNull, isNull } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { tables, type ApiKey, type ApiKeySurface } from "@switchboard/schemas";
 import { auditQueries, type AuditScope } from "../audit/record";
 import { generateApiKey, sha256Hex } from "../lib/crypto";
@@ -36,26 +37,50 @@ export async function newApiKey(tenantId: string, name: string | null, surface: 
   return { row, apiKey };
 }
 
-/** Issues a key for the scope's tenant, recorded (`api_key.issued`) in the same batch. The plain key is returned once. */
-export async function issueApiKey(db: Db, scope: AuditScope, name: string | null, surface: ApiKeySurface | null = null) {
+/**
+ * Where a key's change goes: the key on the control plane (shard 0, `keys`), its audit row on the
+ * tenant's own shard (`scope.db`) with the rest of its trail. One database (every tenant of a
+ * single-shard deployment): one batch, all or nothing. Two: the audit row follows the change.
+ */
+export type KeyScope = AuditScope & { db: Db };
+
+function sameDatabase(a: Db, b: Db) {
+  return a.$client === b.$client;
+}
+
+/** Issues a key for the scope's tenant, recorded (`api_key.issued`). The plain key is returned once. */
+export async function issueApiKey(keys: Db, scope: KeyScope, name: string | null, surface: ApiKeySurface | null = null) {
   const { row, apiKey } = await newApiKey(scope.tenantId, name, surface);
-  await db.batch([db.insert(tables.apiKeys).values(row), ...auditQueries(db, scope, "api_key.issued", row.id, surface ? { surface } : undefined)]);
+  const audit = (db: Db) => auditQueries(db, scope, "api_key.issued", row.id, surface ? { surface } : undefined);
+  if (sameDatabase(keys, scope.db)) {
+    await keys.batch([keys.insert(tables.apiKeys).values(row), ...audit(keys)]);
+  } else {
+    await keys.insert(tables.apiKeys).values(row);
+    await scope.db.batch(audit(scope.db) as [BatchItem<"sqlite">]);
+  }
   return { ...row, apiKey };
 }
 
 /**
- * Revokes one of the scope's tenant's keys (refused at once from then on), recorded in the same
- * batch when it was still active. `surfaceKeysOnly`: only keys limited to a surface (what a tenant
- * may revoke itself). The key as it now stands; undefined when there is no such key.
+ * Revokes one of the scope's tenant's keys (refused at once from then on), recorded when it was
+ * still active. `surfaceKeysOnly`: only keys limited to a surface (what a tenant may revoke
+ * itself). The key as it now stands; undefined when there is no such key.
  */
-export async function revokeApiKey(db: Db, scope: AuditScope, keyId: string, surfaceKeysOnly = false): Promise<ApiKeyRow | undefined> {
+export async function revokeApiKey(keys: Db, scope: KeyScope, keyId: string, surfaceKeysOnly = false): Promise<ApiKeyRow | undefined> {
   const { apiKeys } = tables;
   const where = and(eq(apiKeys.id, keyId), eq(apiKeys.tenantId, scope.tenantId), surfaceKeysOnly ? isNotNull(apiKeys.surface) : undefined);
-  const [, [row]] = await db.batch([
-    db.update(apiKeys).set({ revokedAt: Date.now() }).where(and(where, isNull(apiKeys.revokedAt))),
-    db.select().from(apiKeys).where(where),
-    // After the select, so `changes()` still counts the update's rows.
-    ...auditQueries(db, scope, "api_key.revoked", keyId, undefined, { onlyIfChanged: true }),
-  ]);
+  const revoke = keys.update(apiKeys).set({ revokedAt: Date.now() }).where(and(where, isNull(apiKeys.revokedAt))).returning({ id: apiKeys.id });
+  const read = keys.select().from(apiKeys).where(where);
+  if (sameDatabase(keys, scope.db)) {
+    const [, [row]] = await keys.batch([
+      revoke,
+      read,
+      // After the select, so `changes()` still counts the update's rows.
+      ...auditQueries(keys, scope, "api_key.revoked", keyId, undefined, { onlyIfChanged: true }),
+    ]);
+    return row as ApiKeyRow | undefined;
+  }
+  const [revoked, [row]] = await keys.batch([revoke, read]);
+  if (revoked.length) await scope.db.batch(auditQueries(scope.db, scope, "api_key.revoked", keyId) as [BatchItem<"sqlite">]);
   return row as ApiKeyRow | undefined;
 }

@@ -1,3 +1,4 @@
+import { shardDatabases } from "../shards/directory";
 import { and, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { VendorCredentials } from "@switchboard/providers";
@@ -5,7 +6,7 @@ import { PROVIDER_OPTIONS, tables, type ProviderCredentials, type ProviderCreden
 import type { Env } from "../env";
 import { DomainError } from "../errors";
 import { base64Url, sha256Hex } from "../lib/crypto";
-import type { Db } from "../lib/db";
+import { createDb, type Db } from "../lib/db";
 import { toE164 } from "../lib/phone";
 import { open, seal } from "../lib/secret-box";
 import { iso } from "../lib/time";
@@ -135,6 +136,12 @@ export async function webhookUrl(env: Env, row: CredentialRow, origin: string): 
 export async function findByWebhookToken(db: Db, token: string): Promise<CredentialRow | undefined> {
   const t = tables.providerCredentials;
   return db.select().from(t).where(eq(t.webhookTokenHash, await sha256Hex(token))).get();
+}
+
+/** The credentials a webhook URL's token names, on whichever shard holds its tenant (every shard is asked at once). */
+export async function findByWebhookTokenOnAnyShard(env: Env, token: string): Promise<CredentialRow | undefined> {
+  const found = await Promise.all(shardDatabases(env).map((d1) => findByWebhookToken(createDb(d1), token)));
+  return found.find((row) => row !== undefined);
 }
 
 export async function credentialsToWire(env: Env, row: CredentialRow, origin: string): Promise<ProviderCredentials> {

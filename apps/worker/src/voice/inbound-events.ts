@@ -29,7 +29,7 @@ export async function deliverEvents(
 ): Promise<Delivery> {
   const result: Delivery = { applied: 0, unchanged: 0, unmatched: 0 };
   for (const event of events) {
-    const callId = await findCall(env, scope, event);
+    const callId = await findCall(db.$client, scope, event);
     if (!callId) {
       await keepOrphan(db, scope, event, rawBody);
       result.unmatched += 1;
@@ -53,13 +53,13 @@ export async function deliverEvents(
 }
 
 /** Our call the event names (by our id, or the vendor's), if it is this tenant's. */
-async function findCall(env: Env, scope: { tenantId: string; provider: string }, event: WebhookEvent): Promise<string | null> {
+async function findCall(d1: D1Database, scope: { tenantId: string; provider: string }, event: WebhookEvent): Promise<string | null> {
   if (event.callId) {
-    const row = await env.DB.prepare(`SELECT id FROM calls WHERE id = ? AND tenant_id = ?`).bind(event.callId, scope.tenantId).first<{ id: string }>();
+    const row = await d1.prepare(`SELECT id FROM calls WHERE id = ? AND tenant_id = ?`).bind(event.callId, scope.tenantId).first<{ id: string }>();
     if (row) return row.id;
   }
   if (!event.providerCallId) return null;
-  const row = await env.DB.prepare(`SELECT id FROM calls WHERE provider_call_id = ? AND tenant_id = ? AND provider = ?`)
+  const row = await d1.prepare(`SELECT id FROM calls WHERE provider_call_id = ? AND tenant_id = ? AND provider = ?`)
     .bind(event.providerCallId, scope.tenantId, scope.provider)
     .first<{ id: string }>();
   return row?.id ?? null;

@@ -89,9 +89,13 @@ export async function playCall(callId: string, status?: string, maxAlarms = 10):
   return current;
 }
 
+/** The call's status in D1, on whichever shard holds its tenant. */
 async function rowStatus(callId: string): Promise<string> {
-  const row = await env.DB.prepare("SELECT status FROM calls WHERE id = ?").bind(callId).first<{ status: string }>();
-  return String(row?.status);
+  for (const d1 of [env.DB, env.DB_1!]) {
+    const row = await d1.prepare("SELECT status FROM calls WHERE id = ?").bind(callId).first<{ status: string }>();
+    if (row) return row.status;
+  }
+  return "undefined";
 }
 
 /**
@@ -111,12 +115,14 @@ export async function runDispatcherAlarm(tenantId: string) {
 export async function playCampaign(tenantId: string, campaignId: string, maxRounds = 20) {
   for (let round = 0; round < maxRounds; round++) {
     await runDispatcherAlarm(tenantId);
-    const open = await env.DB.prepare(
-      "SELECT count(*) AS n FROM calls WHERE campaign_id = ? AND status NOT IN ('completed', 'failed', 'canceled')",
-    )
-      .bind(campaignId)
-      .first<{ n: number }>();
-    if (!open?.n) return;
+    let open = 0;
+    for (const d1 of [env.DB, env.DB_1!]) {
+      const row = await d1.prepare("SELECT count(*) AS n FROM calls WHERE campaign_id = ? AND status NOT IN ('completed', 'failed', 'canceled')")
+        .bind(campaignId)
+        .first<{ n: number }>();
+      open += row?.n ?? 0;
+    }
+    if (!open) return;
     for (const line of (await inspect(tenantId)).live) await playCall(line.call_id);
   }
   throw new Error(`campaign ${campaignId} still has calls to end after ${maxRounds} rounds`);

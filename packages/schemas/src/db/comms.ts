@@ -94,6 +94,8 @@ export const messages = sqliteTable(
     uniqueIndex("messages_tenant_provider_id_idx").on(t.tenantId, t.providerMessageId),
     // a shared number's reply goes to the chat that texted it last
     index("messages_tenant_to_created_idx").on(t.tenantId, t.toNumber, t.createdAt),
+    // the archiver's and the PHI purge's scans for a tenant's oldest messages
+    index("messages_tenant_created_idx").on(t.tenantId, t.createdAt),
   ],
 );
 

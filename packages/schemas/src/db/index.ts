@@ -8,3 +8,4 @@ export * from "./audit";
 export * from "./providers";
 export * from "./message-sends";
 export * from "./console";
+export * from "./lifecycle";

@@ -26,6 +26,10 @@ export const tenants = sqliteTable("tenants", {
   maxWebhookEndpoints: integer("max_webhook_endpoints"),
   /** The tenant's tightening of the contact policy beyond its hours: `{ caps?, allowedPurposes? }` (TenantContactPolicy). */
   contactPolicy: text("contact_policy", { mode: "json" }).$type<{ caps?: Record<string, number>; allowedPurposes?: string[] }>(),
+  /** Days ended calls, their history, messages, deliveries and audit rows stay in D1 before moving to R2. */
+  hotWindowDays: integer("hot_window_days").notNull().default(90),
+  /** Days after which transcripts, reports and message bodies are purged (D1 and R2); null: kept as long as the rest. */
+  phiRetentionDays: integer("phi_retention_days"),
   createdAt: integer("created_at").notNull(),
 });
 

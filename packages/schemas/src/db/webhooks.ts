@@ -38,13 +38,20 @@ export const webhookEndpoints = sqliteTable(
  * One event, as sent: `payload` is the exact JSON body, so every retry signs the same bytes.
  * The id is the `webhook-id` header; emitting with a dedupe key makes it deterministic.
  */
-export const webhookEvents = sqliteTable("webhook_events", {
-  id: text("id").primaryKey(),
-  tenantId: text("tenant_id").notNull(),
-  type: text("type").notNull(),
-  payload: text("payload").notNull(),
-  createdAt: integer("created_at").notNull(),
-});
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    type: text("type").notNull(),
+    payload: text("payload").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    // the archiver's scan for a tenant's oldest events
+    index("webhook_events_tenant_created_idx").on(t.tenantId, t.createdAt),
+  ],
+);
 
 /** One event to one endpoint: its retry state. Kept after it succeeds or fails for good. */
 export const webhookDeliveries = sqliteTable(

@@ -51,14 +51,27 @@ export const TenantCreate = z
       .optional()
       .openapi({ description: "Narrower calling hours for this tenant's patients; null: the legal hours" }),
     limits: TenantLimitsUpdate.optional().openapi({ description: "Rate limits and quotas; fields left out keep their value, null goes back to the default" }),
+    hotWindowDays: z.number().int().min(1).max(3650).optional().openapi({
+      description: "Days ended calls, their history, messages, webhook deliveries and audit rows stay in the database before they move to the archive (R2). Default 90.",
+    }),
+    phiRetentionDays: z.number().int().min(1).max(3650).nullable().optional().openapi({
+      description: "Days after which transcripts, reports, message bodies and attachments are purged, archive included; null (the default): kept as long as the rest.",
+    }),
   })
   .openapi("TenantCreate");
 
 export const TenantUpdate = TenantCreate.partial().openapi("TenantUpdate");
 
+export const TenantCreateRequest = TenantCreate.extend({
+  shard: z.number().int().min(0).max(255).optional().openapi({
+    description: "The database (shard) that holds the tenant's data, e.g. a shard of its own for a large tenant; default: the least loaded open shard",
+  }),
+}).openapi("TenantCreateRequest");
+
 export const Tenant = z
   .object({
     id: z.string(),
+    shard: z.number().int().openapi({ description: "The database (shard) holding the tenant's data" }),
     name: z.string(),
     concurrencyLimit: z.number().int(),
     timezone: z.string(),
@@ -66,6 +79,8 @@ export const Tenant = z
       description: "The tenant's calling hours, local to each patient; null: the deployment's legal hours (08:00-21:00 by default)",
     }),
     limits: TenantLimits,
+    hotWindowDays: z.number().int(),
+    phiRetentionDays: z.number().int().nullable(),
     createdAt: z.string(),
   })
   .openapi("Tenant");

@@ -3,7 +3,8 @@ import { desc, eq } from "drizzle-orm";
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, pathId, tables } from "@switchboard/schemas";
 import { HttpError } from "../errors";
 import { apiKeyToWire, issueApiKey, revokeApiKey } from "../../tenants/keys";
-import { scopeOf, type App } from "../context";
+import type { App } from "../context";
+import { tenantScopeOf } from "../middleware/tenant-shard";
 import { adminSecurity, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
 const tags = ["Admin"];
@@ -25,7 +26,7 @@ export function registerKeyRoutes(app: App) {
       const body = c.req.valid("json") ?? {};
       const tenant = await c.var.db.select({ id: tables.tenants.id }).from(tables.tenants).where(eq(tables.tenants.id, tenantId)).get();
       if (!tenant) throw new HttpError(404, "Tenant not found");
-      const key = await issueApiKey(c.var.db, scopeOf(c, tenantId), body.name ?? null, body.surface ?? null);
+      const key = await issueApiKey(c.var.db, await tenantScopeOf(c, tenantId), body.name ?? null, body.surface ?? null);
       return c.json({ ...toWire(key), apiKey: key.apiKey }, 201);
     },
   );
@@ -52,7 +53,7 @@ export function registerKeyRoutes(app: App) {
     }),
     async (c) => {
       const { tenantId, keyId } = c.req.valid("param");
-      const row = await revokeApiKey(c.var.db, scopeOf(c, tenantId), keyId);
+      const row = await revokeApiKey(c.var.db, await tenantScopeOf(c, tenantId), keyId);
       if (!row) throw new HttpError(404, "API key not found");
       return c.json(toWire(row), 200);
     },

@@ -1,6 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { createDb } from "../../lib/db";
+import { chooseShard, placementOf, shardDatabase } from "../../shards/directory";
+import { tenantScopeOf } from "../middleware/tenant-shard";
 import { count, desc, eq } from "drizzle-orm";
-import { PageQuery, Tenant, TenantCreate, TenantCreated, TenantList, TenantUpdate, pathId, tables } from "@switchboard/schemas";
+import { PageQuery, Tenant, TenantCreateRequest, TenantCreated, TenantList, TenantUpdate, pathId, tables } from "@switchboard/schemas";
 import { auditQueries, changedFields } from "../../audit/record";
 import { tenantDispatcher } from "../../objects/stubs";
 import { clockMinutes } from "@switchboard/schemas";
@@ -19,14 +22,17 @@ import { errorSummary } from "../../lib/log-safe";
 const tags = ["Admin"];
 const TenantParams = z.object({ tenantId: pathId("tenantId") });
 
-function toWire(env: Env, row: typeof tables.tenants.$inferSelect): z.infer<typeof Tenant> {
+function toWire(env: Env, row: typeof tables.tenants.$inferSelect, shard: number): z.infer<typeof Tenant> {
   return {
     id: row.id,
+    shard,
     name: row.name,
     concurrencyLimit: row.concurrencyLimit,
     timezone: row.timezone,
     callingHours: row.callingHoursStart && row.callingHoursEnd ? { start: row.callingHoursStart, end: row.callingHoursEnd } : null,
     limits: limitsOf(row, env),
+    hotWindowDays: row.hotWindowDays,
+    phiRetentionDays: row.phiRetentionDays,
     createdAt: iso(row.createdAt),
   };
 }
@@ -51,35 +57,48 @@ export function registerTenantRoutes(app: App) {
     createRoute({
       method: "post", path: "/tenants", operationId: "createTenant", tags, security: adminSecurity,
       summary: "Create a tenant and its first API key",
-      request: { body: jsonBody(TenantCreate) },
+      request: { body: jsonBody(TenantCreateRequest) },
       responses: { 201: jsonResponse(TenantCreated, "The tenant, with its first API key (shown once)"), ...errorResponses(400, 401) },
     }),
     async (c) => {
       const body = c.req.valid("json");
       checkTimezone(body.timezone);
+      const shard = await chooseShard(c.env, body.shard).catch((error: unknown) => {
+        throw new HttpError(400, error instanceof RangeError ? error.message : "shard is not available");
+      });
       const id = crypto.randomUUID();
       const key = await newApiKey(id, "default");
-      const { db } = c.var;
-      const scope = scopeOf(c, id);
-      // The tenant, its first key and their records: all or nothing.
-      const [[row]] = await db.batch([
-        db
-          .insert(tables.tenants)
-          .values({
-            id,
-            name: body.name,
-            concurrencyLimit: body.concurrencyLimit ?? 10,
-            timezone: body.timezone ?? "America/New_York",
-            ...callingHoursColumns(c.env, body.callingHours),
-            ...limitColumns(body.limits),
-            createdAt: Date.now(),
-          })
-          .returning(),
-        db.insert(tables.apiKeys).values(key.row),
-        ...auditQueries(db, scope, "tenant.created", id),
-        ...auditQueries(db, scope, "api_key.issued", key.row.id),
-      ]);
-      return c.json({ ...toWire(c.env, row!), apiKey: key.apiKey, apiKeyId: key.row.id }, 201);
+      const values = {
+        id,
+        name: body.name,
+        concurrencyLimit: body.concurrencyLimit ?? 10,
+        timezone: body.timezone ?? "America/New_York",
+        ...callingHoursColumns(c.env, body.callingHours),
+        ...limitColumns(body.limits),
+        hotWindowDays: body.hotWindowDays ?? 90,
+        phiRetentionDays: body.phiRetentionDays ?? null,
+        createdAt: Date.now(),
+      };
+      const control = c.var.db;
+      const home = createDb(shardDatabase(c.env, shard));
+      const scope = { ...scopeOf(c, id), db: home };
+      const records = (db: typeof home) => [...auditQueries(db, scope, "tenant.created", id, { shard }), ...auditQueries(db, scope, "api_key.issued", key.row.id)];
+      let row: typeof tables.tenants.$inferSelect | undefined;
+      if (shard === 0) {
+        // The tenant, its first key and their records: all or nothing.
+        [[row]] = await control.batch([control.insert(tables.tenants).values(values).returning(), control.insert(tables.apiKeys).values(key.row), ...records(control)]);
+      } else {
+        // Its data shard first (its rows' foreign keys and its audit trail point at this copy), then
+        // shard 0's control plane, key and directory entry in one batch: a tenant is listed, and its
+        // key works, only once its data has a home.
+        await home.batch([home.insert(tables.tenants).values(values), ...records(home)]);
+        [[row]] = await control.batch([
+          control.insert(tables.tenants).values(values).returning(),
+          control.insert(tables.apiKeys).values(key.row),
+          control.insert(tables.tenantShards).values({ tenantId: id, shard, updatedAt: values.createdAt }),
+        ]);
+      }
+      return c.json({ ...toWire(c.env, row!, shard), apiKey: key.apiKey, apiKeyId: key.row.id }, 201);
     },
   );
 
@@ -92,10 +111,16 @@ export function registerTenantRoutes(app: App) {
     async (c) => {
       const query = c.req.valid("query");
       const [rows, [totals]] = await Promise.all([
-        c.var.db.select().from(tables.tenants).orderBy(desc(tables.tenants.createdAt), desc(tables.tenants.id)).limit(query.size).offset(offsetOf(query.start)),
+        c.var.db
+          .select({ tenant: tables.tenants, shard: tables.tenantShards.shard })
+          .from(tables.tenants)
+          .leftJoin(tables.tenantShards, eq(tables.tenantShards.tenantId, tables.tenants.id))
+          .orderBy(desc(tables.tenants.createdAt), desc(tables.tenants.id))
+          .limit(query.size)
+          .offset(offsetOf(query.start)),
         c.var.db.select({ total: count() }).from(tables.tenants),
       ]);
-      return c.json({ data: rows.map((r) => toWire(c.env, r)), pagination: pagination(query, rows.length, totals?.total ?? 0) }, 200);
+      return c.json({ data: rows.map((r) => toWire(c.env, r.tenant, r.shard ?? 0)), pagination: pagination(query, rows.length, totals?.total ?? 0) }, 200);
     },
   );
 
@@ -106,16 +131,17 @@ export function registerTenantRoutes(app: App) {
       responses: { 200: jsonResponse(Tenant, "The tenant"), ...errorResponses(401, 404) },
     }),
     async (c) => {
-      const row = await c.var.db.select().from(tables.tenants).where(eq(tables.tenants.id, c.req.valid("param").tenantId)).get();
+      const { tenantId } = c.req.valid("param");
+      const row = await c.var.db.select().from(tables.tenants).where(eq(tables.tenants.id, tenantId)).get();
       if (!row) throw new HttpError(404, "Tenant not found");
-      return c.json(toWire(c.env, row), 200);
+      return c.json(toWire(c.env, row, (await placementOf(c.env, tenantId, true)).shard), 200);
     },
   );
 
   app.openapi(
     createRoute({
       method: "patch", path: "/tenants/{tenantId}", operationId: "updateTenant", tags, security: adminSecurity,
-      summary: "Change a tenant's name, concurrency limit, default time zone, calling hours, or rate limits and quotas",
+      summary: "Change a tenant's name, concurrency limit, default time zone, calling hours, rate limits and quotas, or retention",
       description:
         "A new limit or new calling hours apply to the tenant's queue at once; live calls are never cut off. " +
         "`limits` (requests per second and burst, calls created per minute, webhook endpoints) apply from the tenant's next request; null goes back to the default.",
@@ -134,16 +160,20 @@ export function registerTenantRoutes(app: App) {
       };
       const where = eq(tables.tenants.id, tenantId);
       const { db } = c.var;
+      const placement = await placementOf(c.env, tenantId, true);
+      const home = placement.shard === 0 ? db : createDb(shardDatabase(c.env, placement.shard));
       const fields = [...changedFields(body).filter((f) => f !== "limits"), ...changedFields(limits ?? {}).map((f) => `limits.${f}`)];
       // drizzle throws "No values to set" on an empty SET (a 500): with nothing to change, just read.
-      const row = Object.keys(changes).length
-        ? (
-            await db.batch([
-              db.update(tables.tenants).set(changes).where(where).returning(),
-              ...auditQueries(db, scopeOf(c, tenantId), "tenant.updated", tenantId, { fields }, { onlyIfChanged: true }),
-            ])
-          )[0][0]
-        : await db.select().from(tables.tenants).where(where).get();
+      const audit = (on: typeof db) => auditQueries(on, scopeOf(c, tenantId), "tenant.updated", tenantId, { fields }, { onlyIfChanged: true });
+      let row: typeof tables.tenants.$inferSelect | undefined;
+      if (!Object.keys(changes).length) row = await db.select().from(tables.tenants).where(where).get();
+      else if (home === db) [[row]] = await db.batch([db.update(tables.tenants).set(changes).where(where).returning(), ...audit(db)]);
+      else {
+        // Shard 0 keeps the limits the rate limiter reads; the tenant's own shard the copy its
+        // dispatcher, contact policy and lifecycle read, with its audit trail.
+        [row] = await db.update(tables.tenants).set(changes).where(where).returning();
+        if (row) await home.batch([home.update(tables.tenants).set(changes).where(where), ...audit(home)]);
+      }
       if (!row) throw new HttpError(404, "Tenant not found");
       if (Object.keys(changes).length) {
         // The dispatcher also re-reads on its own every few minutes; this makes the change immediate.
@@ -151,7 +181,7 @@ export function registerTenantRoutes(app: App) {
           console.error(JSON.stringify({ level: "warn", msg: "dispatcher reconfigure failed", tenantId, error: errorSummary(error) }));
         });
       }
-      return c.json(toWire(c.env, row), 200);
+      return c.json(toWire(c.env, row, placement.shard), 200);
     },
   );
 }

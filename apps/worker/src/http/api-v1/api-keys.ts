@@ -4,6 +4,7 @@ import { ApiKey, ApiKeyCreated, SurfaceKeyCreate, pathId, tables } from "@switch
 import { apiKeyToWire, issueApiKey, revokeApiKey } from "../../tenants/keys";
 import { scopeOf, type App } from "../context";
 import { HttpError } from "../errors";
+import { controlDb } from "../middleware/tenant-shard";
 import { apiKeySecurity as security, errorResponses, jsonBody, jsonResponse } from "../openapi/helpers";
 
 const tags = ["API keys"];
@@ -27,7 +28,7 @@ export function registerApiKeyRoutes(app: App) {
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const key = await issueApiKey(c.var.db, scopeOf(c), body.name ?? null, body.surface);
+      const key = await issueApiKey(controlDb(c), scopeOf(c), body.name ?? null, body.surface);
       return c.json({ ...apiKeyToWire(key), apiKey: key.apiKey }, 201);
     },
   );
@@ -40,7 +41,7 @@ export function registerApiKeyRoutes(app: App) {
     }),
     async (c) => {
       const { apiKeys } = tables;
-      const rows = await c.var.db.select().from(apiKeys).where(eq(apiKeys.tenantId, c.var.tenantId)).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
+      const rows = await controlDb(c).select().from(apiKeys).where(eq(apiKeys.tenantId, c.var.tenantId)).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
       return c.json({ data: rows.map(apiKeyToWire) }, 200);
     },
   );
@@ -55,7 +56,7 @@ export function registerApiKeyRoutes(app: App) {
     }),
     async (c) => {
       const { keyId } = c.req.valid("param");
-      const row = await revokeApiKey(c.var.db, scopeOf(c), keyId, true);
+      const row = await revokeApiKey(controlDb(c), scopeOf(c), keyId, true);
       if (!row) throw new HttpError(404, "API key not found (only keys limited to a surface are revoked here)");
       return c.json(apiKeyToWire(row), 200);
     },

@@ -134,7 +134,7 @@ export function registerContactHistoryRoute(app: App) {
     async (c) => {
       const patient = await patientOf(c, c.req.valid("param").patientId);
       const query = c.req.valid("query");
-      const { total, ...history } = await patientContacts(c.env.DB, c.var.tenantId, patient, { limit: query.size, offset: offsetOf(query.start) });
+      const { total, ...history } = await patientContacts(c.var.db.$client, c.var.tenantId, patient, { limit: query.size, offset: offsetOf(query.start) });
       return c.json({ ...history, pagination: pagination(query, history.data.length, total) }, 200);
     },
   );

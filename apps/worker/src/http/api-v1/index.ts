@@ -19,6 +19,7 @@ import { registerChatRoutes } from "./chats";
 import { registerContactHistoryRoute, registerConsentRoutes } from "./consent";
 import { registerContactPolicyRoutes } from "./contact-policy";
 import { registerDoNotCallRoutes } from "./do-not-call";
+import { registerExportRoutes } from "./exports";
 import { registerMessagingSettingsRoutes } from "./messaging-settings";
 import { registerPatientRoutes } from "./patients";
 import { registerProviderRoutes } from "./providers";
@@ -50,6 +51,7 @@ export function apiV1Surface(options: { auth?: MiddlewareHandler<AppEnv> } = {})
   registerCustomerWebhookRoutes(app);
   registerAuditRoutes(app);
   registerApiKeyRoutes(app);
+  registerExportRoutes(app);
   documentIdempotencyKey(app, { envelope: true });
   documentRateLimits(app, ErrorEnvelope);
 

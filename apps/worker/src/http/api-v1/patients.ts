@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq } from "drizzle-orm";
 import { Pagination, Patient, PatientListQuery, PatientCreate, PatientUpdate, pathId, tables } from "@switchboard/schemas";
-import { auditQueries, changedFields } from "../../audit/record";
+import { auditQueries, changedFields, recordAudit } from "../../audit/record";
 import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
+import { erasePatient } from "../../patients/erase";
 import { getPatient, normalizePatientInput, patientSearch, patientToWire } from "../../patients/store";
 import { auditRead } from "../audit-reads";
 import { scopeOf, type App } from "../context";
@@ -110,22 +111,22 @@ export function registerPatientRoutes(app: App) {
   app.openapi(
     createRoute({
       method: "delete", path: "/patients/{patientId}", operationId: "deletePatient", tags, security,
-      summary: "Delete a patient (their past calls keep their number but no longer embed the patient)",
+      summary: "Delete a patient and erase their PHI",
+      description:
+        "Erases the patient's PHI everywhere: on their calls the number, transcript, report, metadata and recording link; on their messages " +
+        "the text, numbers and attachments; archived copies in R2 are rewritten by the next lifecycle run. Their calls stay (ids, times, " +
+        "statuses) and no longer embed the patient. Refused with 409 while one of their calls has not ended.",
       request: { params: Params },
-      responses: { 200: jsonResponse(z.object({ patient_id: z.string(), deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 403, 404) },
+      responses: { 200: jsonResponse(z.object({ patient_id: z.string(), deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 403, 404, 409) },
     }),
     async (c) => {
       const { patientId } = c.req.valid("param");
-      const { db } = c.var;
-      const [[row]] = await db.batch([
-        db
-          .delete(tables.patients)
-          .where(and(eq(tables.patients.id, patientId), eq(tables.patients.tenantId, c.var.tenantId)))
-          .returning({ id: tables.patients.id }),
-        ...auditQueries(db, scopeOf(c), "patient.deleted", patientId, undefined, { onlyIfChanged: true }),
-      ]);
-      if (!row) throw notFound();
-      return c.json({ patient_id: row.id, deleted: true as const }, 200);
+      const scope = scopeOf(c);
+      const erasure = await erasePatient(scope, patientId);
+      if (!erasure) throw notFound();
+      const { calls, messages, files, archivedDays } = erasure;
+      await recordAudit(scope, "patient.deleted", patientId, { erased: { calls, messages, files, archivedDays } });
+      return c.json({ patient_id: patientId, deleted: true as const }, 200);
     },
   );
 }

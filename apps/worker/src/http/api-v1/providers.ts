@@ -49,7 +49,7 @@ export function registerProviderRoutes(app: App) {
       const { hours } = c.req.valid("query");
       const until = Date.now();
       const since = until - hours * 3_600_000;
-      const data = await providerHealth(c.env.DB, c.var.tenantId, since);
+      const data = await providerHealth(c.var.db.$client, c.var.tenantId, since);
       return c.json({ since: iso(since), until: iso(until), data }, 200);
     },
   );

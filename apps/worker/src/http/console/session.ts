@@ -4,6 +4,7 @@ import { iso } from "../../lib/time";
 import { closeSession, openSession, type ConsoleSession } from "../../tenants/console-sessions";
 import type { AppEnv } from "../context";
 import { HttpError } from "../errors";
+import { tenantScopeOf } from "../middleware/tenant-shard";
 import { clearSessionCookie, currentSession, sessionId, setSessionCookie } from "./auth";
 import type { Context, Hono } from "hono";
 
@@ -17,13 +18,11 @@ function toWire(session: ConsoleSession) {
     : { kind: "operator" as const, tenant: null, expiresAt: iso(session.expiresAt) };
 }
 
-function audit(c: Context<AppEnv>, session: ConsoleSession, action: "api_key.console_signed_in" | "api_key.console_signed_out") {
+async function audit(c: Context<AppEnv>, session: ConsoleSession, action: "api_key.console_signed_in" | "api_key.console_signed_out") {
   if (session.kind !== "tenant") return;
-  return recordAudit(
-    { env: c.env, tenantId: session.tenantId, actor: { type: "api_key", id: session.apiKeyId }, requestId: c.get("requestId") ?? null },
-    action,
-    session.apiKeyId,
-  );
+  // In the tenant's own trail, on its shard.
+  const scope = await tenantScopeOf(c, session.tenantId);
+  return recordAudit({ ...scope, actor: { type: "api_key", id: session.apiKeyId } }, action, session.apiKeyId);
 }
 
 /** Sign-in (an API key or the admin token for a session cookie), who is signed in, sign-out. */

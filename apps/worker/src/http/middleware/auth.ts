@@ -6,6 +6,7 @@ import { HttpError } from "../errors";
 import { secretsEqual, sha256Hex } from "../../lib/crypto";
 import { limitsOf } from "../../tenants/limits";
 import type { AppEnv } from "../context";
+import { useTenantShard } from "./tenant-shard";
 
 const SURFACE_NAMES: Record<ApiKeySurface, string> = { voipbin: "the VoIPbin surface (/v1.0)" };
 
@@ -29,8 +30,9 @@ export const apiKeyAuthFrom = (find: (c: Context<AppEnv>) => string | undefined,
     const key = find(c);
     if (!key) throw new HttpError(401, "Missing API key: send X-API-Key, API-KEY or Authorization: Bearer");
     const keyHash = await sha256Hex(key);
-    const { apiKeys, tenants } = tables;
-    // One read: the key, and the tenant's limits for the rate limiter.
+    const { apiKeys, tenants, tenantShards } = tables;
+    // One read on shard 0 (keys, tenants and the directory live there): the key, the tenant's limits
+    // for the rate limiter, and the shard holding the tenant's data.
     const row = await c.var.db
       .select({
         id: apiKeys.id,
@@ -40,9 +42,12 @@ export const apiKeyAuthFrom = (find: (c: Context<AppEnv>) => string | undefined,
         requestBurst: tenants.requestBurst,
         callsPerMinute: tenants.callsPerMinute,
         maxWebhookEndpoints: tenants.maxWebhookEndpoints,
+        shard: tenantShards.shard,
+        writesHeldAt: tenantShards.writesHeldAt,
       })
       .from(apiKeys)
       .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+      .leftJoin(tenantShards, eq(tenantShards.tenantId, apiKeys.tenantId))
       .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
       .get();
     if (!row) throw new HttpError(401, "Invalid API key");
@@ -56,6 +61,7 @@ export const apiKeyAuthFrom = (find: (c: Context<AppEnv>) => string | undefined,
     c.set("tenantId", row.tenantId);
     c.set("apiKeyId", row.id);
     c.set("limits", limitsOf(row, c.env));
+    useTenantShard(c, { shard: row.shard ?? 0, writesHeld: row.writesHeldAt !== null });
     await next();
   });
 

@@ -37,7 +37,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   // route's form parser) are rebuilt from it. Cached as text, a multipart upload's binary file came
   // back through UTF-8 replacement characters: the image was corrupted and refused as a bad type.
   const fingerprint = await requestFingerprint(c.req.method, c.req.url, await c.req.arrayBuffer());
-  const claim = await claimKey(c.env.DB, secretsKey, tenantId, key, fingerprint, Date.now());
+  const claim = await claimKey(c.var.db.$client, secretsKey, tenantId, key, fingerprint, Date.now());
   if (claim.kind === "mismatch") {
     throw new HttpError(422, "This Idempotency-Key was already used with a different request; use a new key for a new request");
   }
@@ -52,11 +52,11 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   try {
     await next();
   } catch (error) {
-    await letGo(c.env.DB, tenantId, key, claim.token);
+    await letGo(c.var.db.$client, tenantId, key, claim.token);
     throw error;
   }
   if (c.res.status >= 500 || c.res.status === 429) {
-    await letGo(c.env.DB, tenantId, key, claim.token);
+    await letGo(c.var.db.$client, tenantId, key, claim.token);
     return;
   }
   // Rebuilt from calls an earlier request with this key placed: say so, as for a stored answer.
@@ -67,12 +67,12 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     if (value !== null) headers[name] = value;
   }
   try {
-    await completeKey(c.env.DB, secretsKey, tenantId, key, claim.token, { status: c.res.status, headers, body: await c.res.clone().text() });
+    await completeKey(c.var.db.$client, secretsKey, tenantId, key, claim.token, { status: c.res.status, headers, body: await c.res.clone().text() });
   } catch (error) {
     // The request did what it answers; failing it now would only invite a retry. A retry is safe
     // anyway: calls placed under this key are answered from their batch, never placed again.
     console.error(JSON.stringify({ level: "error", msg: "storing an idempotent response failed", requestId: c.get("requestId"), error: errorSummary(error) }));
-    await letGo(c.env.DB, tenantId, key, claim.token);
+    await letGo(c.var.db.$client, tenantId, key, claim.token);
   }
 });
 

@@ -1,3 +1,4 @@
+import { resolveTenantShard } from "../middleware/tenant-shard";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
 import { envelopeErrors, envelopeNotFound } from "../envelope";
@@ -15,6 +16,11 @@ export function vendorWebhooksSurface() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: envelopeHook });
   app.onError(surfaceErrorHandler(envelopeErrors));
   app.use("*", limitBody());
+  // Twilio's URLs name the tenant: its shard, before the signature check reads its settings.
+  app.use("/twilio/:tenantId/*", async (c, next) => {
+    await resolveTenantShard(c, c.req.param("tenantId") ?? "");
+    await next();
+  });
   // Twilio's fixed paths first: `/{provider}/{token}` must not read them as a provider and token.
   registerTwilioWebhooks(app);
   registerVoiceWebhookRoutes(app);

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { isVendor } from "@switchboard/schemas";
 import { HttpError } from "../errors";
-import { findByWebhookToken } from "../../voice/credentials";
+import { findByWebhookTokenOnAnyShard } from "../../voice/credentials";
+import { resolveTenantShard } from "../middleware/tenant-shard";
 import { adapterFromRow } from "../../voice/adapters";
 import type { App } from "../context";
 import { deliverEvents } from "../../voice/inbound-events";
@@ -36,8 +37,9 @@ export function registerVoiceWebhookRoutes(app: App) {
     }),
     async (c) => {
       const { provider, token } = c.req.valid("param");
-      const row = isVendor(provider) ? await findByWebhookToken(c.var.db, token) : undefined;
+      const row = isVendor(provider) ? await findByWebhookTokenOnAnyShard(c.env, token) : undefined;
       if (!row || row.provider !== provider) throw new HttpError(401, "Unknown webhook URL");
+      await resolveTenantShard(c, row.tenantId);
       const body = await c.req.text();
       const adapter = await adapterFromRow(c.env, row);
       if (!(await adapter.verifyWebhook!({ body, headers: c.req.raw.headers }))) {

@@ -5,6 +5,7 @@ import type { Env } from "../../env";
 import type { CallObjectRpc, DispatchInfo, EventSource, HangupAudit, HangupOutcome, HangupResult } from "../contracts";
 import { errorSummary } from "../../lib/log-safe";
 import { injectedFault, withFaults } from "../../lib/faults";
+import { tenantDatabase, tenantOfRow } from "../../shards/directory";
 import { adapterFor, hangupAtProvider, place } from "./placement";
 import { CallJournal, initialState, loadCallRecord, refusalOf, type CallRecord } from "./journal";
 import { forgetAttempt, passesPolicy } from "./policy";
@@ -79,7 +80,8 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
   async start(callId: string, attempt = 1): Promise<CallStatus | null> {
     const journal = this.journal;
     if (journal.state && !awaits(journal.state, attempt)) return journal.state.status;
-    const record = await loadCallRecord(this.env.DB, callId);
+    const tenantId = journal.state?.tenantId ?? (await tenantOfRow(this.env, "calls", callId));
+    const record = tenantId ? await loadCallRecord(await tenantDatabase(this.env, tenantId), callId) : null;
     // Re-check after the await: another start may have won meanwhile.
     if (journal.state && !awaits(journal.state, attempt)) return journal.state.status;
     if (!journal.state) {
@@ -171,7 +173,7 @@ export class CallObject extends DurableObject<Env> implements CallObjectRpc {
     const state = journal.state!;
     let record: CallRecord | null;
     try {
-      record = await loadCallRecord(this.env.DB, state.callId);
+      record = await loadCallRecord(await tenantDatabase(this.env, state.tenantId), state.callId);
     } catch (error) {
       planningFailed(journal, errorSummary(error), Date.now());
       await journal.commit();

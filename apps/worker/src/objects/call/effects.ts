@@ -1,3 +1,4 @@
+import { tenantDatabase } from "../../shards/directory";
 import { HANGUP_STATUSES, LIVE_STATUSES } from "@switchboard/schemas";
 import type { Env } from "../../env";
 import { injectedFault, InjectedFault } from "../../lib/faults";
@@ -41,7 +42,7 @@ const giveBackLine: CallEffect = async (env, call, written) => {
  */
 const hangupOnNoHuman: CallEffect = async (env, call) => {
   if (call.outcome !== "voicemail" || !HANGUP_STATUSES.includes(call.status)) return;
-  const option = await env.DB.prepare("SELECT on_no_human_answer FROM call_options WHERE call_id = ? AND tenant_id = ?")
+  const option = await (await tenantDatabase(env, call.tenantId, "read")).prepare("SELECT on_no_human_answer FROM call_options WHERE call_id = ? AND tenant_id = ?")
     .bind(call.callId, call.tenantId)
     .first<{ on_no_human_answer: string }>();
   if (option?.on_no_human_answer !== "hangup") return;

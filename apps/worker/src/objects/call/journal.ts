@@ -1,3 +1,4 @@
+import { tenantDatabase } from "../../shards/directory";
 import { LIVE_STATUSES, type CallStatus } from "@switchboard/schemas";
 import { factsColumns } from "../../contact-policy/facts";
 import type { Env } from "../../env";
@@ -164,7 +165,8 @@ export class CallJournal implements CallLog {
       const lastSeq = batch[batch.length - 1]!.seq;
       let woken: string[] = [];
       try {
-        woken = await writeThrough(this.env.DB, this.state, batch);
+        // A tenant being moved refuses writes: this throws and the alarm retries, like any failed write.
+        woken = await writeThrough(await tenantDatabase(this.env, this.state.tenantId), this.state, batch);
         this.outbox = this.outbox.filter((e) => e.seq > lastSeq);
         this.pendingEffects.push(...batch);
         this.writeAttempts = 0;

@@ -1,3 +1,4 @@
+import { tenantDatabase } from "../../shards/directory";
 import { ProviderError, type CallProvider, type PlaceCallRequest, type PlacedCall } from "@switchboard/providers";
 import { isTerminal, type CallOutcome } from "@switchboard/schemas";
 import type { Env } from "../../env";
@@ -24,7 +25,7 @@ export async function place(
   const state = journal.state!;
   const attempt = state.attempt;
   const settings = JSON.parse(record.agent_settings) as Record<string, unknown>;
-  const db = createDb(env.DB);
+  const db = createDb(await tenantDatabase(env, record.tenant_id));
   const refs = startingWith(agentProviderRefs(record.agent_provider, settings), record.provider);
   const { plan, skipped } = await planProviders(env, db, record.tenant_id, refs);
   for (const provider of skipped) journal.note("provider.skipped", { provider, reason: "not configured for this tenant" });
@@ -74,7 +75,7 @@ export async function place(
 /** The adapter of the provider holding the call; null when its credentials are gone. */
 export async function adapterFor(env: Env, journal: CallJournal): Promise<CallProvider | null> {
   const state = journal.state!;
-  return loadAdapter(env, createDb(env.DB), state.tenantId, state.provider);
+  return loadAdapter(env, createDb(await tenantDatabase(env, state.tenantId, "read")), state.tenantId, state.provider);
 }
 
 /** Drops the vendor's line and records how that went. */

@@ -1,3 +1,4 @@
+import { tenantDatabase } from "../../shards/directory";
 import { agentPurpose, canTransition, Purpose, type PolicyDecision, type UsStateCode } from "@switchboard/schemas";
 import { decideAndRecord } from "../../contact-policy/attempt";
 import { forgetContact } from "../../contact-policy/counters";
@@ -24,7 +25,7 @@ export async function passesPolicy(env: Env, journal: CallJournal, record: CallR
   const { input, facts, tenant } = attemptOf(env, record, now);
   state.hours = { timeZone: facts.timeZone, state: facts.state, provider: input.provider, tenant, devWide: input.devWideWindow };
   state.purpose = input.purpose;
-  const decision = await decideAndRecord(env.DB, record.tenant_id, input, facts, tenant, contactRef(record, attempt));
+  const decision = await decideAndRecord(await tenantDatabase(env, record.tenant_id), record.tenant_id, input, facts, tenant, contactRef(record, attempt));
   const columns = policyColumns(decision);
   if (decision.kind === "allow") {
     state.contactPolicy = columns;
@@ -48,7 +49,7 @@ function contactRef(record: CallRecord, attempt: number): string {
 
 /** Takes back the contact an attempt recorded when no vendor placed the call (see placement.ts `place`). */
 export async function forgetAttempt(env: Env, record: CallRecord, attempt: number) {
-  if (record.patient_id) await forgetContact(env.DB, record.tenant_id, record.patient_id, contactRef(record, attempt));
+  if (record.patient_id) await forgetContact(await tenantDatabase(env, record.tenant_id), record.tenant_id, record.patient_id, contactRef(record, attempt));
 }
 
 /** Records a deferral once: the same reason and time decided again is no news. */

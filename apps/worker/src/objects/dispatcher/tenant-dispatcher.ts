@@ -1,3 +1,4 @@
+import { tenantDatabase } from "../../shards/directory";
 import { DurableObject } from "cloudflare:workers";
 import { LIVE_STATUSES, WAITING_STATUSES, type CallStatus, type ContactProvider, type UsStateCode } from "@switchboard/schemas";
 import { decideHours } from "../../contact-policy/decide";
@@ -61,7 +62,7 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     // The campaign is released: we hold its calls. Off the caller's path: if it fails, the cron
     // hands the (already queued) campaign over again, harmlessly.
     this.ctx.waitUntil(
-      this.markReleased(campaignId).catch((error: unknown) => {
+      this.markReleased(tenantId, campaignId).catch((error: unknown) => {
         console.error(JSON.stringify({ level: "warn", msg: "marking a campaign released failed", campaignId, error: errorSummary(error) }));
       }),
     );
@@ -109,7 +110,7 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
       now,
     );
     await this.ctx.storage.setAlarm(now);
-    await this.markReleased(campaignId);
+    await this.markReleased(tenantId, campaignId);
   }
 
   /**
@@ -354,7 +355,7 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     let cursor = { createdAt: job.cursor_created_at, id: job.cursor_id };
     for (let page = 0; page < RELEASE_PAGES_PER_STEP; page++) {
       const before = { ...meter };
-      const { calls, next, deferred } = await releasePage(this.env.DB, tenantId, job.campaign_id, cursor, now, meter, (call) => this.releaseHours(now, call));
+      const { calls, next, deferred } = await releasePage(await tenantDatabase(this.env, tenantId), tenantId, job.campaign_id, cursor, now, meter, (call) => this.releaseHours(now, call));
       // Canceled while we were reading: leave its calls alone.
       const current = this.sql.exec("SELECT 1 FROM releases WHERE campaign_id = ? AND finished_at IS NULL", job.campaign_id).toArray();
       if (current.length === 0) return;
@@ -390,9 +391,10 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
   // --- housekeeping --------------------------------------------------------
 
   /** A campaign is `released` once its dispatcher holds it; one canceled meanwhile stays canceled. */
-  private async markReleased(campaignId: string) {
+  private async markReleased(tenantId: string, campaignId: string) {
+    const d1 = await tenantDatabase(this.env, tenantId);
     // `+status`: look the campaign up by id, not by scanning every scheduled one.
-    await this.env.DB.prepare(`UPDATE campaigns SET status = 'released' WHERE id = ? AND +status IN ('scheduled', 'releasing')`).bind(campaignId).run();
+    await d1.prepare(`UPDATE campaigns SET status = 'released' WHERE id = ? AND +status IN ('scheduled', 'releasing')`).bind(campaignId).run();
   }
 
   private async ready(tenantId: string, now: number) {
@@ -434,7 +436,7 @@ export async function loadDispatchConfig(
   tenantId: string,
   now: number,
 ): Promise<DispatchConfig | null> {
-  const row = await env.DB.prepare("SELECT concurrency_limit, timezone, calling_hours_start, calling_hours_end, contact_policy FROM tenants WHERE id = ?")
+  const row = await (await tenantDatabase(env, tenantId, "read")).prepare("SELECT concurrency_limit, timezone, calling_hours_start, calling_hours_end, contact_policy FROM tenants WHERE id = ?")
     .bind(tenantId)
     .first<TenantPolicyRow & { concurrency_limit: number }>();
   if (!row) return null;

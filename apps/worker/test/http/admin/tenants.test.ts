@@ -16,6 +16,9 @@ describe("admin: tenants", () => {
       callingHours: null,
       // The limits in force (this suite's deployment defaults: vitest.config.ts).
       limits: { requestsPerSecond: expect.any(Number), requestBurst: expect.any(Number), callsPerMinute: expect.any(Number), webhookEndpoints: 20 },
+      shard: 0,
+      hotWindowDays: 90,
+      phiRetentionDays: null,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       apiKey: expect.stringMatching(/^sb_[A-Za-z0-9_-]{40,}$/),
       apiKeyId: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -52,7 +55,7 @@ describe("admin: tenants", () => {
 
     const one = await call(`/admin/tenants/${a.id}`, { headers: ADMIN });
     expect(one.status).toBe(200);
-    expect(one.body).toEqual({ id: a.id, name: "List A", concurrencyLimit: 10, timezone: "America/New_York", callingHours: null, limits: expect.any(Object), createdAt: expect.any(String) });
+    expect(one.body).toEqual({ id: a.id, name: "List A", concurrencyLimit: 10, timezone: "America/New_York", callingHours: null, limits: expect.any(Object), shard: 0, hotWindowDays: 90, phiRetentionDays: null, createdAt: expect.any(String) });
 
     const patched = await call(`/admin/tenants/${a.id}`, { method: "PATCH", headers: ADMIN, json: { name: "Renamed", concurrencyLimit: 3 } });
     expect(patched.status).toBe(200);

@@ -69,13 +69,17 @@ describe("GET /api/v1/calls/{id}", () => {
     expect(c.outcome).toBe("human");
   });
 
-  it("embeds null as patient once the patient is deleted, keeping the number called", async () => {
+  it("embeds null as patient once the patient is deleted, and erases the number called (PHI)", async () => {
     const { key, patient, agent } = await setup();
     const callId = await placeCall(key, patient.patient_id, agent.id);
+    // Deleting a patient erases their PHI, so it waits for their calls to end.
+    expect((await api(`/api/v1/patients/${patient.patient_id}`, { method: "DELETE", key })).status).toBe(409);
+    await playCall(callId);
     expect((await api(`/api/v1/patients/${patient.patient_id}`, { method: "DELETE", key })).status).toBe(200);
     const c = await getCall(key, callId);
     expect(c.patient).toBeNull();
-    expect(c.phone_number).toBe(patient.phone_number);
+    expect(c.phone_number).toBe("");
+    expect(c.final_report).toBeNull();
     // also in lists
     expect((await listCalls(key)).data[0].patient).toBeNull();
   });

@@ -43,7 +43,7 @@ export function registerCampaignRoutes(app: App) {
           .limit(query.size).offset(offsetOf(query.start)),
         c.var.db.select({ total: count() }).from(campaigns).where(mine),
       ]);
-      const progress = await campaignProgress(c.env.DB, c.var.tenantId, rows);
+      const progress = await campaignProgress(c.var.db.$client, c.var.tenantId, rows);
       return c.json(
         {
           data: rows.map((r) => ({
@@ -76,9 +76,9 @@ export function registerCampaignRoutes(app: App) {
       const campaign = await getCampaign(c.var.db, c.var.tenantId, batchId);
       const [page, progress] = await Promise.all([
         callPage(c.var.db, c.var.tenantId, query, { campaignId: batchId }),
-        campaignProgress(c.env.DB, c.var.tenantId, [campaign]),
+        campaignProgress(c.var.db.$client, c.var.tenantId, [campaign]),
       ]);
-      const policy = await campaignPolicyCounts(c.env.DB, c.var.tenantId, batchId);
+      const policy = await campaignPolicyCounts(c.var.db.$client, c.var.tenantId, batchId);
       await auditRead(c, "call.read", page.data.map((call) => call.id), { batchId });
       return c.json(
         {
@@ -111,7 +111,7 @@ export function registerCampaignRoutes(app: App) {
     async (c) => {
       const { batchId } = c.req.valid("param");
       await getCampaign(c.var.db, c.var.tenantId, batchId);
-      return c.json({ batchId, data: await campaignHourly(c.env.DB, c.var.tenantId, batchId) }, 200);
+      return c.json({ batchId, data: await campaignHourly(c.var.db.$client, c.var.tenantId, batchId) }, 200);
     },
   );
 
@@ -127,7 +127,7 @@ export function registerCampaignRoutes(app: App) {
     }),
     async (c) => {
       const { batchId } = c.req.valid("param");
-      const audit = auditStatements(c.env.DB, scopeOf(c), "campaign.canceled", batchId, undefined, { onlyIfChanged: true });
+      const audit = auditStatements(c.var.db.$client, scopeOf(c), "campaign.canceled", batchId, undefined, { onlyIfChanged: true });
       const result = await cancelCampaign(c.env, c.var.tenantId, batchId, Date.now(), audit);
       if (!result) throw new HttpError(404, "Campaign not found");
       return c.json(

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { desc } from "drizzle-orm";
 import { Call, CallEvent, CallList, CallListQuery, pathId, tables, type CallOutcome, type CallStatus } from "@switchboard/schemas";
 import { callFilter, callHistory, countCalls, getCallView, listCallViews, type CallFilter } from "../../../calls/read-model";
+import { getArchivedCallHistory, getArchivedCallView } from "../../../lifecycle/archived-calls";
 import type { Db } from "../../../lib/db";
 import { offsetOf, pagination } from "../../../lib/pagination";
 import { iso } from "../../../lib/time";
@@ -44,11 +45,13 @@ export function registerReadCalls(app: App) {
     createRoute({
       method: "get", path: "/calls/{callId}", operationId: "getCall", tags, security,
       summary: "Get a call",
+      description: "Calls past the tenant's hot window are read from the archive (R2): same shape, a little slower.",
       request: { params: Params },
       responses: { 200: jsonResponse(Call, "The call"), ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
-      const view = await getCallView(c.var.db, c.var.tenantId, c.req.valid("param").callId);
+      const { callId } = c.req.valid("param");
+      const view = (await getCallView(c.var.db, c.var.tenantId, callId)) ?? (await getArchivedCallView(c.var.db, c.env.FILES, c.var.tenantId, callId));
       if (!view) throw notFound();
       await auditRead(c, "call.read", [view.call.id]);
       return c.json(callToWire(view), 200);
@@ -64,7 +67,8 @@ export function registerReadCalls(app: App) {
     }),
     async (c) => {
       const { callId } = c.req.valid("param");
-      const rows = await callHistory(c.var.db, c.var.tenantId, callId);
+      let rows = await callHistory(c.var.db, c.var.tenantId, callId);
+      if (rows.length === 0) rows = await getArchivedCallHistory(c.var.db, c.env.FILES, c.var.tenantId, callId);
       if (rows.length === 0) throw notFound();
       return c.json(
         {

@@ -59,10 +59,10 @@ export function registerWebhookEndpointRoutes(app: App) {
       const secret = generateWebhookSecret();
       const max = c.var.limits.webhookEndpoints;
       const inserted = await insertEndpointWithinQuota(
-        c.env.DB,
+        c.var.db.$client,
         { id, tenantId: c.var.tenantId, url, description: body.description ?? null, events: body.events ?? null, secretSealed: await sealSecret(c.env, id, secret), createdAt: Date.now() },
         max,
-        auditStatements(c.env.DB, scopeOf(c), "webhook_endpoint.created", id, undefined, { onlyIfChanged: true }),
+        auditStatements(c.var.db.$client, scopeOf(c), "webhook_endpoint.created", id, undefined, { onlyIfChanged: true }),
       );
       if (!inserted) {
         throw new TooManyRequests(
@@ -129,7 +129,7 @@ export function registerWebhookEndpointRoutes(app: App) {
       }
       const fields = Object.keys(body).filter((k) => body[k as keyof typeof body] !== undefined);
       const t = tables.webhookEndpoints;
-      const d1 = c.env.DB;
+      const d1 = c.var.db.$client;
       const update = Object.keys(changes).length
         ? [d1Statement(d1, c.var.db.update(t).set({ ...changes, updatedAt: now }).where(and(eq(t.id, endpointId), isNull(t.deletedAt))))]
         : [];
@@ -156,7 +156,7 @@ export function registerWebhookEndpointRoutes(app: App) {
     async (c) => {
       const { endpointId } = c.req.valid("param");
       if (!(await getEndpoint(c.var.db, c.var.tenantId, endpointId))) throw endpointNotFound();
-      const d1 = c.env.DB;
+      const d1 = c.var.db.$client;
       const [deleted] = await d1.batch(
         disableStatements(d1, endpointId, "manual", Date.now(), true, auditStatements(d1, scopeOf(c), "webhook_endpoint.deleted", endpointId, undefined, { onlyIfChanged: true })),
       );

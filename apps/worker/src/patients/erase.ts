@@ -1,0 +1,70 @@
+import { TERMINAL_STATUSES } from "@switchboard/schemas";
+import { DomainError } from "../errors";
+import { fileKeysOf } from "../lifecycle/archive-object";
+import { deleteFiles } from "../lifecycle/phi";
+import type { Scope } from "../scope";
+
+export interface Erasure {
+  patientId: string;
+  calls: number;
+  messages: number;
+  files: number;
+  /** Archive objects still to be rewritten by the cron (days that hold the patient's calls or messages). */
+  archivedDays: number;
+}
+
+/**
+ * Deletes a patient and erases their PHI: the patient row; on their calls the number, transcript,
+ * report, client metadata and recording link; on their messages the text, numbers and attachments;
+ * on their consent records the number and evidence; their contact counters
+ * (R2 first, so a failure never leaves a file without the row that points at it). Archive objects
+ * holding their calls or messages are queued for rewriting (`patient_erasures`), which the cron
+ * does. Refused while one of their calls is still under way. Null when the patient is unknown.
+ */
+export async function erasePatient(scope: Pick<Scope, "db" | "env" | "tenantId">, patientId: string): Promise<Erasure | null> {
+  const d1 = scope.db.$client;
+  const { tenantId } = scope;
+  const [patient, live, chat, archived] = await d1.batch<{ id?: string; n?: number }>([
+    d1.prepare(`SELECT id FROM patients WHERE id = ? AND tenant_id = ?`).bind(patientId, tenantId),
+    d1.prepare(`SELECT COUNT(*) AS n FROM calls WHERE tenant_id = ? AND patient_id = ? AND status NOT IN (SELECT value FROM json_each(?))`)
+      .bind(tenantId, patientId, JSON.stringify(TERMINAL_STATUSES)),
+    d1.prepare(`SELECT id FROM chats WHERE tenant_id = ? AND patient_id = ?`).bind(tenantId, patientId),
+    d1.prepare(`SELECT COUNT(*) AS n FROM archive_patient_days WHERE tenant_id = ? AND patient_id = ?`).bind(tenantId, patientId),
+  ]);
+  if (!patient!.results[0]) return null;
+  if ((live!.results[0]?.n ?? 0) > 0) {
+    throw new DomainError("PATIENT_HAS_LIVE_CALLS", "The patient has calls that have not ended: hang them up (or let them end) before deleting the patient");
+  }
+  const chatId = chat!.results[0]?.id ?? null;
+
+  let fileKeys: string[] = [];
+  if (chatId) {
+    const withFiles = await d1
+      .prepare(`SELECT files FROM messages WHERE tenant_id = ? AND chat_id = ? AND files IS NOT NULL`)
+      .bind(tenantId, chatId)
+      .all<{ files: string }>();
+    fileKeys = withFiles.results.flatMap((m) => fileKeysOf(m));
+    await deleteFiles(scope.env.FILES, fileKeys);
+  }
+  const archivedDays = archived!.results[0]?.n ?? 0;
+  const [, calls, messages] = await d1.batch([
+    d1.prepare(`DELETE FROM patients WHERE id = ? AND tenant_id = ?`).bind(patientId, tenantId),
+    d1.prepare(
+      `UPDATE calls SET phone_number = '', transcript = NULL, final_report = NULL, client_metadata = NULL, recording_url = NULL
+        WHERE tenant_id = ? AND patient_id = ?`,
+    ).bind(tenantId, patientId),
+    d1.prepare(`UPDATE messages SET content = NULL, files = NULL, to_number = NULL, from_number = NULL WHERE tenant_id = ? AND chat_id = ?`)
+      .bind(tenantId, chatId),
+    // Their consent records lose the number and the evidence (the record that consent was given and
+    // withdrawn stays); their contact counters go. Opt-outs and do-not-call entries stay: they are
+    // about the number, and the law wants it never contacted again.
+    d1.prepare(`UPDATE consent_records SET phone_number = '', evidence = '' WHERE tenant_id = ? AND patient_id = ?`).bind(tenantId, patientId),
+    d1.prepare(`DELETE FROM contact_counters WHERE tenant_id = ? AND patient_id = ?`).bind(tenantId, patientId),
+    d1.prepare(
+      `INSERT INTO patient_erasures (tenant_id, patient_id, chat_id, requested_at) SELECT ?1, ?2, ?3, ?4
+        WHERE EXISTS (SELECT 1 FROM archive_patient_days WHERE tenant_id = ?1 AND patient_id = ?2)
+       ON CONFLICT (patient_id) DO NOTHING`,
+    ).bind(tenantId, patientId, chatId, Date.now()),
+  ]);
+  return { patientId, calls: calls!.meta.changes, messages: messages!.meta.changes, files: fileKeys.length, archivedDays };
+}
