@@ -1,4 +1,5 @@
 import { TERMINAL_STATUSES } from "@switchboard/schemas";
+import { auditStatements } from "../audit/record";
 import { DomainError } from "../errors";
 import { fileKeysOf } from "../lifecycle/archive-object";
 import { deleteFiles } from "../lifecycle/phi";
@@ -20,16 +21,18 @@ export interface Erasure {
  * (R2 first, so a failure never leaves a file without the row that points at it). Archive objects
  * holding their calls or messages are queued for rewriting (`patient_erasures`), which the cron
  * does. Refused while one of their calls is still under way. Null when the patient is unknown.
+ * Recorded (`patient.deleted`, ids and counts only) in the batch that deletes the patient.
  */
-export async function erasePatient(scope: Pick<Scope, "db" | "env" | "tenantId">, patientId: string): Promise<Erasure | null> {
+export async function erasePatient(scope: Pick<Scope, "db" | "env" | "tenantId" | "actor" | "requestId">, patientId: string): Promise<Erasure | null> {
   const d1 = scope.db.$client;
   const { tenantId } = scope;
-  const [patient, live, chat, archived] = await d1.batch<{ id?: string; n?: number }>([
+  const [patient, live, chat, archived, ended] = await d1.batch<{ id?: string; n?: number }>([
     d1.prepare(`SELECT id FROM patients WHERE id = ? AND tenant_id = ?`).bind(patientId, tenantId),
     d1.prepare(`SELECT COUNT(*) AS n FROM calls WHERE tenant_id = ? AND patient_id = ? AND status NOT IN (SELECT value FROM json_each(?))`)
       .bind(tenantId, patientId, JSON.stringify(TERMINAL_STATUSES)),
     d1.prepare(`SELECT id FROM chats WHERE tenant_id = ? AND patient_id = ?`).bind(tenantId, patientId),
     d1.prepare(`SELECT COUNT(*) AS n FROM archive_patient_days WHERE tenant_id = ? AND patient_id = ?`).bind(tenantId, patientId),
+    d1.prepare(`SELECT COUNT(*) AS n FROM calls WHERE tenant_id = ? AND patient_id = ?`).bind(tenantId, patientId),
   ]);
   if (!patient!.results[0]) return null;
   if ((live!.results[0]?.n ?? 0) > 0) {
@@ -47,8 +50,14 @@ export async function erasePatient(scope: Pick<Scope, "db" | "env" | "tenantId">
     await deleteFiles(scope.env.FILES, fileKeys);
   }
   const archivedDays = archived!.results[0]?.n ?? 0;
-  const [, calls, messages] = await d1.batch([
+  const messageCount = chatId
+    ? ((await d1.prepare(`SELECT COUNT(*) AS n FROM messages WHERE tenant_id = ? AND chat_id = ?`).bind(tenantId, chatId).first<{ n: number }>())?.n ?? 0)
+    : 0;
+  const erased = { calls: ended!.results[0]?.n ?? 0, messages: messageCount, files: fileKeys.length, archivedDays };
+  const [deleted] = await d1.batch([
     d1.prepare(`DELETE FROM patients WHERE id = ? AND tenant_id = ?`).bind(patientId, tenantId),
+    // Right after the delete: recorded only if it deleted the patient; with it, or neither.
+    ...auditStatements(d1, scope, "patient.deleted", patientId, { erased }, { onlyIfChanged: true }),
     d1.prepare(
       `UPDATE calls SET phone_number = '', transcript = NULL, final_report = NULL, client_metadata = NULL, recording_url = NULL
         WHERE tenant_id = ? AND patient_id = ?`,
@@ -66,5 +75,7 @@ export async function erasePatient(scope: Pick<Scope, "db" | "env" | "tenantId">
        ON CONFLICT (patient_id) DO NOTHING`,
     ).bind(tenantId, patientId, chatId, Date.now()),
   ]);
-  return { patientId, calls: calls!.meta.changes, messages: messages!.meta.changes, files: fileKeys.length, archivedDays };
+  // Deleted meanwhile by another request: that one erased and recorded it.
+  if (!deleted?.meta.changes) return null;
+  return { patientId, ...erased };
 }

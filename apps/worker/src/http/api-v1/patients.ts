@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq } from "drizzle-orm";
 import { Pagination, Patient, PatientListQuery, PatientCreate, PatientUpdate, pathId, tables } from "@switchboard/schemas";
-import { auditQueries, changedFields, recordAudit } from "../../audit/record";
+import { auditQueries, changedFields } from "../../audit/record";
 import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { erasePatient } from "../../patients/erase";
@@ -122,10 +122,7 @@ export function registerPatientRoutes(app: App) {
     async (c) => {
       const { patientId } = c.req.valid("param");
       const scope = scopeOf(c);
-      const erasure = await erasePatient(scope, patientId);
-      if (!erasure) throw notFound();
-      const { calls, messages, files, archivedDays } = erasure;
-      await recordAudit(scope, "patient.deleted", patientId, { erased: { calls, messages, files, archivedDays } });
+      if (!(await erasePatient(scope, patientId))) throw notFound();
       return c.json({ patient_id: patientId, deleted: true as const }, 200);
     },
   );
