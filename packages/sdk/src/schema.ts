@@ -30,7 +30,10 @@ export interface paths {
         get: operations["getPatient"];
         put?: never;
         post?: never;
-        /** Delete a patient (their past calls keep their number but no longer embed the patient) */
+        /**
+         * Delete a patient and erase their PHI
+         * @description Erases the patient's PHI everywhere: on their calls the number, transcript, report, metadata and recording link; on their messages the text, numbers and attachments; archived copies in R2 are rewritten by the next lifecycle run. Their calls stay (ids, times, statuses) and no longer embed the patient. Refused with 409 while one of their calls has not ended.
+         */
         delete: operations["deletePatient"];
         options?: never;
         head?: never;
@@ -237,7 +240,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a call */
+        /**
+         * Get a call
+         * @description Calls past the tenant's hot window are read from the archive (R2): same shape, a little slower.
+         */
         get: operations["getCall"];
         put?: never;
         post?: never;
@@ -814,6 +820,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export the tenant's data for a date range
+         * @description Calls (with their history and options) that ended, messages and audit events made in the UTC days from..to, archived or not, as gzipped NDJSON (one `{kind, id, row}` per line, `row` as stored). Answers a signed link that expires in an hour.
+         */
+        post: operations["createExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/tenants": {
         parameters: {
             query?: never;
@@ -847,7 +873,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a tenant's name, concurrency limit, default time zone, calling hours, or rate limits and quotas
+         * Change a tenant's name, concurrency limit, default time zone, calling hours, rate limits and quotas, or retention
          * @description A new limit or new calling hours apply to the tenant's queue at once; live calls are never cut off. `limits` (requests per second and burst, calls created per minute, webhook endpoints) apply from the tenant's next request; null goes back to the default.
          */
         patch: operations["updateTenant"];
@@ -1190,6 +1216,23 @@ export interface paths {
          * @description A link works for its tenant's file only, for 10 minutes when given to an API client (15 when given to the messaging provider for MMS); reading the message again gives fresh links. Each use is recorded in the tenant's audit trail as `file.read` by `signed_link`, naming the API key the link was given to.
          */
         get: operations["getFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exports/{tenantId}/{exportId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an export through its signed link */
+        get: operations["downloadExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2552,6 +2595,29 @@ export interface components {
              */
             surface: "voipbin";
         };
+        Export: {
+            id: string;
+            from: string;
+            to: string;
+            /** @description NDJSON lines in the file */
+            records: number;
+            /** @description Signed link to the gzipped NDJSON file; no API key needed, so treat it as the data itself */
+            url: string;
+            /** @description The link stops working then; the file is deleted a day after it was made */
+            expires_at: string;
+        };
+        ExportRequest: {
+            /**
+             * @description First UTC day (inclusive)
+             * @example 2026-01-01
+             */
+            from: string;
+            /**
+             * @description Last UTC day (inclusive); at most 31 days after from
+             * @example 2026-01-31
+             */
+            to: string;
+        };
         TenantCreated: components["schemas"]["Tenant"] & {
             /** @description Shown once; only its hash is stored */
             apiKey: string;
@@ -2576,12 +2642,31 @@ export interface components {
         };
         Tenant: {
             id: string;
+            /** @description The database (shard) holding the tenant's data */
+            shard: number;
             name: string;
             concurrencyLimit: number;
             timezone: string;
             callingHours: components["schemas"]["CallingHours"];
             limits: components["schemas"]["TenantLimits"];
+            hotWindowDays: number;
+            phiRetentionDays: number | null;
             createdAt: string;
+        };
+        TenantCreateRequest: components["schemas"]["TenantCreate"] & {
+            /** @description The database (shard) that holds the tenant's data, e.g. a shard of its own for a large tenant; default: the least loaded open shard */
+            shard?: number;
+        };
+        /** @description Rate limits and quotas; fields left out keep their value, null goes back to the default */
+        TenantLimitsUpdate: {
+            /** @description Sustained requests per second over all of the tenant's surfaces (/api/v1, /comms, /v1, /v1.0) together */
+            requestsPerSecond?: number | null;
+            /** @description Requests that may arrive at once after a quiet spell */
+            requestBurst?: number | null;
+            /** @description Calls created per minute, counted per call (a 1,000-patient batch is 1,000) */
+            callsPerMinute?: number | null;
+            /** @description Webhook endpoints the tenant may have (deleted ones do not count) */
+            webhookEndpoints?: number | null;
         };
         TenantCreate: {
             name: string;
@@ -2595,17 +2680,10 @@ export interface components {
                 end: string;
             } | null;
             limits?: components["schemas"]["TenantLimitsUpdate"];
-        };
-        /** @description Rate limits and quotas; fields left out keep their value, null goes back to the default */
-        TenantLimitsUpdate: {
-            /** @description Sustained requests per second over all of the tenant's surfaces (/api/v1, /comms, /v1, /v1.0) together */
-            requestsPerSecond?: number | null;
-            /** @description Requests that may arrive at once after a quiet spell */
-            requestBurst?: number | null;
-            /** @description Calls created per minute, counted per call (a 1,000-patient batch is 1,000) */
-            callsPerMinute?: number | null;
-            /** @description Webhook endpoints the tenant may have (deleted ones do not count) */
-            webhookEndpoints?: number | null;
+            /** @description Days ended calls, their history, messages, webhook deliveries and audit rows stay in the database before they move to the archive (R2). Default 90. */
+            hotWindowDays?: number;
+            /** @description Days after which transcripts, reports, message bodies and attachments are purged, archive included; null (the default): kept as long as the rest. */
+            phiRetentionDays?: number | null;
         };
         TenantList: {
             data: components["schemas"]["Tenant"][];
@@ -2623,6 +2701,10 @@ export interface components {
                 end: string;
             } | null;
             limits?: components["schemas"]["TenantLimitsUpdate"];
+            /** @description Days ended calls, their history, messages, webhook deliveries and audit rows stay in the database before they move to the archive (R2). Default 90. */
+            hotWindowDays?: number;
+            /** @description Days after which transcripts, reports, message bodies and attachments are purged, archive included; null (the default): kept as long as the rest. */
+            phiRetentionDays?: number | null;
         };
         ApiKeyCreate: {
             name?: string;
@@ -3257,6 +3339,15 @@ export interface operations {
             };
             /** @description Not found (or not yours) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7652,6 +7743,97 @@ export interface operations {
             };
         };
     };
+    createExport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response for this key (per tenant, kept 24 h) is replayed with `Idempotent-Replayed: true` and nothing runs twice. Another request with the same key is a 422; a retry while the first still runs is a 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON body */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportRequest"];
+            };
+        };
+        responses: {
+            /** @description The export and its link */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description This Idempotency-Key was used with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: the tenant's request rate (any route), calls created per minute (routes that create calls, counted per call) or webhook endpoint quota (registering an endpoint) is exhausted; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds after which the request can succeed (the tenant's budget will have refilled enough) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No signing key is configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     listTenants: {
         parameters: {
             query?: {
@@ -7705,7 +7887,7 @@ export interface operations {
         /** @description JSON body */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TenantCreate"];
+                "application/json": components["schemas"]["TenantCreateRequest"];
             };
         };
         responses: {
@@ -9185,6 +9367,57 @@ export interface operations {
                 };
             };
             /** @description The link has expired: read the message again for a fresh one */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    downloadExport: {
+        parameters: {
+            query?: {
+                expires?: string;
+                signature?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+                exportId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Gzipped NDJSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": string;
+                };
+            };
+            /** @description Credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The link has expired: make a new export */
             410: {
                 headers: {
                     [name: string]: unknown;

@@ -57,7 +57,8 @@ export type AuditAction =
   | "provider_webhook.read"
   | "api_key.console_signed_in"
   | "api_key.console_signed_out"
-  | "export.created";
+  | "export.created"
+  | "export.read";
 
 /** The actions that record a read of patient data, for `kind=read` in the audit trail API. */
 export const READ_ACTIONS: readonly AuditAction[] = [
@@ -69,6 +70,7 @@ export const READ_ACTIONS: readonly AuditAction[] = [
   "call.read",
   "webhook_delivery.read",
   "provider_webhook.read",
+  "export.read",
 ];
 
 /** Who is acting, for whom, in which request. */

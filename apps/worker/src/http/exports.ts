@@ -1,8 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { recordReads } from "../audit/record";
 import { exportKey } from "../lifecycle/exports";
 import { checkExportLink, hasSigningKey } from "../messages/file-links";
 import type { App } from "./context";
 import { HttpError } from "./errors";
+import { tenantScopeOf } from "./middleware/tenant-shard";
 import { errorResponses } from "./openapi/helpers";
 
 const param = (name: string) => z.string().max(100).openapi({ param: { name, in: "path" } });
@@ -32,6 +34,13 @@ export function registerExportDownloadRoutes(app: App) {
       if (check === "expired") throw new HttpError(410, "This export link has expired: make a new export");
       const object = await c.env.FILES.get(exportKey(tenantId, exportId));
       if (!object) throw new HttpError(404, "Export not found");
+      // Recorded before a byte is served, in the tenant's trail: a read the trail cannot record is not served.
+      await recordReads((await tenantScopeOf(c, tenantId)).db.$client, { tenantId, actor: { type: "signed_link", id: null }, requestId: c.get("requestId") ?? null }, "export.read", [exportId]).catch(
+        async (error: unknown) => {
+          await object.body.cancel();
+          throw error;
+        },
+      );
       const headers = new Headers({
         "Content-Type": "application/gzip",
         "Content-Disposition": `attachment; filename="${exportId}.ndjson.gz"`,

@@ -38,6 +38,7 @@ describe("the OpenAPI document as a contract", () => {
     const open = operations(await served()).filter(({ op }) => Array.isArray(op.security) && op.security.length === 0).map(({ where }) => where);
     expect(open.sort()).toEqual(
       [
+        "paths GET /exports/{tenantId}/{exportId}",
         "paths GET /files/{fileId}",
         "paths POST /webhooks/twilio/{tenantId}/inbound",
         "paths POST /webhooks/twilio/{tenantId}/messages/{messageId}/status",

@@ -39,6 +39,10 @@ describe("POST /api/v1/exports", () => {
     expect(file.records.some((r) => r.kind === "call_event" && r.row.call_id === hot)).toBe(true);
     expect(file.records.some((r) => r.kind === "message" && r.id === t.messageId)).toBe(true);
     expect(file.records.every((r) => r.row.tenant_id === undefined || r.row.tenant_id === t.tenantId)).toBe(true);
+    // Making it and reading it are both in the tenant's audit trail.
+    const trail = await call("/api/v1/audit-events?size=100", { key: t.key });
+    const about = trail.body.data.filter((e: any) => e.objectId === res.body.id || e.object_id === res.body.id).map((e: any) => e.action);
+    expect(about.sort()).toEqual(["export.created", "export.read"]);
   });
 
   it("refuses a tampered, foreign or expired link", async () => {
