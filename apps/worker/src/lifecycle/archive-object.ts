@@ -134,8 +134,26 @@ export function fileKeysOf(row: ArchiveRow): string[] {
   }
 }
 
-/** A record with its PHI columns cleared (transcripts, reports, message bodies and attachments). */
+/**
+ * A record with its PHI columns cleared (transcripts, reports, message bodies and attachments); for
+ * a webhook event, the text a `message.received` carried.
+ */
 export function withoutPhi(record: ArchiveRecord, erase = false): ArchiveRecord {
+  if (record.kind === "webhook_event") return { ...record, row: { ...record.row, payload: payloadWithoutPhi(record.row.payload) } };
   const cleared = (erase ? ERASED : PHI)[record.kind];
   return cleared ? { ...record, row: { ...record.row, ...cleared } } : record;
+}
+
+/** The one event whose payload carries PHI is `message.received` (the patient's text): its `data.content` goes. */
+export const EVENT_PHI_SQL = `json_set(payload, '$.data.content', NULL)`;
+
+function payloadWithoutPhi(payload: unknown): unknown {
+  if (typeof payload !== "string") return payload;
+  try {
+    const event = JSON.parse(payload) as { type?: string; data?: Record<string, unknown> };
+    if (event.type !== "message.received" || !event.data || event.data.content == null) return payload;
+    return JSON.stringify({ ...event, data: { ...event.data, content: null } });
+  } catch {
+    return payload;
+  }
 }

@@ -38,7 +38,9 @@ function erased(contents: ArchiveContents, patientId: string, chatId: string | n
   const out: ArchiveContents = new Map();
   for (const [key, record] of contents) {
     const theirs =
-      (record.kind === "call" && record.row.patient_id === patientId) || (record.kind === "message" && chatId !== null && record.row.chat_id === chatId);
+      (record.kind === "call" && record.row.patient_id === patientId) ||
+      (record.kind === "message" && chatId !== null && record.row.chat_id === chatId) ||
+      (record.kind === "webhook_event" && typeof record.row.payload === "string" && record.row.payload.includes(`"patient_id":"${patientId}"`));
     out.set(key, theirs ? withoutPhi(record, true) : record);
   }
   return out;

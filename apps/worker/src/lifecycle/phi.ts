@@ -1,4 +1,4 @@
-import { archiveKey, dayOf, fileKeysOf, readArchive, withoutPhi, writeArchive, DAY_MS, dayStart, type ArchiveContents } from "./archive-object";
+import { archiveKey, dayOf, EVENT_PHI_SQL, fileKeysOf, readArchive, withoutPhi, writeArchive, DAY_MS, dayStart, type ArchiveContents } from "./archive-object";
 import { cutoffOf, type LifecycleDeps, type TenantRetention } from "./archive";
 
 /** Calls and messages one PHI purge step clears, and archive days one step rewrites. */
@@ -41,6 +41,12 @@ export async function purgePhiStep(deps: LifecycleDeps, tenantId: string, now: n
       .bind(JSON.stringify(callIds), tenantId),
     d1.prepare(`UPDATE messages SET content = NULL, files = NULL WHERE id IN (SELECT value FROM json_each(?1)) AND tenant_id = ?2`)
       .bind(JSON.stringify(due.map((m) => m.id)), tenantId),
+    // What the tenant's webhooks were told of those texts (kept for replays) loses the text too.
+    d1.prepare(
+      `UPDATE webhook_events SET payload = ${EVENT_PHI_SQL}
+        WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND type = 'message.received'
+          AND json_extract(payload, '$.data.message_id') IN (SELECT value FROM json_each(?4))`,
+    ).bind(tenantId, from, through, JSON.stringify(due.map((m) => m.id))),
     d1.prepare(
       `INSERT INTO lifecycle_state (tenant_id, phi_purged_through) VALUES (?1, ?2)
        ON CONFLICT (tenant_id) DO UPDATE SET phi_purged_through = MAX(lifecycle_state.phi_purged_through, excluded.phi_purged_through)`,

@@ -1,7 +1,7 @@
 import { TERMINAL_STATUSES } from "@switchboard/schemas";
 import { auditStatements } from "../audit/record";
 import { DomainError } from "../errors";
-import { fileKeysOf } from "../lifecycle/archive-object";
+import { EVENT_PHI_SQL, fileKeysOf } from "../lifecycle/archive-object";
 import { deleteFiles } from "../lifecycle/phi";
 import type { Scope } from "../scope";
 
@@ -69,6 +69,11 @@ export async function erasePatient(scope: Pick<Scope, "db" | "env" | "tenantId" 
     // about the number, and the law wants it never contacted again.
     d1.prepare(`UPDATE consent_records SET phone_number = '', evidence = '' WHERE tenant_id = ? AND patient_id = ?`).bind(tenantId, patientId),
     d1.prepare(`DELETE FROM contact_counters WHERE tenant_id = ? AND patient_id = ?`).bind(tenantId, patientId),
+    // Their texts as the tenant's webhooks were told of them (kept for replays).
+    d1.prepare(
+      `UPDATE webhook_events SET payload = ${EVENT_PHI_SQL}
+        WHERE tenant_id = ? AND type = 'message.received' AND json_extract(payload, '$.data.patient_id') = ?`,
+    ).bind(tenantId, patientId),
     d1.prepare(
       `INSERT INTO patient_erasures (tenant_id, patient_id, chat_id, requested_at) SELECT ?1, ?2, ?3, ?4
         WHERE EXISTS (SELECT 1 FROM archive_patient_days WHERE tenant_id = ?1 AND patient_id = ?2)
