@@ -6,8 +6,33 @@ import { CLAIM_UPDATE_SQL, COUNTERS_BY_PATIENT_SQL } from "../../apps/worker/src
 import { patientFactsSql } from "../../apps/worker/src/contact-policy/facts";
 import type { Env } from "../../apps/worker/src/env";
 import { createDb } from "../../apps/worker/src/lib/db";
+import * as meter from "./d1-meter";
+import { lifeFloor, lifeStatus } from "./life";
 
-export { CallObject, Internal, TenantDispatcher, TenantLimiter } from "../../apps/worker/src/index";
+import { CallObject as CallBase, TenantDispatcher as DispatcherBase, WebhookSender as SenderBase } from "../../apps/worker/src/index";
+
+export { Internal, TenantLimiter } from "../../apps/worker/src/index";
+
+// The Durable Objects that write to D1, metered too: each installs the meter on its first use, in
+// case the runtime runs it in an isolate the worker's fetch never reached (installing is idempotent).
+export class CallObject extends CallBase {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    meter.install(env.DB);
+  }
+}
+export class TenantDispatcher extends DispatcherBase {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    meter.install(env.DB);
+  }
+}
+export class WebhookSender extends SenderBase {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    meter.install(env.DB);
+  }
+}
 
 const CALL_COLUMNS = [
   "id", "tenant_id", "campaign_id", "agent_id", "patient_id", "phone_number", "status", "outcome", "provider",
@@ -15,6 +40,9 @@ const CALL_COLUMNS = [
   "created_at", "started_at", "ended_at", "updated_at",
 ];
 const EVENT_COLUMNS = ["call_id", "tenant_id", "seq", "type", "from_status", "to_status", "detail", "at"];
+/** What the create request also writes on each call since the contact policy: its purpose and the decision. */
+const POLICY_COLUMNS = ["purpose", "policy_decision", "policy_reason", "policy_reasons", "policy_until"];
+const AUDIT_COLUMNS = ["tenant_id", "actor_type", "actor_id", "action", "object_type", "object_id", "request_id", "detail", "at"];
 
 type Row = Record<string, unknown>;
 
@@ -150,8 +178,23 @@ async function bench(request: Request, env: Env): Promise<Response> {
     case "/bench/floor": {
       // The platform floor: the same rows as a create request, in one bare D1 batch.
       const { calls, events, campaign } = await rowsFor(env, body);
-      const insert = body.variant === "json_each" ? jsonInserts : valuesInserts;
-      const statements = [campaign, ...insert(env, "calls", CALL_COLUMNS, calls), ...insert(env, "call_events", EVENT_COLUMNS, events)];
+      const insert = body.variant === "values" ? valuesInserts : jsonInserts;
+      const full = body.variant === "json_each+policy+audit";
+      const callRows = full ? calls.map((c) => ({ ...c, purpose: "appointment_reminder", policy_decision: "allow", policy_reason: null, policy_reasons: null, policy_until: null })) : calls;
+      const statements = [
+        campaign,
+        ...insert(env, "calls", full ? [...CALL_COLUMNS, ...POLICY_COLUMNS] : CALL_COLUMNS, callRows),
+        ...insert(env, "call_events", EVENT_COLUMNS, events),
+      ];
+      if (full) {
+        // The rest of what the request writes: a `call.created` audit row per call, and the tenant's call count.
+        const audit = calls.map((c) => ({
+          tenant_id: body.tenantId, actor_type: "api_key", actor_id: "bench", action: "call.created", object_type: "call", object_id: c.id,
+          request_id: "bench", detail: JSON.stringify({ batchId: c.campaign_id }), at: c.created_at,
+        }));
+        statements.push(...jsonInserts(env, "audit_events", AUDIT_COLUMNS, audit));
+        statements.push(env.DB.prepare("UPDATE tenants SET calls_count = calls_count + ? WHERE id = ?").bind(calls.length, body.tenantId));
+      }
       const started = Date.now();
       const results = await env.DB.batch(statements);
       return Response.json({ inWorkerMs: Date.now() - started, statements: statements.length, ...sumMeta(results) });
@@ -160,6 +203,26 @@ async function bench(request: Request, env: Env): Promise<Response> {
       const { batchId, calls, events, campaign } = await rowsFor(env, { ...body, status: "scheduled" });
       await env.DB.batch([campaign, ...jsonInserts(env, "calls", CALL_COLUMNS, calls), ...jsonInserts(env, "call_events", EVENT_COLUMNS, events)]);
       return Response.json({ batchId });
+    }
+    case "/bench/meter":
+      // GET reads the D1 totals since the last reset; POST resets them.
+      if (request.method === "POST") meter.reset();
+      return Response.json(await meter.read(env.DB));
+    case "/bench/hook":
+      // The customer webhook endpoint of the whole-life run: takes every delivery.
+      return new Response(null, { status: 204 });
+    case "/bench/life-status":
+      return Response.json(await lifeStatus(env.DB, url.searchParams.get("tenantId")!, url.searchParams.get("campaignId")!));
+    case "/bench/life-floor":
+      return Response.json(await lifeFloor(env.DB, body.tenantId as string, body.campaignId as string));
+    case "/bench/point-read": {
+      // The floor of GET /api/v1/calls/{id}: one bare D1 read of the call row and its patient.
+      const row = await env.DB.prepare(
+        "SELECT * FROM calls c LEFT JOIN patients p ON p.id = c.patient_id AND p.tenant_id = c.tenant_id WHERE c.id = ? AND c.tenant_id = ?",
+      )
+        .bind(url.searchParams.get("callId"), url.searchParams.get("tenantId"))
+        .first();
+      return row ? Response.json(row) : new Response("not found", { status: 404 });
     }
     case "/bench/release":
       return Response.json(await releaseDueCalls(env, body.now as number));
@@ -175,6 +238,7 @@ async function bench(request: Request, env: Env): Promise<Response> {
 
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
+    meter.install(env.DB);
     if (new URL(request.url).pathname.startsWith("/bench/")) return bench(request, env);
     return api.fetch(request, env, ctx);
   },

@@ -199,6 +199,8 @@ async function createBatch(scope: Scope, body: CallCreate, now: number, options:
     ...jsonInserts(d1, tables.callEvents, eventRows),
     ...alongside.map((q) => d1Statement(d1, q as unknown as Parameters<typeof d1Statement>[1])),
     ...auditStatements(d1, { tenantId, actor: scope.actor, requestId: scope.requestId }, "call.created", callIds, { batchId }, { at: now }),
+    // The tenant's call count, which list pages answer their total from (a trigger lowers it on delete).
+    d1.prepare("UPDATE tenants SET calls_count = calls_count + ? WHERE id = ?").bind(callRows.length, tenantId),
     ...outbox.events,
     ...outbox.deliveries,
   ];

@@ -3,7 +3,7 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { tables, type CallOutcome, type CallStatus } from "@switchboard/schemas";
 import type { Db } from "../lib/db";
 
-const { calls, agents, callOptions, callEvents, patients } = tables;
+const { calls, agents, callOptions, callEvents, patients, tenants } = tables;
 
 /**
  * A call as every surface reads it: the core row, its patient, its agent, its surface options, and
@@ -31,8 +31,34 @@ function selectViews(db: Db) {
     .leftJoin(callOptions, and(eq(callOptions.callId, calls.id), eq(callOptions.tenantId, calls.tenantId)));
 }
 
-function toView(row: Omit<CallView, "answered">): CallView {
+function toView<T extends { call: typeof calls.$inferSelect }>(row: T): T & { answered: boolean } {
   return { ...row, answered: row.call.answeredAt !== null };
+}
+
+/** A call and its patient: all the Calls API (/api/v1) shows, read without the joins it does not show. */
+export type CallWithPatient = Pick<CallView, "call" | "patient" | "answered">;
+
+function selectWithPatients(db: Db) {
+  return db
+    .select({ call: calls, patient: patients })
+    .from(calls)
+    .leftJoin(patients, and(eq(patients.id, calls.patientId), eq(patients.tenantId, calls.tenantId)));
+}
+
+/** The tenant's call with its patient (two rows read), or null when it is unknown here (or another tenant's). */
+export async function getCallWithPatient(db: Db, tenantId: string, callId: string): Promise<CallWithPatient | null> {
+  const row = await selectWithPatients(db).where(and(eq(calls.tenantId, tenantId), eq(calls.id, callId))).get();
+  return row ? toView(row) : null;
+}
+
+/** A page of the tenant's calls with their patients. */
+export async function listCallsWithPatients(db: Db, tenantId: string, page: CallViewPage): Promise<CallWithPatient[]> {
+  const rows = await selectWithPatients(db)
+    .where(and(eq(calls.tenantId, tenantId), page.where))
+    .orderBy(...page.orderBy)
+    .limit(page.limit)
+    .offset(page.offset);
+  return rows.map(toView);
 }
 
 /** The tenant's call, or null when it is unknown here (or another tenant's). */
@@ -88,7 +114,16 @@ export async function listCallViews(db: Db, tenantId: string, page: CallViewPage
   return rows.map(toView);
 }
 
+/**
+ * How many of the tenant's calls match `where`. All of them: the tenant's count, one row (kept in
+ * the create request's batch and by a delete trigger), so a list page never counts every call. A
+ * filter counts the matching calls over its index range (a campaign's calls, calls ended after a time).
+ */
 export async function countCalls(db: Db, tenantId: string, where?: SQL): Promise<number> {
+  if (where === undefined) {
+    const row = await db.select({ n: tenants.callsCount }).from(tenants).where(eq(tenants.id, tenantId)).get();
+    return row?.n ?? 0;
+  }
   const row = await db.select({ n: count() }).from(calls).where(and(eq(calls.tenantId, tenantId), where)).get();
   return row?.n ?? 0;
 }

@@ -30,6 +30,12 @@ export const tenants = sqliteTable("tenants", {
   hotWindowDays: integer("hot_window_days").notNull().default(90),
   /** Days after which transcripts, reports and message bodies are purged (D1 and R2); null: kept as long as the rest. */
   phiRetentionDays: integer("phi_retention_days"),
+  /**
+   * How many calls the tenant has: list pages answer their total from it instead of counting every
+   * call on every page. The create request raises it in the batch that inserts the calls; a trigger
+   * (migration `capacity`) lowers it for every call row deleted.
+   */
+  callsCount: integer("calls_count").notNull().default(0),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -183,8 +189,6 @@ export const calls = sqliteTable(
     index("calls_tenant_ended_idx").on(t.tenantId, t.endedAt),
     // "agent has live calls" check and the watchdog
     index("calls_agent_status_idx").on(t.agentId, t.status),
-    // the cron's scan for scheduled calls that are due
-    index("calls_status_scheduled_idx").on(t.status, t.scheduledAt),
     // webhooks that name only the vendor's call id
     index("calls_provider_call_idx").on(t.providerCallId),
     // the reconciler's scan for live calls that went quiet

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { tenants } from "./schema";
 
@@ -78,12 +79,13 @@ export const webhookDeliveries = sqliteTable(
   (t) => [
     // emitting twice (effects replay) never queues a second delivery
     uniqueIndex("webhook_deliveries_endpoint_event_idx").on(t.endpointId, t.eventId),
-    // the sender's "what is due" scan
-    index("webhook_deliveries_due_idx").on(t.endpointId, t.status, t.nextAttemptAt),
+    // the sender's "what is due" scan; pending deliveries only, so a settled one keeps no entry
+    // (queries must say `status = 'pending'` as a literal for SQLite to use a partial index)
+    index("webhook_deliveries_due_idx").on(t.endpointId, t.status, t.nextAttemptAt).where(sql`status = 'pending'`),
     // newest-first listing per endpoint
     index("webhook_deliveries_endpoint_created_idx").on(t.endpointId, t.createdAt, t.id),
-    // the cron's sweep for overdue deliveries whose sender was never woken
-    index("webhook_deliveries_status_due_idx").on(t.status, t.nextAttemptAt),
+    // the cron's sweep for overdue deliveries whose sender was never woken (pending only, as above)
+    index("webhook_deliveries_status_due_idx").on(t.status, t.nextAttemptAt).where(sql`status = 'pending'`),
   ],
 );
 

@@ -7,7 +7,7 @@ import { wakeAll } from "../../customer-webhooks/emit";
 import { runCallEffects } from "./effects";
 import { attemptPolicy, UNKNOWN_PLACEMENT_GRACE_MS } from "./rules";
 import type { AuditStamp, CallLog, CallState, OutboxEntry, ScriptEntry } from "./state";
-import { writeThrough } from "./write-through";
+import { writeThrough, type WrittenRow } from "./write-through";
 
 const WRITE_RETRY_MAX_MS = 60_000;
 
@@ -31,6 +31,8 @@ export class CallJournal implements CallLog {
   state: CallState | null = null;
   script: ScriptEntry[] = [];
   private outbox: OutboxEntry[] = [];
+  /** The call row's columns as this object last wrote them through (null: unknown, so the next write sets them all). */
+  private written: WrittenRow | null = null;
   private writeAttempts = 0;
   private retryWriteAt: number | null = null;
   /** Written to D1, effects (lines, the no-human hangup) not yet all run. */
@@ -45,7 +47,8 @@ export class CallJournal implements CallLog {
   ) {}
 
   async load() {
-    const stored = await this.storage.get(["state", "outbox", "script", "retryWriteAt", "pendingEffects", "retryEffectsAt"]);
+    const stored = await this.storage.get(["state", "outbox", "script", "retryWriteAt", "pendingEffects", "retryEffectsAt", "written"]);
+    this.written = (stored.get("written") as WrittenRow | undefined) ?? null;
     this.state = (stored.get("state") as CallState | undefined) ?? null;
     this.outbox = (stored.get("outbox") as OutboxEntry[] | undefined) ?? [];
     this.script = (stored.get("script") as ScriptEntry[] | undefined) ?? [];
@@ -144,6 +147,7 @@ export class CallJournal implements CallLog {
       retryWriteAt: this.retryWriteAt,
       pendingEffects: this.pendingEffects,
       retryEffectsAt: this.retryEffectsAt,
+      written: this.written,
     };
   }
 
@@ -166,7 +170,7 @@ export class CallJournal implements CallLog {
       let woken: string[] = [];
       try {
         // A tenant being moved refuses writes: this throws and the alarm retries, like any failed write.
-        woken = await writeThrough(await tenantDatabase(this.env, this.state.tenantId), this.state, batch);
+        ({ written: this.written, woken } = await writeThrough(await tenantDatabase(this.env, this.state.tenantId), this.state, batch, this.written));
         this.outbox = this.outbox.filter((e) => e.seq > lastSeq);
         this.pendingEffects.push(...batch);
         this.writeAttempts = 0;
@@ -175,7 +179,7 @@ export class CallJournal implements CallLog {
         this.retryWriteAt = Date.now() + Math.min(WRITE_RETRY_MAX_MS, 500 * 2 ** this.writeAttempts);
         console.error(JSON.stringify({ level: "warn", msg: "d1 write-through failed; will retry", callId: this.state.callId, attempt: this.writeAttempts, error: errorSummary(error) }));
       }
-      await this.storage.put({ outbox: this.outbox, retryWriteAt: this.retryWriteAt, pendingEffects: this.pendingEffects });
+      await this.storage.put({ outbox: this.outbox, retryWriteAt: this.retryWriteAt, pendingEffects: this.pendingEffects, written: this.written });
       // The deliveries are in D1 either way; a sender not woken now is woken by the cron's sweep.
       await wakeAll(this.env, woken);
     }

@@ -74,9 +74,11 @@ export function registerCampaignRoutes(app: App) {
       const { batchId } = c.req.valid("param");
       const query = c.req.valid("query");
       const campaign = await getCampaign(c.var.db, c.var.tenantId, batchId);
+      // The progress counts the campaign's calls: the page's total is theirs, not counted again.
+      const counting = campaignProgress(c.var.db.$client, c.var.tenantId, [campaign]);
       const [page, progress] = await Promise.all([
-        callPage(c.var.db, c.var.tenantId, query, { campaignId: batchId }),
-        campaignProgress(c.var.db.$client, c.var.tenantId, [campaign]),
+        callPage(c.var.db, c.var.tenantId, query, { campaignId: batchId }, counting.then((p) => p.get(campaign.id)!.total)),
+        counting,
       ]);
       const policy = await campaignPolicyCounts(c.var.db.$client, c.var.tenantId, batchId);
       await auditRead(c, "call.read", page.data.map((call) => call.id), { batchId });

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { desc } from "drizzle-orm";
 import { Call, CallEvent, CallList, CallListQuery, pathId, tables, type CallOutcome, type CallStatus } from "@switchboard/schemas";
-import { callFilter, callHistory, countCalls, getCallView, listCallViews, type CallFilter } from "../../../calls/read-model";
+import { callFilter, callHistory, countCalls, getCallWithPatient, listCallsWithPatients, type CallFilter } from "../../../calls/read-model";
 import { getArchivedCallHistory, getArchivedCallView } from "../../../lifecycle/archived-calls";
 import type { Db } from "../../../lib/db";
 import { offsetOf, pagination } from "../../../lib/pagination";
@@ -51,7 +51,8 @@ export function registerReadCalls(app: App) {
     }),
     async (c) => {
       const { callId } = c.req.valid("param");
-      const view = (await getCallView(c.var.db, c.var.tenantId, callId)) ?? (await getArchivedCallView(c.var.db, c.env.FILES, c.var.tenantId, callId));
+      // Past the tenant's hot window the call is in the archive (R2): same shape, one more read.
+      const view = (await getCallWithPatient(c.var.db, c.var.tenantId, callId)) ?? (await getArchivedCallView(c.var.db, c.env.FILES, c.var.tenantId, callId));
       if (!view) throw notFound();
       await auditRead(c, "call.read", [view.call.id]);
       return c.json(callToWire(view), 200);
@@ -80,13 +81,24 @@ export function registerReadCalls(app: App) {
   );
 }
 
-/** A page of the tenant's calls (all, or those `filter` picks), newest first, ties broken by id. */
-export async function callPage(db: Db, tenantId: string, query: { start: number; size: number; ended_after?: string | undefined }, filter: CallFilter = {}) {
+/**
+ * A page of the tenant's calls (all, or those `filter` picks), newest first, ties broken by id. Its
+ * total is the tenant's call count (one row) for an unfiltered list, the campaign's when the caller
+ * already counts it (`campaignTotal`), else counted over the filter.
+ */
+export async function callPage(
+  db: Db,
+  tenantId: string,
+  query: { start: number; size: number; ended_after?: string | undefined },
+  filter: CallFilter = {},
+  campaignTotal?: Promise<number>,
+) {
   const where = callFilter({ ...filter, endedAfter: query.ended_after ? Date.parse(query.ended_after) : undefined });
+  const onlyCampaign = campaignTotal !== undefined && query.ended_after === undefined && Object.entries(filter).every(([k, v]) => k === "campaignId" || v === undefined);
   const { calls } = tables;
   const [views, total] = await Promise.all([
-    listCallViews(db, tenantId, { where, orderBy: [desc(calls.createdAt), desc(calls.id)], limit: query.size, offset: offsetOf(query.start) }),
-    countCalls(db, tenantId, where),
+    listCallsWithPatients(db, tenantId, { where, orderBy: [desc(calls.createdAt), desc(calls.id)], limit: query.size, offset: offsetOf(query.start) }),
+    onlyCampaign ? campaignTotal : countCalls(db, tenantId, where),
   ]);
   return { data: views.map(callToWire), total };
 }

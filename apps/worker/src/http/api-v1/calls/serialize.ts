@@ -1,10 +1,10 @@
 import { Purpose, type Call } from "@switchboard/schemas";
-import type { CallView } from "../../../calls/read-model";
+import type { CallWithPatient } from "../../../calls/read-model";
 import { policyWire } from "../../../contact-policy/decide";
 import { iso } from "../../../lib/time";
 
 /** The Call object of the Calls API. `duration` is whole seconds from start to end, null until it ends. */
-export function callToWire({ call, patient }: CallView): Call {
+export function callToWire({ call, patient }: Pick<CallWithPatient, "call" | "patient">): Call {
   const duration =
     call.startedAt !== null && call.endedAt !== null ? Math.max(0, Math.round((call.endedAt - call.startedAt) / 1000)) : null;
   return {
