@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, type Table } from "drizzle-orm";
 import { tables } from "@switchboard/schemas";
-import type { CallView } from "../calls/read-model";
+import { getCallView, type CallView } from "../calls/read-model";
 import type { Db } from "../lib/db";
 import { readArchive, recordKey, type ArchiveBucket, type ArchiveRow } from "./archive-object";
 
@@ -58,4 +58,12 @@ export async function getArchivedCallHistory(db: Db, bucket: ArchiveBucket, tena
     .filter((r) => r.kind === "call_event" && r.row.call_id === callId && r.row.tenant_id === tenantId)
     .map((r) => fromArchived(tables.callEvents, r.row))
     .sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * A call wherever it is: in D1, else (past the tenant's hot window) in the archive. Every surface
+ * that reads one call by id reads it through here, so an archived call answers everywhere alike.
+ */
+export async function findCallView(db: Db, bucket: ArchiveBucket, tenantId: string, callId: string): Promise<CallView | null> {
+  return (await getCallView(db, tenantId, callId)) ?? (await getArchivedCallView(db, bucket, tenantId, callId));
 }

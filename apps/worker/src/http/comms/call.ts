@@ -32,7 +32,7 @@ export function registerCommsCallRoutes(app: App) {
       const create = await aiCallAsCreate(c.var.db, c.var.tenantId, request);
       // A call the contact policy refuses is not placed: 409 naming the rule (a deferred one is CREATED until its time).
       const batch = await placeCalls(scopeOf(c), create, { provider: request.provider, refuse: () => true });
-      const call = await getCommsCall(c.var.db, c.var.tenantId, batch.calls[0]!.callId);
+      const call = await getCommsCall(c.var.db, c.env.FILES, c.var.tenantId, batch.calls[0]!.callId);
       if (!call) throw new Error("placed call not found");
       return c.json(call, 200);
     },
@@ -46,7 +46,7 @@ export function registerCommsCallRoutes(app: App) {
       responses: { 200: jsonResponse(CommsCall, "Successful Response"), ...commsErrorResponses(401, 403, 404) },
     }),
     async (c) => {
-      const call = await getCommsCall(c.var.db, c.var.tenantId, c.req.valid("param").id);
+      const call = await getCommsCall(c.var.db, c.env.FILES, c.var.tenantId, c.req.valid("param").id);
       if (!call) throw commsError(404, "Call not found");
       await auditRead(c, "call.read", [call.id]);
       return c.json(call, 200);

@@ -7,6 +7,7 @@ import { scopeOf, type App } from "../context";
 import { auditRead } from "../audit-reads";
 import { hangUpCall } from "../../calls/hang-up";
 import { countCalls, getCallView, listCallViews } from "../../calls/read-model";
+import { findCallView } from "../../lifecycle/archived-calls";
 import { invalidField, VocodeError } from "./errors";
 import { vocodeErrorResponses, vocodeSecurity, vocodeTags } from "./openapi";
 import { VocodeCall, VocodeCallPage, VocodeHttpError } from "./schema";
@@ -79,7 +80,7 @@ export function registerVocodeCalls(app: App) {
       responses: { 200: jsonResponse(VocodeCall, "The call"), 404: jsonResponse(VocodeHttpError, "No such call"), ...vocodeErrorResponses },
     }),
     async (c) => {
-      const view = await getCallView(c.var.db, c.var.tenantId, c.req.valid("query").id);
+      const view = await findCallView(c.var.db, c.env.FILES, c.var.tenantId, c.req.valid("query").id);
       if (!view) throw notFound();
       await auditRead(c, "call.read", [view.call.id]);
       return c.json(toVocodeCall(view), 200);

@@ -10,6 +10,7 @@ import { auditRead } from "../audit-reads";
 import { hangUpCall } from "../../calls/hang-up";
 import { placeOneCall } from "../../calls/place";
 import { getCallView, listCallViews } from "../../calls/read-model";
+import { findCallView } from "../../lifecycle/archived-calls";
 import { VoipbinError } from "./errors";
 import { voipbinErrorResponses, voipbinSecurity as security, voipbinTags as tags } from "./openapi";
 import { VoipbinAicall, VoipbinAicallCreate, VoipbinAicallList } from "./schema";
@@ -71,7 +72,7 @@ export function registerAicalls(app: App) {
     async (c) => {
       const { id } = c.req.valid("param");
       if (!GUID.test(id)) throw new VoipbinError(400, "INVALID_ID", "The provided id is not a valid UUID.");
-      const view = await getCallView(c.var.db, c.var.tenantId, id);
+      const view = await findCallView(c.var.db, c.env.FILES, c.var.tenantId, id);
       if (!view) throw aicallNotFound();
       await auditRead(c, "call.read", [view.call.id]);
       return c.json(toAicall(view), 200);

@@ -1,5 +1,7 @@
 import { isTerminal, tables, type CommsCall, type UserTiny } from "@switchboard/schemas";
-import { getCallView, type CallView } from "../../calls/read-model";
+import type { CallView } from "../../calls/read-model";
+import { findCallView } from "../../lifecycle/archived-calls";
+import type { ArchiveBucket } from "../../lifecycle/archive-object";
 import { chatForPatient } from "../../chats/store";
 import type { Db } from "../../lib/db";
 import { iso } from "../../lib/time";
@@ -52,8 +54,8 @@ export function callToComms({ call, patient, agent }: CallView, chatId: string):
 }
 
 /** The tenant's call in the /comms shape, or null when unknown here (or it has no patient, so no chat). */
-export async function getCommsCall(db: Db, tenantId: string, callId: string): Promise<CommsCall | null> {
-  const view = await getCallView(db, tenantId, callId);
+export async function getCommsCall(db: Db, bucket: ArchiveBucket, tenantId: string, callId: string): Promise<CommsCall | null> {
+  const view = await findCallView(db, bucket, tenantId, callId);
   if (!view?.call.patientId) return null;
   const { chat } = await chatForPatient(db, tenantId, view.call.patientId);
   return callToComms(view, chat.id);
