@@ -3,7 +3,7 @@
 // 1. holds the tenant's writes (tenant_shards.writes_held_at: the API answers 503 + Retry-After,
 //    call objects retry their writes later) and waits for every isolate's directory cache to see it;
 // 2. copies every row of the tenant, table by table (scripts/lib/tenant-tables.mjs), in pages;
-// 3. verifies the row count of every table on both sides;
+// 3. verifies every table on both sides: the row counts, then every row's contents, column by column;
 // 4. flips the directory entry to the new shard and releases the writes;
 // 5. deletes the tenant's rows from the old shard (audit rows stay: the trail is never edited).
 // A failure before step 4 changes nothing for the tenant but the hold: rerun, or pass --release to let go.
@@ -89,8 +89,11 @@ for (const table of TENANT_TABLES.filter((t) => before[t.name] > 0)) {
       target,
       rows.map((row) => {
         const cols = Object.keys(row).filter((c) => c !== "_rowid" && !(table.autoId && c === "id"));
-        const verb = table.orIgnore || table.name === "tenants" ? "INSERT OR IGNORE" : "INSERT";
-        return `${verb} INTO ${table.name} (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map((c) => lit(row[c])).join(", ")});`;
+        const insert = `INTO ${table.name} (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map((c) => lit(row[c])).join(", ")})`;
+        // The target may hold the tenant row already (shard 0 keeps every tenant's): it takes the
+        // source's values, which hold the data plane's settings and call count.
+        if (table.name === "tenants") return `INSERT ${insert} ON CONFLICT (id) DO UPDATE SET ${cols.filter((c) => c !== "id").map((c) => `"${c}" = excluded."${c}"`).join(", ")};`;
+        return `${table.orIgnore ? "INSERT OR IGNORE" : "INSERT"} ${insert};`;
       }),
     );
     copied += rows.length;
@@ -104,6 +107,20 @@ const mismatched = TENANT_TABLES.filter((t) => from[t.name] !== to[t.name]);
 if (mismatched.length) {
   throw new Error(`row counts differ in ${mismatched.map((t) => t.name).join(", ")}: the directory was not flipped (writes still held; rerun after cleaning shard ${target}, or --release)`);
 }
+// Then the contents: both sides page by page in insertion order, every column compared (an
+// autoincrement id is the target's own, so it is left out).
+for (const table of TENANT_TABLES.filter((t) => from[t.name] > 0)) {
+  const page = (shard, offset) => query(shard, `SELECT * FROM ${table.name} WHERE ${cond(table)} ORDER BY rowid LIMIT ${PAGE} OFFSET ${offset}`);
+  const comparable = (row) => JSON.stringify(Object.entries(row).filter(([c]) => !(table.autoId && c === "id")).sort(([a], [b]) => (a < b ? -1 : 1)));
+  for (let offset = 0; offset < from[table.name]; offset += PAGE) {
+    const [a, b] = [page(source, offset), page(target, offset)];
+    const differs = a.findIndex((row, i) => comparable(row) !== comparable(b[i] ?? {}));
+    if (differs >= 0) {
+      throw new Error(`${table.name} row ${offset + differs + 1} differs between shard ${source} and shard ${target}: the directory was not flipped (writes still held; rerun after cleaning shard ${target}, or --release)`);
+    }
+  }
+}
+console.log(`verified: ${TENANT_TABLES.filter((t) => from[t.name] > 0).map((t) => `${from[t.name]} ${t.name}`).join(", ")}`);
 
 // 4. Flip and release.
 query(0, `UPDATE tenant_shards SET shard = ${target}, writes_held_at = NULL, updated_at = ${Date.now()} WHERE tenant_id = ${lit(tenantId)}`);
