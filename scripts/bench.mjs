@@ -62,14 +62,20 @@ try {
   });
   await waitUntilUp();
 
-  // First, while nothing else runs: every D1 statement the worker runs now belongs to these calls.
-  console.log(`Living ${LIFE_CALLS} calls from create to their last webhook…`);
-  const life = await wholeLife(LIFE_CALLS);
-  console.log(`Reading calls (${RUNS} runs)…`);
-  const reads = await readBench(life, RUNS);
+  // BENCH_ONLY=create: the create figures alone (no whole life, reads or release).
+  const only = process.env.BENCH_ONLY ?? null;
+  let life = null;
+  let reads = null;
+  if (only !== "create") {
+    // First, while nothing else runs: every D1 statement the worker runs now belongs to these calls.
+    console.log(`Living ${LIFE_CALLS} calls from create to their last webhook…`);
+    life = await wholeLife(LIFE_CALLS);
+    console.log(`Reading calls (${RUNS} runs)…`);
+    reads = await readBench(life, RUNS);
+  }
 
   // BENCH_ONLY=life: the whole-life and read figures alone.
-  if (process.env.BENCH_ONLY !== "life") {
+  if (only !== "life") {
     console.log(`Creating 1,000-patient batches (${RUNS} runs after a warm-up)…`);
     const create = { api: [], apiBusy: [], values: [], json: [], full: [], valuesStatements: 0, jsonStatements: 0, fullStatements: 0, floorRows: null, validate: [], policy: [], policyRows: null, decisions: null };
     for (let run = 0; run <= RUNS; run++) {
@@ -108,9 +114,9 @@ try {
       create.floorRows = { values: values.result, json: json.result, full: full.result };
     }
 
-    console.log(`Releasing 10,000-call scheduled campaigns (${RUNS} runs)…`);
     const release = [];
-    for (let run = 0; run < RUNS; run++) {
+    if (only !== "create") console.log(`Releasing 10,000-call scheduled campaigns (${RUNS} runs)…`);
+    for (let run = 0; only !== "create" && run < RUNS; run++) {
       const { tenantId, agentId } = await freshTenant();
       const { ids } = await post("/bench/patients", { tenantId, count: 10_000, timezone: DAYTIME });
       const { batchId } = await post("/bench/scheduled-campaign", { tenantId, agentId, patientIds: ids, scheduledAt: Date.now() - 1000 });
@@ -129,7 +135,7 @@ try {
 
     report(create, release);
   }
-  reportLife(life, reads);
+  if (life) reportLife(life, reads);
 } catch (error) {
   console.error(error);
   process.exitCode = 1;
@@ -147,7 +153,7 @@ function report(create, release) {
   const values = median(create.values);
   const json = median(create.json);
   const floor = Math.min(values, json);
-  const r = release.sort((a, b) => a.wallMs - b.wallMs)[Math.floor(release.length / 2)];
+  const r = release.sort((a, b) => a.wallMs - b.wallMs)[Math.floor(release.length / 2)] ?? null;
   const validate = median(create.validate);
   const policy = median(create.policy);
   const added = Math.max(0, policy - validate);
@@ -174,13 +180,17 @@ ${apiLine("the same with the policy: facts, consent, do-not-call, counters, tena
   decisions: ${JSON.stringify(create.decisions)}
   D1 rows read per call by the counters: ${perBatchCall(rows.counters.rowsRead)} (the facts statement with them joined, ${perBatchCall(rows.factsWithCounters.rowsRead)}, minus without, ${perBatchCall(rows.facts.rowsRead)}; ${rows.counters.found} rows for ${rows.calls} patients); goal: at most 1
   per dial (call object): counters row by its key ${(rows.dial.read.rowsRead / rows.dial.sampled).toFixed(2)} read; recording the contact (compare-and-set) ${(rows.dial.claim.rowsRead / rows.dial.sampled).toFixed(2)} read, ${(rows.dial.claim.rowsWritten / rows.dial.sampled).toFixed(2)} written
+${r ? releaseReport(r) : ""}`);
 
+  function releaseReport(r) {
+    return `
 Release a 10,000-call scheduled campaign (cron call until every call is queued; 10 dialed)
 ${apiLine("wall time", r.wallMs)}
   D1 rows read per call: ${perCall(r.rows_read)}; written per call: ${perCall(r.rows_written)}
   D1 statements ${r.statements} in ${r.pages} pages; at most ${r.max_subrequests_per_step} D1 subrequests per alarm step
   wall time of each run: ${release.map((x) => x.wallMs.toFixed(0)).join(", ")} ms
-`);
+`;
+  }
 }
 
 /**

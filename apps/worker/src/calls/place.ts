@@ -26,6 +26,13 @@ export interface PlaceOptions {
   alongside?: (calls: readonly { id: string; patientId: string; policy: PolicyDecision | null }[]) => BatchItem<"sqlite">[];
   /** Place the calls on this provider of the agent's rather than its first (the /comms surface names one). */
   provider?: string;
+  /**
+   * Answer only once the calls given a line have been started (dialed, or deferred or refused by
+   * the call object), with the status each start left: for a surface whose answer shows the
+   * started call (its vendor id). Otherwise (/api/v1) the answer comes right after the lines are
+   * granted: those calls answer `initiating` and are started on the dispatcher's alarm moments later.
+   */
+  wait?: boolean;
 }
 
 export interface PlacedBatch {
@@ -46,7 +53,8 @@ export interface PlacedBatch {
  * `call.created` audit rows, their `call.created` (and `call.deferred` or `call.refused`) webhook
  * events (an outbox: nothing is announced that was not created, nothing created goes unannounced)
  * and, under an Idempotency-Key, the key's outcome; then hands the calls that may be dialed to the
- * tenant's dispatcher, which starts as many as free lines and calling hours allow. The call object
+ * tenant's dispatcher, which grants as many lines as free lines and calling hours allow and starts
+ * those calls on its alarm (or before answering, with `wait`). The call object
  * decides the policy again right before it dials: this decision says what to expect, that one is
  * the law.
  *
@@ -58,7 +66,7 @@ export async function placeCalls(scope: Scope, request: CallCreate, options: Pla
   if (committed) return committedBatch(scope, committed);
   const batch = await createBatch(scope, request, Date.now(), options);
   await wakeAll(scope.env, batch.endpointsToWake);
-  const calls = batch.scheduledAt === null ? await dispatch(scope, batch) : batch.calls;
+  const calls = batch.scheduledAt === null ? await dispatch(scope, batch, options.wait ?? false) : batch.calls;
   return { batchId: batch.batchId, scheduledAt: batch.scheduledAt, calls: calls.map(({ callId, status, policy }) => ({ callId, status, policy })) };
 }
 
@@ -273,11 +281,12 @@ function createdEvents(
 
 /**
  * Hands a batch placed for now to the tenant's dispatcher (which marks the campaign released once it
- * holds the calls). Returns each call's status: `queued` for those still waiting. If the dispatcher
+ * holds the calls). Returns each call's status: `queued` for those still waiting, `initiating` for
+ * those given a line (with `wait`, the status their start left them in). If the dispatcher
  * cannot be reached, the calls stay queued and the campaign `releasing`: the cron hands it over
  * within a couple of minutes.
  */
-async function dispatch(scope: Scope, batch: CreatedBatch): Promise<CreatedBatch["calls"]> {
+async function dispatch(scope: Scope, batch: CreatedBatch, wait: boolean): Promise<CreatedBatch["calls"]> {
   let started: Record<string, CallStatus | null> = {};
   try {
     started = await tenantDispatcher(scope.env, scope.tenantId).enqueue(
@@ -294,6 +303,7 @@ async function dispatch(scope: Scope, batch: CreatedBatch): Promise<CreatedBatch
           provider: batch.provider,
           notBefore: c.policy?.kind === "defer" ? c.policy.until : null,
         })),
+      { wait },
     );
   } catch (error) {
     console.error(JSON.stringify({ level: "error", msg: "dispatch failed; the cron will hand the batch over", batchId: batch.batchId, error: errorSummary(error) }));

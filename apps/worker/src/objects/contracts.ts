@@ -66,6 +66,15 @@ export interface DispatchRequest {
 }
 
 /** The next attempt of a call that went unanswered. */
+export interface EnqueueOptions {
+  /**
+   * Make the starts of the calls given a line before answering, and answer the status each start
+   * left its call in (a surface whose answer shows the started call). Otherwise they are made on the
+   * dispatcher's alarm right after, and answer `initiating`.
+   */
+  wait?: boolean;
+}
+
 export interface RetryRequest {
   attempt: number;
   notBefore: number;
@@ -73,7 +82,7 @@ export interface RetryRequest {
 
 /** One tenant's queue of calls and its lines (objects/dispatcher/tenant-dispatcher.ts). */
 export interface TenantDispatcherRpc extends Rpc.DurableObjectBranded {
-  enqueue(tenantId: string, campaignId: string, calls: DispatchRequest[]): Promise<Record<string, CallStatus | null>>;
+  enqueue(tenantId: string, campaignId: string, calls: DispatchRequest[], options?: EnqueueOptions): Promise<Record<string, CallStatus | null>>;
   lineFreed(tenantId: string, callId: string, retry?: RetryRequest): Promise<void>;
   releaseCampaign(tenantId: string, campaignId: string): Promise<void>;
   cancelCampaign(tenantId: string, campaignId: string): Promise<{ retries: number; live: string[] }>;

@@ -67,7 +67,8 @@ describe("under faults, the promise holds: one dial per attempt, every line back
     rules.set(d1("AS last_seq"));
     const created = await json(await createCalls(key, { patients: [{ patientId: patient.patient_id }], agentId: agent.id }));
     const callId = created.calls[0].callId;
-    expect(created.calls[0].status).toBe("queued");
+    // Given a line: the answer comes before the start (made on the dispatcher's alarm, where D1 failed).
+    expect(created.calls[0].status).toBe("initiating");
     // The dispatcher asks again a few seconds later (its alarm); the simulator then runs the call to its end.
     await poll(() => callRow(callId), (r) => r!.status === "failed", 15_000);
     await expectInvariants({ tenantId: tenant.id, callIds: [callId], endpoints: [endpoint] });

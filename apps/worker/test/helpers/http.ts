@@ -1,8 +1,10 @@
 import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import twilio from "twilio";
 import { expect } from "vitest";
 import { AUTH_TOKEN } from "../fakes/twilio";
 import type { Posted } from "../fakes/vendor";
+import { runDispatcherAlarm } from "./objects";
 
 /*
  * Requests to the worker, as each kind of client makes them. Nothing here sets anything up: see
@@ -12,10 +14,18 @@ import type { Posted } from "../fakes/vendor";
 export const BASE = "https://switchboard.test";
 export const ADMIN = { Authorization: "Bearer test-admin-token" };
 
-/** `headers` also takes object literals whose union type has optional keys (tsc with Node's fetch types). */
-type ApiInit = Omit<RequestInit, "headers"> & { headers?: HeadersInit | Record<string, string | undefined>; key?: string; json?: unknown };
+/**
+ * `headers` also takes object literals whose union type has optional keys (tsc with Node's fetch types).
+ * `starts: false`: answer as the worker does, before the dispatcher's alarm starts the calls it gave lines.
+ */
+type ApiInit = Omit<RequestInit, "headers"> & { headers?: HeadersInit | Record<string, string | undefined>; key?: string; json?: unknown; starts?: false };
 
-/** A request as an /api/v1 client sends it (`key` goes in X-API-Key). */
+/**
+ * A request as an /api/v1 client sends it (`key` goes in X-API-Key). POST /api/v1/calls answers once
+ * lines are granted, and the tenant dispatcher's alarm starts those calls moments later: that alarm
+ * is run here before returning (`startsAfterCreate`), so what follows in a test reads the calls as a
+ * client would a moment after the answer.
+ */
 export async function api(path: string, init: ApiInit = {}): Promise<Response> {
   const headers = new Headers(init.headers as HeadersInit | undefined);
   if (init.key) headers.set("X-API-Key", init.key);
@@ -24,7 +34,22 @@ export async function api(path: string, init: ApiInit = {}): Promise<Response> {
     headers.set("Content-Type", "application/json");
     body = JSON.stringify(init.json);
   }
-  return SELF.fetch(`${BASE}${path}`, { ...init, headers, body });
+  const { starts, ...request } = init;
+  const res = await SELF.fetch(`${BASE}${path}`, { ...request, headers, body });
+  if (starts !== false && res.status === 201 && (init.method ?? "GET").toUpperCase() === "POST" && path.split("?")[0] === "/api/v1/calls") {
+    await startsAfterCreate(res.clone());
+  }
+  return res;
+}
+
+/** Runs the alarm of the dispatcher of the tenant whose batch `res` created (it makes the starts of the calls given lines). */
+async function startsAfterCreate(res: Response) {
+  const { batchId } = (await res.json()) as { batchId?: string };
+  if (!batchId) return;
+  for (const d1 of [env.DB, env.DB_1!]) {
+    const row = await d1.prepare("SELECT tenant_id FROM campaigns WHERE id = ?").bind(batchId).first<{ tenant_id: string }>();
+    if (row) return runDispatcherAlarm(row.tenant_id);
+  }
 }
 
 export async function json<T = any>(res: Response): Promise<T> {

@@ -31,7 +31,7 @@ export function registerCommsCallRoutes(app: App) {
       const request = c.req.valid("json");
       const create = await aiCallAsCreate(c.var.db, c.var.tenantId, request);
       // A call the contact policy refuses is not placed: 409 naming the rule (a deferred one is CREATED until its time).
-      const batch = await placeCalls(scopeOf(c), create, { provider: request.provider, refuse: () => true });
+      const batch = await placeCalls(scopeOf(c), create, { provider: request.provider, refuse: () => true, wait: true });
       const call = await getCommsCall(c.var.db, c.env.FILES, c.var.tenantId, batch.calls[0]!.callId);
       if (!call) throw new Error("placed call not found");
       return c.json(call, 200);

@@ -52,6 +52,8 @@ export function registerVocodeCreate(app: App) {
         scopeOf(c),
         { patients: [{ patientId: patient.id, ...(body.context ? { extended: body.context } : {}) }], agentId: agent.id, recording: !hipaa },
         {
+          // Vocode's call object carries the vendor's id (telephony_id): answer once the call is started.
+          wait: true,
           // The contact policy decides again inside (it is the authority); without detection its do-not-call refusals are this 400.
           ...(detect ? {} : { refuse: (reason) => reason === "opted_out" || reason === "number_on_dnc" }),
           alongside: (calls) =>

@@ -103,7 +103,7 @@ export function registerAicalls(app: App) {
       if (!patient) throw new VoipbinError(404, "RESOURCE_NOT_FOUND", "The referenced patient does not exist.");
       if (!patient.phoneNumber) throw new VoipbinError(400, "INVALID_ARGUMENT", "The referenced patient has no phone number.");
       // Any contact-policy refusal fails the request in VoIPbin's terms (voipbin/errors.ts, VOIPBIN_MAPPING.refusals).
-      const view = await placeOneCall(scopeOf(c), { patients: [{ patientId: patient.id }], agentId: agent.id, recording: true }, { refuse: () => true });
+      const view = await placeOneCall(scopeOf(c), { patients: [{ patientId: patient.id }], agentId: agent.id, recording: true }, { refuse: () => true, wait: true });
       return c.json(toAicall(view), 200);
     },
   );

@@ -4,7 +4,9 @@
  *
  * `entries` holds one row per call the dispatcher knows: `waiting` for a line (FIFO by `seq`, not
  * before `eligible_at`, which folds in retry spacing and the calling window) or `live` (holding a
- * line). A row is deleted when its call leaves the line for good.
+ * line; `starting` until its call object has answered the start, so a start granted and never
+ * made, whatever died meanwhile, is made on the next alarm). A row is deleted when its call leaves
+ * the line for good.
  * `releases` holds one row per scheduled campaign being moved into the queue page by page.
  * `canceled_campaigns` remembers cancellations, for calls of theirs that come back for a retry.
  * `paused_campaigns` holds the campaigns whose calls keep their place in line but get no line.
@@ -47,6 +49,8 @@ export function migrate(sql: SqlStorage) {
   const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(entries)").toArray().map((c) => c.name));
   if (!columns.has("us_state")) sql.exec("ALTER TABLE entries ADD COLUMN us_state TEXT");
   if (!columns.has("provider")) sql.exec("ALTER TABLE entries ADD COLUMN provider TEXT");
+  // Every line granted before this column existed had its start made in the same invocation.
+  if (!columns.has("starting")) sql.exec("ALTER TABLE entries ADD COLUMN starting INTEGER NOT NULL DEFAULT 0");
 }
 
 export type EntryState = "waiting" | "live";
@@ -68,6 +72,8 @@ export type Entry = {
   audit_at: number | null;
   /** Its campaign was canceled: it needs a line only to be refused, whatever the hour. */
   canceling: number;
+  /** 1 while a live entry's start is still to be made (granted; its call object has not answered). */
+  starting: number;
 };
 
 export type ReleaseJob = {
@@ -165,9 +171,21 @@ export function dueWaiting(sql: SqlStorage, now: number, limit: number): Entry[]
     .toArray();
 }
 
+/** Gives the call a line; its start is still to be made (`startingEntries`). */
 export function markLive(sql: SqlStorage, callId: string, now: number, auditAt: number) {
-  sql.exec("UPDATE entries SET state = 'live', granted_at = ?, audit_at = ? WHERE call_id = ?", now, auditAt, callId);
+  sql.exec("UPDATE entries SET state = 'live', starting = 1, granted_at = ?, audit_at = ? WHERE call_id = ?", now, auditAt, callId);
 }
+
+/** Calls given a line whose start is still to be made, those granted first first. */
+export function startingEntries(sql: SqlStorage, limit: number): Entry[] {
+  return sql.exec<Entry>("SELECT * FROM entries WHERE state = 'live' AND starting = 1 ORDER BY granted_at, seq LIMIT ?", limit).toArray();
+}
+
+/** The call object answered the start of `attempt`: the call is on its line. */
+export function markStarted(sql: SqlStorage, callId: string, attempt: number) {
+  sql.exec("UPDATE entries SET starting = 0 WHERE call_id = ? AND state = 'live' AND attempt = ?", callId, attempt);
+}
+
 
 export function deferEntry(sql: SqlStorage, callId: string, eligibleAt: number) {
   sql.exec("UPDATE entries SET eligible_at = ? WHERE call_id = ?", eligibleAt, callId);
@@ -179,7 +197,7 @@ export function deferEntry(sql: SqlStorage, callId: string, eligibleAt: number) 
  */
 export function requeue(sql: SqlStorage, callId: string, attempt: number, notBefore: number) {
   sql.exec(
-    `UPDATE entries SET state = 'waiting', attempt = ?, seq = ?, not_before = ?, eligible_at = ?, granted_at = NULL, audit_at = NULL
+    `UPDATE entries SET state = 'waiting', starting = 0, attempt = ?, seq = ?, not_before = ?, eligible_at = ?, granted_at = NULL, audit_at = NULL
       WHERE call_id = ?`,
     attempt,
     nextSeq(sql),
@@ -204,7 +222,7 @@ export function earliestWaiting(sql: SqlStorage): number | null {
  */
 export function putBack(sql: SqlStorage, callId: string, attempt: number, notBefore: number) {
   sql.exec(
-    `UPDATE entries SET state = 'waiting', not_before = ?1, eligible_at = ?1, granted_at = NULL, audit_at = NULL
+    `UPDATE entries SET state = 'waiting', starting = 0, not_before = ?1, eligible_at = ?1, granted_at = NULL, audit_at = NULL
       WHERE call_id = ?2 AND state = 'live' AND attempt = ?3`,
     notBefore,
     callId,
@@ -213,5 +231,5 @@ export function putBack(sql: SqlStorage, callId: string, attempt: number, notBef
 }
 
 export function earliestAudit(sql: SqlStorage): number | null {
-  return sql.exec<{ t: number | null }>("SELECT min(audit_at) AS t FROM entries WHERE state = 'live'").one().t;
+  return sql.exec<{ t: number | null }>("SELECT min(audit_at) AS t FROM entries WHERE state = 'live' AND starting = 0").one().t;
 }

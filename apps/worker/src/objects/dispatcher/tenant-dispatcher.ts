@@ -6,7 +6,7 @@ import { deploymentWindow, devWideWindow, clockOf } from "../../contact-policy/d
 import { tenantPolicyOf, type TenantPolicy, type TenantPolicyRow } from "../../contact-policy/tenant";
 import { callObject } from "../stubs";
 import type { Env } from "../../env";
-import type { DispatchRequest, RetryRequest, TenantDispatcherRpc } from "../contracts";
+import type { DispatchRequest, EnqueueOptions, RetryRequest, TenantDispatcherRpc } from "../contracts";
 import { newMeter } from "./bulk-move";
 import { recordReleaseDeferrals, releasePage } from "./release-page";
 import * as store from "./queue-store";
@@ -34,7 +34,10 @@ const FINISHED_RELEASES_KEPT_MS = 30 * 24 * 3600_000;
  * (FIFO; retry spacing, the contact policy's calling hours for the patient and a paused campaign
  * may hold a call back without holding the others), and then it is handed to its CallObject's
  * `start()`, which decides the whole contact policy before it dials: a call it defers comes back
- * here, in its old place, for the time the policy set. The line comes back when the
+ * here, in its old place, for the time the policy set. A grant is stored as `starting` until the
+ * call object answers, and the alarm makes every start still to be made (a create request does not
+ * wait for them; a start lost to a crash or an error is made again, and the call object dials an
+ * attempt at most once). The line comes back when the
  * call leaves a live status (a call effect tells us), when `start()` reports it did not go live,
  * or when the periodic audit finds it no longer live. Grants are synchronous SQL, so concurrent
  * requests can never hand out more lines than the limit.
@@ -47,6 +50,11 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
   private config: DispatchConfig | null = null;
   /** The alarm's work under way (`tick`), so runs never overlap. */
   private ticking: Promise<void> = Promise.resolve();
+  /**
+   * Starts sent to call objects and not yet answered and noted, by call id: never sent twice at
+   * once, and what a cancel or pause waits for. (Lost with the instance, like the starts themselves.)
+   */
+  private readonly startsInFlight = new Map<string, Promise<CallStatus | null | undefined>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, withFaults(env));
@@ -54,8 +62,15 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     store.migrate(this.sql);
   }
 
-  /** Queues a new campaign's calls (first attempts) and starts as many as free lines allow. Returns the calls started now and their status. */
-  async enqueue(tenantId: string, campaignId: string, calls: DispatchRequest[]): Promise<Record<string, CallStatus | null>> {
+  /**
+   * Queues a new campaign's calls (first attempts) and gives as many as free lines allow a line at
+   * once (synchronous, so concurrent requests never grant past the limit). Returns the calls given
+   * a line: `initiating`, their starts made right after on this object's alarm (the grant and the
+   * alarm are stored before this returns, so a start is made even if the caller or this object dies
+   * next); with `wait`, the status their starts left them in (a surface that answers with the
+   * started call).
+   */
+  async enqueue(tenantId: string, campaignId: string, calls: DispatchRequest[], options: EnqueueOptions = {}): Promise<Record<string, CallStatus | null>> {
     const now = Date.now();
     await this.ready(tenantId, now);
     store.addManyWaiting(this.sql, calls, now);
@@ -66,7 +81,15 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
         console.error(JSON.stringify({ level: "warn", msg: "marking a campaign released failed", campaignId, error: errorSummary(error) }));
       }),
     );
-    return this.pump(now);
+    const granted = this.grant(now, STARTS_PER_STEP);
+    if (!options.wait) {
+      await this.ctx.storage.setAlarm(now);
+      return Object.fromEntries(granted.map((entry) => [entry.call_id, "initiating" as const]));
+    }
+    // Made here, in this request: the alarm skips starts under way and makes any others.
+    const started = await this.startAll(granted, now);
+    await this.scheduleAlarm(now);
+    return started;
   }
 
   /**
@@ -114,9 +137,11 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
   }
 
   /**
-   * Drops a canceled campaign's release and its calls waiting for a first attempt. Calls waiting for
-   * a retry are owned by their call objects: they go to the front of the queue, to be refused (and
-   * end canceled) at once. Returns how many retries that is and the campaign's calls on a line.
+   * Drops a canceled campaign's release and its calls waiting for a first attempt (or given a line
+   * whose start was not sent yet). Calls waiting for a retry are owned by their call objects: they go
+   * to the front of the queue, to be refused (and end canceled) at once. Returns how many retries
+   * that is, plus the starts under way that their call objects refused (they saw the cancel), and
+   * the campaign's calls left on a line.
    */
   async cancelCampaign(tenantId: string, campaignId: string): Promise<{ retries: number; live: string[] }> {
     const now = Date.now();
@@ -124,6 +149,20 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     this.sql.exec("DELETE FROM releases WHERE campaign_id = ? AND finished_at IS NULL", campaignId);
     this.sql.exec("INSERT INTO canceled_campaigns (campaign_id, canceled_at) VALUES (?, ?) ON CONFLICT DO NOTHING", campaignId, now);
     this.sql.exec("DELETE FROM paused_campaigns WHERE campaign_id = ?", campaignId);
+    this.sql.exec("DELETE FROM entries WHERE campaign_id = ? AND state = 'waiting' AND attempt = 1", campaignId);
+    // Given a line but not yet sent to their call objects: never will be. A first attempt is still
+    // `queued` in D1 (the cancel ends it there, counted); a retry is refused by its call object, like
+    // the retries waiting below.
+    const unsent = this.unsentStarts(campaignId);
+    for (const entry of unsent) {
+      if (entry.attempt === 1) this.sql.exec("DELETE FROM entries WHERE call_id = ?", entry.call_id);
+      else store.putBack(this.sql, entry.call_id, entry.attempt, now);
+    }
+    // Starts under way: their call objects see the cancel (D1 holds it now) or have dialed. Wait for
+    // their answers, so `live` below is exactly the calls left on a line.
+    const answers = await Promise.allSettled(this.startsUnderWay(campaignId));
+    const refused = answers.filter((a) => a.status === "fulfilled" && a.value === "canceled").length;
+    // A start that failed meanwhile put its first attempt back in line: drop it too.
     this.sql.exec("DELETE FROM entries WHERE campaign_id = ? AND state = 'waiting' AND attempt = 1", campaignId);
     const retries = this.sql
       .exec(
@@ -138,7 +177,7 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
       .toArray()
       .map((r) => r.call_id);
     await this.ctx.storage.setAlarm(now);
-    return { retries, live };
+    return { retries: retries + refused, live };
   }
 
   /**
@@ -150,6 +189,10 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     const now = Date.now();
     await this.ready(tenantId, now);
     this.sql.exec("INSERT INTO paused_campaigns (campaign_id, paused_at) VALUES (?, ?) ON CONFLICT DO NOTHING", campaignId, now);
+    // Given a line but not yet sent: back to their places, held with the others.
+    for (const entry of this.unsentStarts(campaignId)) store.putBack(this.sql, entry.call_id, entry.attempt, now);
+    // Starts under way: their call objects see the pause (and come back here) or have dialed.
+    await Promise.allSettled(this.startsUnderWay(campaignId));
     await this.scheduleAlarm(now);
     return { live: this.campaignLive(campaignId) };
   }
@@ -161,6 +204,22 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     this.sql.exec("DELETE FROM paused_campaigns WHERE campaign_id = ?", campaignId);
     await this.ctx.storage.setAlarm(now);
     return { live: this.campaignLive(campaignId) };
+  }
+
+  /** The campaign's calls given a line whose start has not been sent. */
+  private unsentStarts(campaignId: string): store.Entry[] {
+    return this.sql
+      .exec<store.Entry>("SELECT * FROM entries WHERE campaign_id = ? AND state = 'live' AND starting = 1", campaignId)
+      .toArray()
+      .filter((entry) => !this.startsInFlight.has(entry.call_id));
+  }
+
+  /** The answers to the campaign's starts sent and not yet noted. */
+  private startsUnderWay(campaignId: string): Promise<CallStatus | null | undefined>[] {
+    return this.sql
+      .exec<{ call_id: string }>("SELECT call_id FROM entries WHERE campaign_id = ? AND state = 'live' AND starting = 1", campaignId)
+      .toArray()
+      .flatMap((r) => this.startsInFlight.get(r.call_id) ?? []);
   }
 
   private campaignLive(campaignId: string): number {
@@ -231,18 +290,20 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
 
   // --- lines ---------------------------------------------------------------
 
-  /** Grants free lines and starts the calls; repeats while starts end at once. Returns what was started. */
-  private async pump(now: number): Promise<Record<string, CallStatus | null>> {
-    const started: Record<string, CallStatus | null> = {};
+  /**
+   * Grants free lines and makes the starts still to be made (those granted first first, those
+   * under way elsewhere skipped); repeats while starts end at once.
+   */
+  private async pump(now: number): Promise<void> {
     let budget = STARTS_PER_STEP;
     while (budget > 0) {
-      const grants = this.grant(now, budget);
-      if (grants.length === 0) break;
-      budget -= grants.length;
-      Object.assign(started, await this.startAll(grants, now));
+      this.grant(now, budget);
+      const starts = store.startingEntries(this.sql, budget + this.startsInFlight.size).filter((e) => !this.startsInFlight.has(e.call_id)).slice(0, budget);
+      if (starts.length === 0) break;
+      budget -= starts.length;
+      await this.startAll(starts, now);
     }
     await this.scheduleAlarm(now);
-    return started;
   }
 
   /** Synchronous check-and-set: marks the first dialable waiting calls live, at most `max` and never past the limit. */
@@ -286,36 +347,48 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     const worker = async () => {
       while (next < grants.length) {
         const entry = grants[next++]!;
+        // Dropped or put back meanwhile (its campaign canceled or paused), or being made by another run.
+        const current = store.getEntry(this.sql, entry.call_id);
+        if (!current || current.state !== "live" || current.starting !== 1 || current.attempt !== entry.attempt) continue;
+        if (this.startsInFlight.has(entry.call_id)) continue;
+        const start = this.startOne(entry, now, results);
+        this.startsInFlight.set(entry.call_id, start);
         try {
-          const call = callObject(this.env, entry.call_id);
-          const status = await call.start(entry.call_id, entry.attempt);
-          results[entry.call_id] = status;
-          if (status !== null && WAITING_STATUSES.includes(status)) {
-            // Not dialed and not ended: the contact policy deferred this attempt (or its campaign was
-            // paused). It waits again in its place, until the time the call object now holds.
-            const info = await call.dispatchInfo();
-            if (info && info.attempt + 1 === entry.attempt) {
-              store.putBack(this.sql, entry.call_id, entry.attempt, Math.max(info.nextAttemptAt ?? now + START_RETRY_MS, now));
-              continue;
-            }
-          }
-          // Did not go live (canceled, refused, ended at once): the line is free again.
-          if (status === null || !LIVE_STATUSES.includes(status)) this.dropLive(entry);
-        } catch (error) {
-          // Unknown whether it dialed; start() is idempotent per attempt, so hand it out again later.
-          console.error(JSON.stringify({ level: "warn", msg: "call start failed; will retry", callId: entry.call_id, error: errorSummary(error) }));
-          this.sql.exec(
-            `UPDATE entries SET state = 'waiting', not_before = ?1, eligible_at = ?1, granted_at = NULL, audit_at = NULL
-              WHERE call_id = ?2 AND state = 'live' AND attempt = ?3`,
-            now + START_RETRY_MS,
-            entry.call_id,
-            entry.attempt,
-          );
+          await start;
+        } finally {
+          this.startsInFlight.delete(entry.call_id);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, grants.length) }, worker));
     return results;
+  }
+
+  /** Sends one start and notes the answer: on the line, back in its place, line given back, or (failed) waiting again. */
+  private async startOne(entry: store.Entry, now: number, results: Record<string, CallStatus | null>): Promise<CallStatus | null | undefined> {
+    try {
+      const call = callObject(this.env, entry.call_id);
+      const status = await call.start(entry.call_id, entry.attempt);
+      results[entry.call_id] = status;
+      if (status !== null && WAITING_STATUSES.includes(status)) {
+        // Not dialed and not ended: the contact policy deferred this attempt (or its campaign was
+        // paused). It waits again in its place, until the time the call object now holds.
+        const info = await call.dispatchInfo();
+        if (info && info.attempt + 1 === entry.attempt) {
+          store.putBack(this.sql, entry.call_id, entry.attempt, Math.max(info.nextAttemptAt ?? now + START_RETRY_MS, now));
+          return status;
+        }
+      }
+      // Did not go live (canceled, refused, ended at once): the line is free again.
+      if (status === null || !LIVE_STATUSES.includes(status)) this.dropLive(entry);
+      else store.markStarted(this.sql, entry.call_id, entry.attempt);
+      return status;
+    } catch (error) {
+      // Unknown whether it dialed; start() is idempotent per attempt, so hand it out again later.
+      console.error(JSON.stringify({ level: "warn", msg: "call start failed; will retry", callId: entry.call_id, error: errorSummary(error) }));
+      store.putBack(this.sql, entry.call_id, entry.attempt, now + START_RETRY_MS);
+      return undefined;
+    }
   }
 
   private dropLive(entry: Pick<store.Entry, "call_id" | "attempt">) {
@@ -325,7 +398,8 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
   /** Live calls not heard of for a while: ask each where it stands and give back lines that were missed. */
   private async audit(now: number) {
     const due = this.sql
-      .exec<store.Entry>("SELECT * FROM entries WHERE state = 'live' AND audit_at <= ? ORDER BY audit_at LIMIT ?", now, AUDITS_PER_STEP)
+      // Starts still to be made are the pump's, not the audit's.
+      .exec<store.Entry>("SELECT * FROM entries WHERE state = 'live' AND starting = 0 AND audit_at <= ? ORDER BY audit_at LIMIT ?", now, AUDITS_PER_STEP)
       .toArray();
     await Promise.all(
       due.map(async (entry) => {
@@ -409,6 +483,8 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
   private async scheduleAlarm(now: number) {
     const times: number[] = [];
     if (this.sql.exec("SELECT 1 FROM releases WHERE finished_at IS NULL LIMIT 1").toArray().length) times.push(now);
+    // Starts to make (one under way in a request is noted by that request, which schedules again).
+    if (store.startingEntries(this.sql, this.startsInFlight.size + 1).some((e) => !this.startsInFlight.has(e.call_id))) times.push(now);
     const audit = store.earliestAudit(this.sql);
     if (audit !== null) times.push(audit);
     if (store.liveCount(this.sql) < this.config!.limit) {

@@ -21,6 +21,9 @@ const createCallsRoute = createRoute({
     "Phone numbers come from the patient records. Every call of the request shares the agent. With `scheduledAt` the calls wait until then. " +
     "Calls start while the tenant has free lines (its concurrency limit) and the patient is inside their calling hours; the others are `queued` " +
     "(counted in `totalQueued`) and start in order as lines free up and windows open. At most 1,000 patients per request. " +
+    "The response comes once the lines are granted, not after the dials: a call given a line answers `initiating` (counted in `totalInitiated`) " +
+    "and its call object decides the contact policy and dials moments later; until then GET /api/v1/calls/{callId} reads it `queued` " +
+    "(never `dialing` or `in-progress` before the vendor has it). " +
     "Every call is decided by the contact policy (federal and state calling hours, the health-care exemption's caps, consent, opt-outs, " +
     "the tenant's do-not-call list; see GET /api/v1/contact-policy): a deferred call waits `queued` until its `policy.until` (`totalDeferred`), " +
     "a refused one is recorded `canceled` with outcome `refused` and never dialed (`totalRefused`). `purpose` (default: the agent's) decides which rules apply. " +
