@@ -77,7 +77,7 @@ try {
   // BENCH_ONLY=life: the whole-life and read figures alone.
   if (only !== "life") {
     console.log(`Creating 1,000-patient batches (${RUNS} runs after a warm-up)…`);
-    const create = { api: [], apiBusy: [], values: [], json: [], full: [], valuesStatements: 0, jsonStatements: 0, fullStatements: 0, floorRows: null, validate: [], policy: [], policyRows: null, decisions: null };
+    const create = { api: [], apiWarm: [], apiBusy: [], values: [], json: [], full: [], valuesStatements: 0, jsonStatements: 0, fullStatements: 0, floorRows: null, validate: [], policy: [], policyRows: null, decisions: null };
     for (let run = 0; run <= RUNS; run++) {
       const { key, tenantId, agentId } = await freshTenant();
       const { ids } = await post("/bench/patients", { tenantId, count: 1000, timezone: DAYTIME, contacts: true });
@@ -91,11 +91,18 @@ try {
       const apiMs = await timed(createCalls);
       // The same request again: the tenant's 10 lines are now busy, so it only queues.
       const apiBusyMs = await timed(createCalls);
+      // Lines free again, for a tenant whose dispatcher already runs (any tenant that has used its
+      // lines before): a second fresh tenant, its dispatcher woken by reading its lines, same batch.
+      const warm = await freshTenant();
+      const warmIds = (await post("/bench/patients", { tenantId: warm.tenantId, count: 1000, timezone: DAYTIME, contacts: true })).ids;
+      await getOk(`/admin/tenants/${warm.tenantId}/lines`, ADMIN);
+      const warmPatients = warmIds.map((patientId) => ({ patientId, extended: { appointment: { name: "General Check Up", start_time: "Dec 2 at 10:30 AM" } } }));
+      const apiWarmMs = await timed(() => post("/api/v1/calls", { agentId: warm.agentId, reason: "bench", patients: warmPatients }, { "X-API-Key": warm.key }, 201));
       const values = await timedResult(() => post("/bench/floor", { tenantId, agentId, patientIds: ids, variant: "values" }));
       const json = await timedResult(() => post("/bench/floor", { tenantId, agentId, patientIds: ids, variant: "json_each" }));
       const full = await timedResult(() => post("/bench/floor", { tenantId, agentId, patientIds: ids, variant: "json_each+policy+audit" }));
       console.log(
-        `  run ${run}/${RUNS}${run === 0 ? " (warm-up, not counted)" : ""}: API ${apiMs.toFixed(0)} ms (lines free), ${apiBusyMs.toFixed(0)} ms (busy); ` +
+        `  run ${run}/${RUNS}${run === 0 ? " (warm-up, not counted)" : ""}: API ${apiMs.toFixed(0)} ms (lines free, new tenant), ${apiWarmMs.toFixed(0)} ms (lines free, dispatcher running), ${apiBusyMs.toFixed(0)} ms (busy); ` +
           `bare batch ${values.ms.toFixed(0)} ms (VALUES), ${json.ms.toFixed(0)} ms (json_each)`,
       );
       if (run === 0) continue; // warm-up
@@ -104,6 +111,7 @@ try {
       create.decisions = policy.result.decisions;
       create.policyRows ??= await post("/bench/policy-rows", { tenantId, patientIds: ids });
       create.api.push(apiMs);
+      create.apiWarm.push(apiWarmMs);
       create.apiBusy.push(apiBusyMs);
       create.values.push(values.ms);
       create.json.push(json.ms);
@@ -150,6 +158,7 @@ function report(create, release) {
   const perBatchCall = (n) => (n / 1000).toFixed(2);
   const api = median(create.api);
   const apiBusy = median(create.apiBusy);
+  const apiWarm = median(create.apiWarm);
   const values = median(create.values);
   const json = median(create.json);
   const floor = Math.min(values, json);
@@ -163,13 +172,14 @@ function report(create, release) {
 Switchboard bench: local workerd (wrangler dev), fresh local D1, median of ${RUNS} runs
 
 Create a 1,000-patient batch (HTTP round trips to the same worker)
-${apiLine("POST /api/v1/calls, lines free (validate, insert, queue 1,000, dial 10)", api)}
+${apiLine("POST /api/v1/calls, lines free, a new tenant's first batch (validate, insert, queue 1,000, grant 10)", api)}
+${apiLine("POST /api/v1/calls, lines free, the tenant's dispatcher already running", apiWarm)}
 ${apiLine("POST /api/v1/calls, lines busy (validate, insert, queue 1,000)", apiBusy)}
 ${apiLine(`bare D1 batch, multi-row VALUES (${create.valuesStatements} statements)`, values)}
 ${apiLine(`bare D1 batch, INSERT ... SELECT FROM json_each(?) (${create.jsonStatements} statements)`, json)}
 ${apiLine(`bare D1 batch, json_each, with the policy columns, audit rows and call count the request also writes (${create.fullStatements} statements)`, median(create.full))}
   API / floor (the faster bare batch of calls and history): lines free ${(api / floor).toFixed(2)}x, lines busy ${(apiBusy / floor).toFixed(2)}x
-  API / floor with every row the request writes: lines free ${(api / median(create.full)).toFixed(2)}x, lines busy ${(apiBusy / median(create.full)).toFixed(2)}x
+  API / floor with every row the request writes: lines free ${(api / median(create.full)).toFixed(2)}x (new tenant), ${(apiWarm / median(create.full)).toFixed(2)}x (dispatcher running), lines busy ${(apiBusy / median(create.full)).toFixed(2)}x
   json_each / VALUES: ${(json / values).toFixed(2)}x
   floor rows per call (read / written): VALUES ${perBatchCall(create.floorRows.values.rowsRead)} / ${perBatchCall(create.floorRows.values.rowsWritten)}, json_each ${perBatchCall(create.floorRows.json.rowsRead)} / ${perBatchCall(create.floorRows.json.rowsWritten)}, with everything ${perBatchCall(create.floorRows.full.rowsRead)} / ${perBatchCall(create.floorRows.full.rowsWritten)}
 
