@@ -106,7 +106,8 @@ function writeConfigs() {
     SECRETS_KEY: "c29hay1zZWNyZXRzLWtleS0zMi1ieXRlcy1sb25nISE=",
     FILES_SIGNING_KEY: "soak-files-signing-key-0123456789abcdef",
   };
-  worker.d1_databases[0].migrations_dir = relative(dir, join(root, "packages", "schemas", "migrations"));
+  // Every shard (DB, DB_1, …) gets every migration, as in dev and production.
+  for (const d1 of worker.d1_databases) d1.migrations_dir = relative(dir, join(root, "packages", "schemas", "migrations"));
   // The console's assets, built before the configs are written (paths are relative to the config).
   if (worker.assets) worker.assets.directory = relative(dir, join(root, "apps", "console", "dist"));
   const cron = read(join(root, "apps", "cron", "wrangler.jsonc"));
@@ -256,7 +257,7 @@ try {
   await buildAssets();
   const { workerConfig, cronConfig } = writeConfigs();
   log(`soak ${run}: ${CALLS} calls, ${TENANTS} tenants x ${LINES} lines; API :${port}, cron :${cronPort}, endpoint :${hookPort}; state in ${relative(root, state)}`);
-  wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", workerConfig], { quiet: true });
+  for (const { binding } of JSON.parse(readFileSync(workerConfig, "utf8")).d1_databases) wrangler(["d1", "migrations", "apply", binding, "--local", "--persist-to", state, "-c", workerConfig], { quiet: true });
   const tenants = seed(workerConfig);
   startWrangler(["dev", "-c", workerConfig, "--no-bundle", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--inspector-port", "0"]);
   startWrangler(["dev", "-c", cronConfig, "--no-bundle", "--port", String(cronPort), "--ip", "127.0.0.1", "--persist-to", join(state, "cron"), "--inspector-port", "0"]);
