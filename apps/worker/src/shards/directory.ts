@@ -99,12 +99,16 @@ export function forgetPlacement(tenantId?: string) {
 
 /**
  * The tenant owning a row that only its id names (a call object knows its call id, a webhook
- * sender its endpoint id): asked of every shard at once, then checked against the directory.
- * Null when no shard has it.
+ * sender its endpoint id): asked of every shard at once. A shard that cannot answer does not stop
+ * the others: the row found on one that did is the answer. Null when every shard answered and none
+ * has it; an error when it is on none that answered and some did not (it may be there).
  */
 export async function tenantOfRow(env: ShardEnv, table: "calls" | "webhook_endpoints", id: string): Promise<string | null> {
-  const found = await Promise.all(
+  const answers = await Promise.allSettled(
     shardDatabases(env).map((d1) => d1.prepare(`SELECT tenant_id FROM ${table} WHERE id = ?`).bind(id).first<{ tenant_id: string }>()),
   );
-  return found.find((r) => r)?.tenant_id ?? null;
+  for (const answer of answers) if (answer.status === "fulfilled" && answer.value) return answer.value.tenant_id;
+  const failed = answers.find((a): a is PromiseRejectedResult => a.status === "rejected");
+  if (failed) throw failed.reason;
+  return null;
 }
