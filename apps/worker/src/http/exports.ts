@@ -4,7 +4,7 @@ import { exportKey } from "../lifecycle/exports";
 import { checkExportLink, hasSigningKey } from "../messages/file-links";
 import type { App } from "./context";
 import { HttpError } from "./errors";
-import { tenantScopeOf } from "./middleware/tenant-shard";
+import { tenantDatabaseOf } from "./middleware/tenant-shard";
 import { errorResponses } from "./openapi/helpers";
 
 const param = (name: string) => z.string().max(100).openapi({ param: { name, in: "path" } });
@@ -35,7 +35,7 @@ export function registerExportDownloadRoutes(app: App) {
       const object = await c.env.FILES.get(exportKey(tenantId, exportId));
       if (!object) throw new HttpError(404, "Export not found");
       // Recorded before a byte is served, in the tenant's trail: a read the trail cannot record is not served.
-      await recordReads((await tenantScopeOf(c, tenantId)).db.$client, { tenantId, actor: { type: "signed_link", id: null }, requestId: c.get("requestId") ?? null }, "export.read", [exportId]).catch(
+      await recordReads(await tenantDatabaseOf(c, tenantId), { tenantId, actor: { type: "signed_link", id: null }, requestId: c.get("requestId") ?? null }, "export.read", [exportId]).catch(
         async (error: unknown) => {
           await object.body.cancel();
           throw error;

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { recordReads } from "../audit/record";
 import { HttpError } from "./errors";
 import { checkFileLink, FILE_LINK_TTL_SECONDS, FOR_PROVIDER, hasSigningKey, PROVIDER_FILE_LINK_TTL_SECONDS } from "../messages/file-links";
-import { tenantScopeOf } from "./middleware/tenant-shard";
+import { tenantDatabaseOf } from "./middleware/tenant-shard";
 import type { App } from "./context";
 import { errorResponses } from "./openapi/helpers";
 
@@ -53,7 +53,7 @@ export function registerFileRoutes(app: App) {
       // Recorded before a byte is served: a read the trail cannot record is not served.
       const viaProvider = issuedTo === FOR_PROVIDER;
       await recordReads(
-        (await tenantScopeOf(c, tenant!)).db.$client,
+        await tenantDatabaseOf(c, tenant!),
         { tenantId: tenant!, actor: { type: "signed_link", id: viaProvider ? null : issuedTo! }, requestId: c.get("requestId") ?? null },
         "file.read",
         [fileId],

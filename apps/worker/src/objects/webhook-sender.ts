@@ -59,13 +59,16 @@ export class WebhookSender extends DurableObject<Env> implements WebhookSenderRp
    * The endpoint's tenant's database. The tenant is found once (every shard is asked for the
    * endpoint) and kept in storage; the directory then says where its data is.
    */
+  private tenantId: string | undefined;
+
   private async db(): Promise<D1Database> {
-    let tenantId = await this.ctx.storage.get<string>("tenantId");
+    let tenantId = (this.tenantId ??= await this.ctx.storage.get<string>("tenantId"));
     if (!tenantId) {
       const endpointId = await this.ctx.storage.get<string>("endpointId");
       tenantId = (endpointId && (await tenantOfRow(this.env, "webhook_endpoints", endpointId))) || undefined;
       if (!tenantId) return this.env.DB;
       await this.ctx.storage.put("tenantId", tenantId);
+      this.tenantId = tenantId;
     }
     return tenantDatabase(this.env, tenantId);
   }

@@ -26,16 +26,16 @@ export interface Erasure {
 export async function erasePatient(scope: Pick<Scope, "db" | "env" | "tenantId" | "actor" | "requestId">, patientId: string): Promise<Erasure | null> {
   const d1 = scope.db.$client;
   const { tenantId } = scope;
-  const [patient, live, chat, archived, ended] = await d1.batch<{ id?: string; n?: number }>([
+  const [patient, calls, chat, archived] = await d1.batch<{ id?: string; n?: number; live?: number }>([
     d1.prepare(`SELECT id FROM patients WHERE id = ? AND tenant_id = ?`).bind(patientId, tenantId),
-    d1.prepare(`SELECT COUNT(*) AS n FROM calls WHERE tenant_id = ? AND patient_id = ? AND status NOT IN (SELECT value FROM json_each(?))`)
+    d1.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(status NOT IN (SELECT value FROM json_each(?3))), 0) AS live FROM calls WHERE tenant_id = ?1 AND patient_id = ?2`)
       .bind(tenantId, patientId, JSON.stringify(TERMINAL_STATUSES)),
-    d1.prepare(`SELECT id FROM chats WHERE tenant_id = ? AND patient_id = ?`).bind(tenantId, patientId),
+    d1.prepare(`SELECT c.id, (SELECT COUNT(*) FROM messages m WHERE m.tenant_id = c.tenant_id AND m.chat_id = c.id) AS n FROM chats c WHERE c.tenant_id = ? AND c.patient_id = ?`)
+      .bind(tenantId, patientId),
     d1.prepare(`SELECT COUNT(*) AS n FROM archive_patient_days WHERE tenant_id = ? AND patient_id = ?`).bind(tenantId, patientId),
-    d1.prepare(`SELECT COUNT(*) AS n FROM calls WHERE tenant_id = ? AND patient_id = ?`).bind(tenantId, patientId),
   ]);
   if (!patient!.results[0]) return null;
-  if ((live!.results[0]?.n ?? 0) > 0) {
+  if ((calls!.results[0]?.live ?? 0) > 0) {
     throw new DomainError("PATIENT_HAS_LIVE_CALLS", "The patient has calls that have not ended: hang them up (or let them end) before deleting the patient");
   }
   const chatId = chat!.results[0]?.id ?? null;
@@ -50,10 +50,7 @@ export async function erasePatient(scope: Pick<Scope, "db" | "env" | "tenantId" 
     await deleteFiles(scope.env.FILES, fileKeys);
   }
   const archivedDays = archived!.results[0]?.n ?? 0;
-  const messageCount = chatId
-    ? ((await d1.prepare(`SELECT COUNT(*) AS n FROM messages WHERE tenant_id = ? AND chat_id = ?`).bind(tenantId, chatId).first<{ n: number }>())?.n ?? 0)
-    : 0;
-  const erased = { calls: ended!.results[0]?.n ?? 0, messages: messageCount, files: fileKeys.length, archivedDays };
+  const erased = { calls: calls!.results[0]?.n ?? 0, messages: chat!.results[0]?.n ?? 0, files: fileKeys.length, archivedDays };
   const [deleted] = await d1.batch([
     d1.prepare(`DELETE FROM patients WHERE id = ? AND tenant_id = ?`).bind(patientId, tenantId),
     // Right after the delete: recorded only if it deleted the patient; with it, or neither.

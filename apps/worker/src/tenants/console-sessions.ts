@@ -1,4 +1,5 @@
 import { base64Url, secretsEqual, sha256Hex } from "../lib/crypto";
+import type { Placement } from "../shards/directory";
 
 /** How long a console session lasts from sign-in, whatever happens in it. */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -12,6 +13,8 @@ export type ConsoleSession =
       expiresAt: number;
       /** The tenant's own rate limits (null: the deployment's), for the rate limiter the session passes as its key would. */
       limits: { requestsPerSecond: number | null; requestBurst: number | null; callsPerMinute: number | null; maxWebhookEndpoints: number | null };
+      /** Where the tenant's data is (shards/directory.ts), read with the session. */
+      placement: Placement;
     }
   | { kind: "operator"; expiresAt: number };
 
@@ -30,6 +33,8 @@ interface SessionRow {
   request_burst: number | null;
   calls_per_minute: number | null;
   max_webhook_endpoints: number | null;
+  shard: number | null;
+  writes_held_at: number | null;
 }
 
 /**
@@ -71,10 +76,11 @@ export async function findSession(db: D1Database, adminToken: string | undefined
   const row = await db
     .prepare(
       `SELECT s.kind, s.tenant_id, t.name AS tenant_name, s.api_key_id, k.revoked_at AS key_revoked_at, s.admin_token_hash, s.expires_at, s.revoked_at,
-              t.requests_per_second, t.request_burst, t.calls_per_minute, t.max_webhook_endpoints
+              t.requests_per_second, t.request_burst, t.calls_per_minute, t.max_webhook_endpoints, d.shard, d.writes_held_at
        FROM console_sessions s
        LEFT JOIN api_keys k ON k.id = s.api_key_id
        LEFT JOIN tenants t ON t.id = s.tenant_id
+       LEFT JOIN tenant_shards d ON d.tenant_id = s.tenant_id
        WHERE s.id_hash = ?`,
     )
     .bind(await sha256Hex(id))
@@ -94,6 +100,7 @@ export async function findSession(db: D1Database, adminToken: string | undefined
         callsPerMinute: row.calls_per_minute,
         maxWebhookEndpoints: row.max_webhook_endpoints,
       },
+      placement: { shard: row.shard ?? 0, writesHeld: row.writes_held_at !== null },
     };
   }
   if (!adminToken || !row.admin_token_hash || !(await secretsEqual(row.admin_token_hash, await sha256Hex(adminToken)))) return null;

@@ -5,7 +5,7 @@ import { findSession, SESSION_TTL_MS, type ConsoleSession } from "../../tenants/
 import { limitsOf } from "../../tenants/limits";
 import type { AppEnv } from "../context";
 import { HttpError } from "../errors";
-import { resolveTenantShard } from "../middleware/tenant-shard";
+import { useTenantShard } from "../middleware/tenant-shard";
 
 export const SESSION_COOKIE = "sb_console";
 /** The header every state-changing console request carries. A cross-site page cannot send it without a CORS preflight, which the console never grants. */
@@ -55,7 +55,7 @@ export const tenantSessionAuth = createMiddleware<AppEnv>(async (c, next) => {
   c.set("tenantId", session.tenantId);
   c.set("apiKeyId", session.apiKeyId);
   c.set("limits", limitsOf(session.limits, c.env));
-  await resolveTenantShard(c, session.tenantId);
+  useTenantShard(c, session.placement);
   await next();
 });
 

@@ -24,10 +24,14 @@ export async function resolveTenantShard(c: Context<AppEnv>, tenantId: string) {
   useTenantShard(c, await placementOf(c.env, tenantId, true));
 }
 
+/** The database of a tenant a route names (an /admin path, a signed link): a fresh directory read. */
+export async function tenantDatabaseOf(c: Context<AppEnv>, tenantId: string): Promise<D1Database> {
+  return shardDatabase(c.env, (await placementOf(c.env, tenantId, true)).shard);
+}
+
 /** The use cases' scope for a tenant an /admin route names: its data on its own shard. */
 export async function tenantScopeOf(c: Context<AppEnv>, tenantId: string): Promise<Scope> {
-  const placement = await placementOf(c.env, tenantId, true);
-  return { ...scopeOf(c, tenantId), db: createDb(shardDatabase(c.env, placement.shard)) };
+  return { ...scopeOf(c, tenantId), db: createDb(await tenantDatabaseOf(c, tenantId)) };
 }
 
 /** The control plane (shard 0): every tenant, API key and console session, and the shard directory. */
