@@ -225,6 +225,7 @@ async function wholeLife(n) {
     // Settled: nothing open, nothing pending, and no D1 statement for a whole second.
     if (status.openCalls === 0 && status.pendingDeliveries === 0 && last?.statements === totals.statements) {
       if (totals.statements === 0) throw new Error("the D1 meter saw no statements");
+      if (process.env.BENCH_TOP) console.log(JSON.stringify(await get(`/bench/meter?top=${process.env.BENCH_TOP}`), null, 1));
       const floor = await post("/bench/life-floor", { tenantId, campaignId: created.batchId });
       return { n, key, tenantId, batchId: created.batchId, callIds: created.calls.map((c) => c.callId), totals, bytes: totals.sizeBytes - before.sizeBytes, floor };
     }

@@ -17,6 +17,8 @@ export interface D1Totals {
 }
 
 const totals: D1Totals = { calls: 0, statements: 0, rowsRead: 0, rowsWritten: 0 };
+/** The same sums per SQL text, to say which statements cost the most (`BENCH_TOP`). */
+const bySql = new Map<string, { runs: number; rowsRead: number; rowsWritten: number }>();
 let lastSize = 0;
 let installed = false;
 
@@ -28,15 +30,26 @@ function isBench(query: unknown): boolean {
   return typeof first === "string" && first.startsWith("/*bench*/");
 }
 
-function count(results: Upstream) {
+function count(results: Upstream, sqls: readonly string[]) {
   const list = Array.isArray(results) ? results : [results];
   totals.calls += 1;
-  for (const r of list) {
+  for (const [i, r] of list.entries()) {
+    const sql = (sqls[i] ?? sqls[0] ?? "?").replace(/\s+/g, " ").slice(0, 240);
+    const entry = bySql.get(sql) ?? { runs: 0, rowsRead: 0, rowsWritten: 0 };
+    entry.runs += 1;
+    entry.rowsRead += r.meta?.rows_read ?? 0;
+    entry.rowsWritten += r.meta?.rows_written ?? 0;
+    bySql.set(sql, entry);
     totals.statements += 1;
     totals.rowsRead += r.meta?.rows_read ?? 0;
     totals.rowsWritten += r.meta?.rows_written ?? 0;
     if (typeof r.meta?.size_after === "number") lastSize = r.meta.size_after;
   }
+}
+
+function sqlsOf(query: unknown): string[] {
+  const list = Array.isArray(query) ? query : [query];
+  return list.map((q) => (typeof q === "string" ? q : typeof (q as { sql?: unknown })?.sql === "string" ? (q as { sql: string }).sql : "?"));
 }
 
 /** Wraps the D1 session class behind `db` (idempotent). */
@@ -50,13 +63,14 @@ export function install(db: D1Database) {
   const send = proto._sendOrThrow as (this: unknown, endpoint: string, query: unknown, ...rest: unknown[]) => Promise<Upstream>;
   proto._sendOrThrow = async function (this: unknown, endpoint: string, query: unknown, ...rest: unknown[]) {
     const results = await send.call(this, endpoint, query, ...rest);
-    if (!isBench(query)) count(results);
+    if (!isBench(query)) count(results, sqlsOf(query));
     return results;
   };
   const queryOrThrow = proto._queryOrThrow as (this: unknown, request: { queries: { sql: string }[] }, ...rest: unknown[]) => Promise<Upstream>;
   proto._queryOrThrow = async function (this: unknown, request: { queries: { sql: string }[] }, ...rest: unknown[]) {
     const results = await queryOrThrow.call(this, request, ...rest);
-    if (!isBench(request.queries.map((q) => q.sql))) count(results);
+    const sqls = request.queries.map((q) => q.sql);
+    if (!isBench(sqls)) count(results, sqls);
     return results;
   };
   installed = true;
@@ -69,7 +83,13 @@ export async function read(db: D1Database): Promise<D1Totals & { sizeBytes: numb
   return { ...totals, sizeBytes: lastSize };
 }
 
+/** The `n` statements that read the most rows since the last reset. */
+export function top(n: number) {
+  return [...bySql.entries()].map(([sql, e]) => ({ sql, ...e })).sort((a, b) => b.rowsRead - a.rowsRead).slice(0, n);
+}
+
 export function reset() {
+  bySql.clear();
   totals.calls = 0;
   totals.statements = 0;
   totals.rowsRead = 0;

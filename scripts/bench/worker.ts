@@ -207,6 +207,7 @@ async function bench(request: Request, env: Env): Promise<Response> {
     case "/bench/meter":
       // GET reads the D1 totals since the last reset; POST resets them.
       if (request.method === "POST") meter.reset();
+      if (url.searchParams.has("top")) return Response.json(meter.top(Number(url.searchParams.get("top"))));
       return Response.json(await meter.read(env.DB));
     case "/bench/hook":
       // The customer webhook endpoint of the whole-life run: takes every delivery.

@@ -101,7 +101,9 @@ export async function eventStatements(
           `INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, status, attempts, retry_step, next_attempt_at, created_at, updated_at)
            SELECT 'dlv_' || lower(hex(randomblob(16))), ?1, e.id, ev.id, ev.type, 'pending', 0, 0, ?2, ?2, ?2
              FROM json_each(?3) v
-             JOIN webhook_events ev ON ev.id = json_extract(v.value, '$.id') AND ev.tenant_id = ?1
+             -- CROSS JOIN keeps this order: each event looked up by its id. A plain JOIN let SQLite's
+             -- planner scan every event of the tenant's (its tenant index) for each statement.
+             CROSS JOIN webhook_events ev ON ev.id = json_extract(v.value, '$.id') AND ev.tenant_id = ?1
              JOIN webhook_endpoints e ON ${SUBSCRIBED}
                   AND (e.events IS NULL OR EXISTS (SELECT 1 FROM json_each(e.events) s WHERE s.value = ev.type))
             WHERE true
