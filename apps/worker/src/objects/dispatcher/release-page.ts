@@ -105,16 +105,18 @@ export async function releasePage(
  * calling hours. Only calls not yet decided (released just now, in this batch) are touched, so a
  * page read again records nothing twice.
  */
-function recordDeferrals(db: D1Database, deferred: { callId: string; until: number; reason: string; reasons: string[] }[], now: number): D1PreparedStatement[] {
+export function recordDeferrals(db: D1Database, deferred: { callId: string; until: number; reason: string; reasons: string[] }[], now: number): D1PreparedStatement[] {
   const rows = JSON.stringify(deferred.map((d) => ({ id: d.callId, until: d.until, reason: d.reason, reasons: d.reasons.join(","), detail: JSON.stringify({ reason: d.reason, reasons: d.reasons, until: new Date(d.until).toISOString(), attempt: 1 }) })));
-  const undecided = "calls.status = 'queued' AND calls.policy_decision IS NULL";
+  // `+calls.status` and the CROSS JOIN keep SQLite's planner on each call's id: left free, it scans
+  // every queued call of every tenant through the status index and matches the page against them.
+  const undecided = "+calls.status = 'queued' AND calls.policy_decision IS NULL";
   return [
     db
       .prepare(
         `INSERT INTO call_events (call_id, tenant_id, seq, type, from_status, to_status, detail, at)
          SELECT calls.id, calls.tenant_id, (SELECT coalesce(max(e.seq), 0) + 1 FROM call_events e WHERE e.call_id = calls.id),
                 'policy.deferred', NULL, NULL, json_extract(d.value, '$.detail'), ?2
-           FROM json_each(?1) d JOIN calls ON calls.id = json_extract(d.value, '$.id')
+           FROM json_each(?1) d CROSS JOIN calls ON calls.id = json_extract(d.value, '$.id')
           WHERE ${undecided}
          ON CONFLICT (call_id, seq) DO NOTHING`,
       )
