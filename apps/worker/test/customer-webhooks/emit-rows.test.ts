@@ -13,9 +13,9 @@ afterAll(async () => {
 });
 
 /** A tenant whose trail already holds `count` webhook events (bare rows, as weeks of calls leave them). */
-async function tenantWithHistory(count: number) {
+async function tenantWithHistory(count: number, endpoint = true) {
   const tenant = await createTenant();
-  await registerEndpoint(tenant.apiKey, { url: customers.endpoint().url });
+  if (endpoint) await registerEndpoint(tenant.apiKey, { url: customers.endpoint().url });
   const rows = Array.from({ length: count }, (_, i) => ({ id: `evt_old_${tenant.id}_${i}`, payload: "{}" }));
   for (let i = 0; i < rows.length; i += 500) {
     await env.DB.prepare(
@@ -48,5 +48,15 @@ describe("announcing an event reads the event and its endpoints, not the tenant'
     // event either way. (The planner once scanned every event of the tenant's here: 8,025 rows.)
     expect(a.rowsRead).toBeLessThan(40);
     expect(b.rowsRead).toBeLessThan(40);
+  });
+
+  it("reads next to nothing for a tenant with no endpoint, however many events a batch has", async () => {
+    const tenant = await tenantWithHistory(0, false);
+    const one = await rowsReadEmitting(tenant.id, 1);
+    const many = await rowsReadEmitting(tenant.id, 1000);
+    expect(many.deliveries).toBe(0);
+    // One probe of the endpoints index per statement, not one per event (it was 1,004 for 1,000 events).
+    expect(one.rowsRead).toBeLessThanOrEqual(2);
+    expect(many.rowsRead).toBeLessThan(10);
   });
 });

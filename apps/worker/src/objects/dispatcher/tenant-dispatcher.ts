@@ -24,6 +24,12 @@ const AUDIT_EVERY_MS = 5 * 60_000;
 const AUDITS_PER_STEP = 50;
 /** After a start that failed in transit: when to ask again (start is idempotent per attempt). */
 const START_RETRY_MS = 5_000;
+/**
+ * Calls granted a line by a create request are started this long after the grant: the request's
+ * answer (a 1,000-call body) leaves first instead of sharing its isolate's thread with ten starts,
+ * and creates arriving together are started by one alarm. A moment against a phone's ring.
+ */
+export const START_AFTER_GRANT_MS = 100;
 const CONFIG_TTL_MS = 5 * 60_000;
 const FINISHED_RELEASES_KEPT_MS = 30 * 24 * 3600_000;
 
@@ -65,7 +71,7 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
   /**
    * Queues a new campaign's calls (first attempts) and gives as many as free lines allow a line at
    * once (synchronous, so concurrent requests never grant past the limit). Returns the calls given
-   * a line: `initiating`, their starts made right after on this object's alarm (the grant and the
+   * a line: `initiating`, their starts made moments later on this object's alarm (the grant and the
    * alarm are stored before this returns, so a start is made even if the caller or this object dies
    * next); with `wait`, the status their starts left them in (a surface that answers with the
    * started call).
@@ -83,7 +89,9 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     );
     const granted = this.grant(now, STARTS_PER_STEP);
     if (!options.wait) {
-      await this.ctx.storage.setAlarm(now);
+      // Never later than an alarm already set: a steady stream of creates must not keep pushing it back.
+      const alarm = await this.ctx.storage.getAlarm();
+      if (alarm === null || alarm > now + START_AFTER_GRANT_MS) await this.ctx.storage.setAlarm(now + START_AFTER_GRANT_MS);
       return Object.fromEntries(granted.map((entry) => [entry.call_id, "initiating" as const]));
     }
     // Made here, in this request: the alarm skips starts under way and makes any others.

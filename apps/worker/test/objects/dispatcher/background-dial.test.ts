@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { dialsOf, faultReport } from "../../../src/lib/faults";
-import type { TenantDispatcher } from "../../../src/objects/dispatcher/tenant-dispatcher";
+import { START_AFTER_GRANT_MS, type TenantDispatcher } from "../../../src/objects/dispatcher/tenant-dispatcher";
 import { d1, faults } from "../../faults/helpers";
 import { campaign, createBatch, historyOf } from "../../helpers/calls";
 import { call, json } from "../../helpers/http";
@@ -234,5 +234,28 @@ describe("surfaces whose answer shows the started call still wait for the start"
     // Dialed before the answer: nothing else was run.
     expect(dialsOf(res.body.id, 1)).toBe(1);
     expect((await inspect(t.tenant.id)).live.map((e) => e.starting)).toEqual([0]);
+  });
+});
+
+describe("the starts' alarm", () => {
+  it("is set a moment after the grant, and never pushes back an alarm already due sooner", async () => {
+    const t = await tenantWith(5, 2);
+    const batch = await createBatch(t.key, { agentId: t.agent.id, patients: t.patientIds.map((patientId) => ({ patientId })), scheduledAt: new Date(Date.now() + 3600_000).toISOString() });
+    const [first, second] = batch.calls.map((c) => ({ callId: c.callId, campaignId: batch.batchId, timezone: null }));
+    const alarms = await runInDurableObject(dispatcher(t.tenant.id), async (instance: TenantDispatcher, state) => {
+      await state.storage.deleteAlarm();
+      const before = Date.now();
+      await instance.enqueue(t.tenant.id, batch.batchId, [first!]);
+      const afterFirst = await state.storage.getAlarm();
+      // Another create a moment later: the alarm set by the first stands (a stream of creates cannot starve the starts).
+      await new Promise((r) => setTimeout(r, 20));
+      await instance.enqueue(t.tenant.id, batch.batchId, [second!]);
+      return { before, afterFirst, afterSecond: await state.storage.getAlarm() };
+    });
+    expect(alarms.afterFirst).toBeGreaterThanOrEqual(alarms.before + START_AFTER_GRANT_MS);
+    expect(alarms.afterFirst).toBeLessThanOrEqual(Date.now() + START_AFTER_GRANT_MS);
+    expect(alarms.afterSecond).toBe(alarms.afterFirst);
+    await runDispatcherAlarm(t.tenant.id);
+    expect(await Promise.all(batch.calls.map((c) => dialsOf(c.callId, 1)))).toEqual([1, 1]);
   });
 });
