@@ -47,6 +47,8 @@ export function factsColumns(t: { tenant: string; patient: string; number: strin
  * Facts of many patients of a tenant in one statement (`?1` tenant, `?2` a JSON array of patient
  * ids), their counters joined by primary key: D1 reads one row more per patient for them (the
  * bench measures it against the same statement without the join).
+ * `+p.tenant_id` keeps the tenant test off the index: without table statistics SQLite's planner
+ * takes `tenant_id = ?` as the narrower choice and walks every patient of the tenant's.
  */
 export function patientFactsSql(options: { counters: boolean } = { counters: true }): string {
   return `SELECT p.id AS patient_id, p.phone_number, p.timezone, p.state,
@@ -54,7 +56,7 @@ export function patientFactsSql(options: { counters: boolean } = { counters: tru
     ${options.counters ? ", cc.recent AS counters_recent, cc.version AS counters_version" : ""}
   FROM patients p
   ${options.counters ? "LEFT JOIN contact_counters cc ON cc.tenant_id = p.tenant_id AND cc.patient_id = p.id" : ""}
-  WHERE p.tenant_id = ?1 AND p.id IN (SELECT value FROM json_each(?2))`;
+  WHERE +p.tenant_id = ?1 AND p.id IN (SELECT value FROM json_each(?2))`;
 }
 export const PATIENT_FACTS_SQL = patientFactsSql();
 

@@ -103,8 +103,8 @@ async function collect(d1: D1Database, tenantId: string, from: number, to: numbe
   ]).then((r) => r.map((x) => x.results));
 
   const [callEvents, callOptions, sends, sendAttempts, webhookAttempts] = await d1.batch<ArchiveRow>([
-    d1.prepare(`SELECT * FROM call_events WHERE call_id IN (SELECT value FROM json_each(?1)) AND tenant_id = ?2`).bind(ids(calls!), tenantId),
-    d1.prepare(`SELECT * FROM call_options WHERE call_id IN (SELECT value FROM json_each(?1)) AND tenant_id = ?2`).bind(ids(calls!), tenantId),
+    d1.prepare(`SELECT * FROM call_events WHERE call_id IN (SELECT value FROM json_each(?1)) AND +tenant_id = ?2`).bind(ids(calls!), tenantId),
+    d1.prepare(`SELECT * FROM call_options WHERE call_id IN (SELECT value FROM json_each(?1)) AND +tenant_id = ?2`).bind(ids(calls!), tenantId),
     d1.prepare(`SELECT * FROM message_sends WHERE message_id IN (SELECT value FROM json_each(?1))`).bind(ids(messages!)),
     d1.prepare(`SELECT * FROM message_send_attempts WHERE message_id IN (SELECT value FROM json_each(?1))`).bind(ids(messages!)),
     d1.prepare(`SELECT * FROM webhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?1))`).bind(ids(deliveries!)),
@@ -183,16 +183,17 @@ export async function archiveStep(deps: LifecycleDeps, tenantId: string, now: nu
     d1.prepare(
       `INSERT OR IGNORE INTO archive_patient_days (tenant_id, patient_id, day) SELECT ?1, value, ?2 FROM json_each(?3)`,
     ).bind(tenantId, day, JSON.stringify(batch.patients)),
-    d1.prepare(`DELETE FROM call_events WHERE call_id IN (SELECT value FROM json_each(?1)) AND tenant_id = ?2`).bind(ids(batch.calls), tenantId),
-    d1.prepare(`DELETE FROM call_options WHERE call_id IN (SELECT value FROM json_each(?1)) AND tenant_id = ?2`).bind(ids(batch.calls), tenantId),
-    d1.prepare(`DELETE FROM calls WHERE id IN (SELECT value FROM json_each(?1)) AND tenant_id = ?2`).bind(ids(batch.calls), tenantId),
+    // `+tenant_id` throughout: each row by its id, not a walk of the tenant's rows (see contact-policy/facts.ts).
+    d1.prepare(`DELETE FROM call_events WHERE call_id IN (SELECT value FROM json_each(?1)) AND +tenant_id = ?2`).bind(ids(batch.calls), tenantId),
+    d1.prepare(`DELETE FROM call_options WHERE call_id IN (SELECT value FROM json_each(?1)) AND +tenant_id = ?2`).bind(ids(batch.calls), tenantId),
+    d1.prepare(`DELETE FROM calls WHERE id IN (SELECT value FROM json_each(?1)) AND +tenant_id = ?2`).bind(ids(batch.calls), tenantId),
     d1.prepare(`DELETE FROM message_send_attempts WHERE message_id IN (SELECT value FROM json_each(?1))`).bind(ids(batch.messages)),
     d1.prepare(`DELETE FROM message_sends WHERE message_id IN (SELECT value FROM json_each(?1))`).bind(ids(batch.messages)),
-    d1.prepare(`DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?1)) AND tenant_id = ?2`).bind(ids(batch.messages), tenantId),
+    d1.prepare(`DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?1)) AND +tenant_id = ?2`).bind(ids(batch.messages), tenantId),
     d1.prepare(`DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?1))`).bind(ids(batch.deliveries)),
-    d1.prepare(`DELETE FROM webhook_deliveries WHERE id IN (SELECT value FROM json_each(?1)) AND tenant_id = ?2`).bind(ids(batch.deliveries), tenantId),
-    d1.prepare(`DELETE FROM webhook_events WHERE id IN (SELECT value FROM json_each(?1)) AND tenant_id = ?2`).bind(ids(batch.events), tenantId),
-    d1.prepare(`DELETE FROM audit_events WHERE id IN (SELECT value FROM json_each(?1)) AND tenant_id = ?2`).bind(ids(batch.audit), tenantId),
+    d1.prepare(`DELETE FROM webhook_deliveries WHERE id IN (SELECT value FROM json_each(?1)) AND +tenant_id = ?2`).bind(ids(batch.deliveries), tenantId),
+    d1.prepare(`DELETE FROM webhook_events WHERE id IN (SELECT value FROM json_each(?1)) AND +tenant_id = ?2`).bind(ids(batch.events), tenantId),
+    d1.prepare(`DELETE FROM audit_events WHERE id IN (SELECT value FROM json_each(?1)) AND +tenant_id = ?2`).bind(ids(batch.audit), tenantId),
   ]);
   return { day, moved: batch.records.length };
 }

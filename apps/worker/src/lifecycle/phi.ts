@@ -36,10 +36,11 @@ export async function purgePhiStep(deps: LifecycleDeps, tenantId: string, now: n
   const callIds = calls!.filter((c) => c.t < through).map((c) => c.id);
   const due = messages!.filter((m) => m.t < through);
   await deleteFiles(deps.bucket, due.flatMap((m) => fileKeysOf(m)));
+  // `+tenant_id`: each row by its id, not a walk of the tenant's rows (see contact-policy/facts.ts).
   await d1.batch([
-    d1.prepare(`UPDATE calls SET transcript = NULL, final_report = NULL WHERE id IN (SELECT value FROM json_each(?1)) AND tenant_id = ?2`)
+    d1.prepare(`UPDATE calls SET transcript = NULL, final_report = NULL WHERE id IN (SELECT value FROM json_each(?1)) AND +tenant_id = ?2`)
       .bind(JSON.stringify(callIds), tenantId),
-    d1.prepare(`UPDATE messages SET content = NULL, files = NULL WHERE id IN (SELECT value FROM json_each(?1)) AND tenant_id = ?2`)
+    d1.prepare(`UPDATE messages SET content = NULL, files = NULL WHERE id IN (SELECT value FROM json_each(?1)) AND +tenant_id = ?2`)
       .bind(JSON.stringify(due.map((m) => m.id)), tenantId),
     // What the tenant's webhooks were told of those texts (kept for replays) loses the text too.
     d1.prepare(
