@@ -16,7 +16,8 @@ export interface CampaignCancellation {
 export const CANCEL_FINISHED_BY_CRON_AFTER_MS = 60_000;
 const CANCELS_PER_RUN = 50;
 
-const IN_CAMPAIGN = "calls.campaign_id = ? AND calls.tenant_id = ?";
+/** The campaign's calls, through the campaign's index (`+`: not a walk of every call of the tenant's). */
+const IN_CAMPAIGN = "calls.campaign_id = ? AND +calls.tenant_id = ?";
 
 /**
  * Cancels a campaign: no call of it is dialed from now on. Calls on the line are left to finish

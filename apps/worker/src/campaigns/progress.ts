@@ -72,7 +72,7 @@ export async function campaignPolicyCounts(db: D1Database, tenantId: string, cam
   const rows = await db
     .prepare(
       `SELECT status, outcome, policy_decision, policy_reason, policy_until > ?3 AS pending, count(*) AS n
-         FROM calls WHERE campaign_id = ?1 AND tenant_id = ?2 AND policy_decision IN ('defer', 'refuse')
+         FROM calls WHERE campaign_id = ?1 AND +tenant_id = ?2 AND policy_decision IN ('defer', 'refuse')
         GROUP BY status, outcome, policy_decision, policy_reason, pending`,
     )
     .bind(campaignId, tenantId, now)

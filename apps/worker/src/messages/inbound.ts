@@ -5,7 +5,7 @@ import { keywordAction } from "../consent/keywords";
 import { optOutAndAnnounce } from "../consent/opt-out-events";
 import { optIn } from "../consent/opt-outs";
 import type { Env } from "../env";
-import { d1Statement, type Db } from "../lib/db";
+import { d1Statement, notIndexed, type Db } from "../lib/db";
 import { toE164 } from "../lib/phone";
 import type { AcceptedFile } from "../sms/media";
 import { deleteFiles, storeFiles } from "./attachments";
@@ -102,7 +102,7 @@ async function patientForNumber(db: Db, tenantId: string, phoneNumber: string) {
     .select()
     .from(patients)
     .where(and(eq(patients.tenantId, tenantId), eq(patients.phoneNumber, phoneNumber)))
-    .orderBy(desc(patients.createdAt), desc(patients.id))
+    .orderBy(desc(notIndexed(patients.createdAt)), desc(patients.id))
     .limit(20);
   if (candidates.length <= 1) return candidates[0] ?? null;
   const lastTexted = await db

@@ -26,11 +26,12 @@ export interface Erasure {
 export async function erasePatient(scope: Pick<Scope, "db" | "env" | "tenantId" | "actor" | "requestId">, patientId: string): Promise<Erasure | null> {
   const d1 = scope.db.$client;
   const { tenantId } = scope;
+  // Messages by their chat's index: `+tenant_id` keeps the planner off the tenant's (every message of the tenant's).
   const [patient, calls, chat, archived] = await d1.batch<{ id?: string; n?: number; live?: number }>([
     d1.prepare(`SELECT id FROM patients WHERE id = ? AND tenant_id = ?`).bind(patientId, tenantId),
     d1.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(status NOT IN (SELECT value FROM json_each(?3))), 0) AS live FROM calls WHERE tenant_id = ?1 AND patient_id = ?2`)
       .bind(tenantId, patientId, JSON.stringify(TERMINAL_STATUSES)),
-    d1.prepare(`SELECT c.id, (SELECT COUNT(*) FROM messages m WHERE m.tenant_id = c.tenant_id AND m.chat_id = c.id) AS n FROM chats c WHERE c.tenant_id = ? AND c.patient_id = ?`)
+    d1.prepare(`SELECT c.id, (SELECT COUNT(*) FROM messages m WHERE +m.tenant_id = c.tenant_id AND m.chat_id = c.id) AS n FROM chats c WHERE c.tenant_id = ? AND c.patient_id = ?`)
       .bind(tenantId, patientId),
     d1.prepare(`SELECT COUNT(*) AS n FROM archive_patient_days WHERE tenant_id = ? AND patient_id = ?`).bind(tenantId, patientId),
   ]);
@@ -43,7 +44,7 @@ export async function erasePatient(scope: Pick<Scope, "db" | "env" | "tenantId" 
   let fileKeys: string[] = [];
   if (chatId) {
     const withFiles = await d1
-      .prepare(`SELECT files FROM messages WHERE tenant_id = ? AND chat_id = ? AND files IS NOT NULL`)
+      .prepare(`SELECT files FROM messages WHERE +tenant_id = ? AND chat_id = ? AND files IS NOT NULL`)
       .bind(tenantId, chatId)
       .all<{ files: string }>();
     fileKeys = withFiles.results.flatMap((m) => fileKeysOf(m));
@@ -59,7 +60,7 @@ export async function erasePatient(scope: Pick<Scope, "db" | "env" | "tenantId" 
       `UPDATE calls SET phone_number = '', transcript = NULL, final_report = NULL, client_metadata = NULL, recording_url = NULL
         WHERE tenant_id = ? AND patient_id = ?`,
     ).bind(tenantId, patientId),
-    d1.prepare(`UPDATE messages SET content = NULL, files = NULL, to_number = NULL, from_number = NULL WHERE tenant_id = ? AND chat_id = ?`)
+    d1.prepare(`UPDATE messages SET content = NULL, files = NULL, to_number = NULL, from_number = NULL WHERE +tenant_id = ? AND chat_id = ?`)
       .bind(tenantId, chatId),
     // Their consent records lose the number and the evidence (the record that consent was given and
     // withdrawn stays); their contact counters go. Opt-outs and do-not-call entries stay: they are

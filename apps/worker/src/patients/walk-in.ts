@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { tables } from "@switchboard/schemas";
-import type { Db } from "../lib/db";
+import { notIndexed, type Db } from "../lib/db";
 import type { PatientRow } from "./store";
 
 const { patients } = tables;
@@ -22,7 +22,7 @@ export async function findOrCreateByPhone(db: Db, tenantId: string, phoneNumber:
     .select()
     .from(patients)
     .where(and(eq(patients.tenantId, tenantId), eq(patients.phoneNumber, phoneNumber)))
-    .orderBy(asc(patients.createdAt), asc(patients.id))
+    .orderBy(asc(notIndexed(patients.createdAt)), asc(patients.id))
     .get();
   if (!row) throw new Error("walk-in contact vanished after insert");
   return row;
