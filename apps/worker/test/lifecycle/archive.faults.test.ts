@@ -6,7 +6,7 @@ import { archiveKey, type ArchiveBucket } from "../../src/lifecycle/archive-obje
 import { customerEndpoints } from "../fakes/customer-endpoints";
 import { deliverNow, quiesceEndpoints, registerEndpoint } from "../helpers/webhooks";
 import { serveForFile } from "../network";
-import { archiveOf, DAY, rows, tenantWithHistory } from "../helpers/lifecycle";
+import { archiveOf, DAY, othersActLater, rows, tenantWithHistory } from "../helpers/lifecycle";
 
 const customers = customerEndpoints();
 serveForFile(...customers.handlers);
@@ -36,6 +36,7 @@ async function fixture() {
   const endpoint = await registerEndpoint(t.key, { url: customers.endpoint().url });
   await emitEvent(env, t.tenantId, "message.status_changed", { message_id: t.messageId, status: "delivered" });
   expect((await deliverNow(endpoint.id)).every((d) => d.status === "succeeded")).toBe(true);
+  await othersActLater();
   const ids = { calls: [t.ended], messages: [t.messageId] };
   const before = await tenantRows(t.tenantId, ids.calls, ids.messages);
   expect([...before].some((k) => k.startsWith("webhook_delivery:"))).toBe(true);
