@@ -140,13 +140,18 @@ const IDS_PER_STATEMENT = 500;
 
 const INSERT = `INSERT INTO audit_events (tenant_id, actor_type, actor_id, action, object_type, object_id, request_id, detail, at)`;
 
-/**
- * The rows of one chunk: the ids' JSON array taken once (`p.j`), crossed with the positions 0…n-1
- * as a VALUES list (`k`), one row per id. Not `json_each(ids)`: D1 counts a row read for each of
- * its rows, and a VALUES list reads none.
+/*
+ * The rows of one chunk, one per id, from the ids' JSON array (one bound parameter): for several
+ * ids, the array taken once (`p.j`) crossed with the positions 0…n-1 as a VALUES list (`k`); for
+ * one, no FROM at all. Not `json_each(ids)`: D1 counts a row read for each of its rows, while a
+ * VALUES list of several rows reads none (a one-row VALUES list or FROM subquery reads one).
  */
-function idRows(ids: readonly string[]) {
-  return { from: `(VALUES ${ids.map((_, i) => `(${i})`).join(",")}) k`, objectId: `json_extract(p.j, '$[' || k.column1 || ']')` };
+const ID_AT_POSITION = `json_extract(p.j, '$[' || k.column1 || ']')`;
+const positions = (count: number) => Array.from({ length: count }, (_, i) => `(${i})`).join(",");
+
+function idRows(count: number) {
+  if (count === 1) return { from: "", objectId: `json_extract(?9, '$[0]')` };
+  return { from: ` FROM (SELECT ?9 AS j) p, (VALUES ${positions(count)}) k`, objectId: ID_AT_POSITION };
 }
 
 /** One INSERT per chunk of ids: its nine parameters (the ids last, as JSON) and its condition. */
@@ -160,20 +165,20 @@ function auditRows(record: AuditRecord, options: AuditOptions = {}) {
   }));
 }
 
-/** `?1`…`?9` are auditRows' params; `k` the positions, `p.j` the ids. */
-const ONCE = `NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.tenant_id = ?1 AND a.object_id = json_extract(p.j, '$[' || k.column1 || ']') AND a.action = ?4 AND a.at = ?8)`;
+/** `?1`…`?9` are auditRows' params. */
+const once = (objectId: string) => `NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.tenant_id = ?1 AND a.object_id = ${objectId} AND a.action = ?4 AND a.at = ?8)`;
 
-function conditionOf(options: AuditOptions): string {
-  const conditions = [options.onlyIfChanged ? "changes() > 0" : null, options.once ? ONCE : null, options.onlyIf?.sql ?? null].filter((c) => c !== null);
+function conditionOf(options: AuditOptions, objectId: string): string {
+  const conditions = [options.onlyIfChanged ? "changes() > 0" : null, options.once ? once(objectId) : null, options.onlyIf?.sql ?? null].filter((c) => c !== null);
   return conditions.length ? ` WHERE ${conditions.map((c) => `(${c})`).join(" AND ")}` : "";
 }
 
 /** The statements that record `record` (see auditStatements), for a caller that holds a whole record. */
 export function recordStatements(db: D1Database, record: AuditRecord, options: AuditOptions = {}): D1PreparedStatement[] {
   return auditRows(record, options).map(({ ids, params }) => {
-    const { from, objectId } = idRows(ids);
+    const { from, objectId } = idRows(ids.length);
     return db
-      .prepare(`${INSERT} SELECT ?1, ?2, ?3, ?4, ?5, ${objectId}, ?6, ?7, ?8 FROM (SELECT ?9 AS j) p, ${from}${conditionOf(options)}`)
+      .prepare(`${INSERT} SELECT ?1, ?2, ?3, ?4, ?5, ${objectId}, ?6, ?7, ?8${from}${conditionOf(options, objectId)}`)
       .bind(...params, ...(options.onlyIf?.params ?? []));
   });
 }
@@ -215,12 +220,13 @@ export function auditQueries(
   const { auditEvents } = tables;
   return auditRows(recordOf(scope, action, objectIds, detail), options).map(({ ids, params }) => {
     const [tenantId, actorType, actorId, act, objectType, requestId, detailJson, at, idsJson] = params;
-    const { from, objectId } = idRows(ids);
+    const one = ids.length === 1;
+    const objectId = one ? sql`json_extract(${idsJson}, '$[0]')` : sql.raw(ID_AT_POSITION);
+    const from = one ? sql`` : sql` FROM (SELECT ${idsJson} AS j) p, (VALUES ${sql.raw(positions(ids.length))}) k`;
     // Every column of the table in order (drizzle names them all); NULL into the INTEGER PRIMARY KEY:
     // SQLite numbers the row. `detail` is raw JSON text, as the trail stores it.
     return db.insert(auditEvents).select(
-      sql`SELECT NULL, ${tenantId}, ${actorType}, ${actorId}, ${act}, ${objectType}, ${sql.raw(objectId)}, ${requestId}, ${detailJson}, ${at}
-          FROM (SELECT ${idsJson} AS j) p, ${sql.raw(from)}${sql.raw(options?.onlyIfChanged ? " WHERE changes() > 0" : "")}`,
+      sql`SELECT NULL, ${tenantId}, ${actorType}, ${actorId}, ${act}, ${objectType}, ${objectId}, ${requestId}, ${detailJson}, ${at}${from}${sql.raw(options?.onlyIfChanged ? " WHERE changes() > 0" : "")}`,
     );
   });
 }
