@@ -87,7 +87,7 @@ export interface AuditOptions {
   /**
    * For a batch that may run again after its answer was lost (a call object's write-through is
    * retried until D1 confirms it): rows already recorded for the same action, object and time are
-   * not recorded twice. (Not with `onlyIfChanged`.)
+   * not recorded twice. (With `onlyIfChanged` or `onlyIf`, every condition must hold.)
    */
   once?: boolean;
   /**

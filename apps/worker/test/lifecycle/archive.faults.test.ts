@@ -34,9 +34,10 @@ async function tenantRows(tenantId: string, callIds: string[], messageIds: strin
 async function fixture() {
   const t = await tenantWithHistory();
   const endpoint = await registerEndpoint(t.key, { url: customers.endpoint().url });
+  // Registering wrote the tenant's newest audit row, which the archive would leave in D1.
+  await othersActLater();
   await emitEvent(env, t.tenantId, "message.status_changed", { message_id: t.messageId, status: "delivered" });
   expect((await deliverNow(endpoint.id)).every((d) => d.status === "succeeded")).toBe(true);
-  await othersActLater();
   const ids = { calls: [t.ended], messages: [t.messageId] };
   const before = await tenantRows(t.tenantId, ids.calls, ids.messages);
   expect([...before].some((k) => k.startsWith("webhook_delivery:"))).toBe(true);
