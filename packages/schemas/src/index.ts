@@ -1,5 +1,6 @@
 export * from "./lifecycle";
 export * as tables from "./db";
+export type { CallPatient } from "./db/schema";
 export * from "./wire/common";
 export * from "./wire/patient";
 export * from "./wire/agent";

@@ -87,9 +87,15 @@ export interface AuditOptions {
   /**
    * For a batch that may run again after its answer was lost (a call object's write-through is
    * retried until D1 confirms it): rows already recorded for the same action, object and time are
-   * not recorded twice. (Not with `onlyIfChanged`.)
+   * not recorded twice. (With `onlyIfChanged` or `onlyIf`, every condition must hold.)
    */
   once?: boolean;
+  /**
+   * Write the rows only if this SQL condition holds when the statement runs, e.g. that the object
+   * read exists and is the tenant's. Its parameters are `?10`, `?11`, … (after the record's nine).
+   * auditStatements only.
+   */
+  onlyIf?: { sql: string; params: readonly (string | number | null)[] };
 }
 
 export interface AuditRecord {
@@ -134,25 +140,47 @@ const IDS_PER_STATEMENT = 500;
 
 const INSERT = `INSERT INTO audit_events (tenant_id, actor_type, actor_id, action, object_type, object_id, request_id, detail, at)`;
 
-/** One INSERT per chunk of ids: its SQL after the column list and its nine parameters. */
+/*
+ * The rows of one chunk, one per id, from the ids' JSON array (one bound parameter): for several
+ * ids, the array taken once (`p.j`) crossed with the positions 0…n-1 as a VALUES list (`k`); for
+ * one, no FROM at all. Not `json_each(ids)`: D1 counts a row read for each of its rows, while a
+ * VALUES list of several rows reads none (a one-row VALUES list or FROM subquery reads one).
+ */
+const ID_AT_POSITION = `json_extract(p.j, '$[' || k.column1 || ']')`;
+const positions = (count: number) => Array.from({ length: count }, (_, i) => `(${i})`).join(",");
+
+function idRows(count: number) {
+  if (count === 1) return { from: "", objectId: `json_extract(?9, '$[0]')` };
+  return { from: ` FROM (SELECT ?9 AS j) p, (VALUES ${positions(count)}) k`, objectId: ID_AT_POSITION };
+}
+
+/** One INSERT per chunk of ids: its nine parameters (the ids last, as JSON) and its condition. */
 function auditRows(record: AuditRecord, options: AuditOptions = {}) {
   const at = options.at ?? Date.now();
   const objectType = record.action.slice(0, record.action.indexOf("."));
   const detail = record.detail ? JSON.stringify(record.detail) : null;
   return chunk(record.objectIds, IDS_PER_STATEMENT).map((ids) => ({
+    ids,
     params: [record.tenantId, record.actor.type, record.actor.id, record.action, objectType, record.requestId, detail, at, JSON.stringify(ids)] as const,
-    where: options.onlyIfChanged ? " WHERE changes() > 0" : "",
   }));
 }
 
-/** `?1`…`?9` are auditRows' params; `j` the json_each of ids. */
-const ONCE = ` WHERE NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.tenant_id = ?1 AND a.object_id = j.value AND a.action = ?4 AND a.at = ?8)`;
+/** `?1`…`?9` are auditRows' params. */
+const once = (objectId: string) => `NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.tenant_id = ?1 AND a.object_id = ${objectId} AND a.action = ?4 AND a.at = ?8)`;
+
+function conditionOf(options: AuditOptions, objectId: string): string {
+  const conditions = [options.onlyIfChanged ? "changes() > 0" : null, options.once ? once(objectId) : null, options.onlyIf?.sql ?? null].filter((c) => c !== null);
+  return conditions.length ? ` WHERE ${conditions.map((c) => `(${c})`).join(" AND ")}` : "";
+}
 
 /** The statements that record `record` (see auditStatements), for a caller that holds a whole record. */
 export function recordStatements(db: D1Database, record: AuditRecord, options: AuditOptions = {}): D1PreparedStatement[] {
-  return auditRows(record, options).map(({ params, where }) =>
-    db.prepare(`${INSERT} SELECT ?1, ?2, ?3, ?4, ?5, j.value, ?6, ?7, ?8 FROM json_each(?9) j${options.once ? ONCE : where}`).bind(...params),
-  );
+  return auditRows(record, options).map(({ ids, params }) => {
+    const { from, objectId } = idRows(ids.length);
+    return db
+      .prepare(`${INSERT} SELECT ?1, ?2, ?3, ?4, ?5, ${objectId}, ?6, ?7, ?8${from}${conditionOf(options, objectId)}`)
+      .bind(...params, ...(options.onlyIf?.params ?? []));
+  });
 }
 
 function recordOf(scope: AuditScope, action: AuditAction, objectIds: string | readonly string[], detail?: Record<string, unknown>): AuditRecord {
@@ -188,27 +216,18 @@ export function auditQueries(
   detail?: Record<string, unknown>,
   options?: AuditOptions,
 ): BatchItem<"sqlite">[] {
+  if (options?.onlyIf || options?.once) throw new Error("auditQueries: onlyIf and once are for auditStatements");
   const { auditEvents } = tables;
-  return auditRows(recordOf(scope, action, objectIds, detail), options).map(({ params, where }) => {
-    const [tenantId, actorType, actorId, act, objectType, requestId, detailJson, at, ids] = params;
-    const rows = db
-      .select({
-        // NULL into the INTEGER PRIMARY KEY: SQLite numbers the row.
-        id: sql<number>`NULL`.as("id"),
-        tenantId: sql<string>`${tenantId}`.as("tenant_id"),
-        actorType: sql<string>`${actorType}`.as("actor_type"),
-        actorId: sql<string | null>`${actorId}`.as("actor_id"),
-        action: sql<string>`${act}`.as("action"),
-        objectType: sql<string>`${objectType}`.as("object_type"),
-        objectId: sql<string>`value`.as("object_id"),
-        requestId: sql<string | null>`${requestId}`.as("request_id"),
-        // Raw JSON text, as the trail stores it (the column's json mode would encode it again).
-        detail: sql<Record<string, unknown> | null>`${detailJson}`.as("detail"),
-        at: sql<number>`${at}`.as("at"),
-      })
-      .from(sql`json_each(${ids})`)
-      .where(where ? sql`changes() > 0` : undefined);
-    return db.insert(auditEvents).select(rows);
+  return auditRows(recordOf(scope, action, objectIds, detail), options).map(({ ids, params }) => {
+    const [tenantId, actorType, actorId, act, objectType, requestId, detailJson, at, idsJson] = params;
+    const one = ids.length === 1;
+    const objectId = one ? sql`json_extract(${idsJson}, '$[0]')` : sql.raw(ID_AT_POSITION);
+    const from = one ? sql`` : sql` FROM (SELECT ${idsJson} AS j) p, (VALUES ${sql.raw(positions(ids.length))}) k`;
+    // Every column of the table in order (drizzle names them all); NULL into the INTEGER PRIMARY KEY:
+    // SQLite numbers the row. `detail` is raw JSON text, as the trail stores it.
+    return db.insert(auditEvents).select(
+      sql`SELECT NULL, ${tenantId}, ${actorType}, ${actorId}, ${act}, ${objectType}, ${objectId}, ${requestId}, ${detailJson}, ${at}${from}${sql.raw(options?.onlyIfChanged ? " WHERE changes() > 0" : "")}`,
+    );
   });
 }
 

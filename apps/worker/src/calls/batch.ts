@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { agentPurpose, Purpose, tables, type CallCreate, type PolicyDecision } from "@switchboard/schemas";
+import { agentPurpose, Purpose, tables, type CallCreate, type CallPatient, type PolicyDecision } from "@switchboard/schemas";
 import { decide, policyProvider, type Attempt } from "../contact-policy/decide";
 import { devWideWindow } from "../contact-policy/deployment";
 import { factsByPatient, PATIENT_FACTS_SQL, type PatientFacts, type PatientFactsRow } from "../contact-policy/facts";
@@ -16,6 +16,8 @@ export interface BatchInput {
   tenant: TenantPolicy & { concurrencyLimit: number };
   /** The facts of each requested patient (all exist and have a phone number). */
   facts: Map<string, PatientFacts>;
+  /** Each requested patient as its calls embed it (calls.patient), from the same read as the facts. */
+  patients: Map<string, CallPatient>;
   purpose: Purpose;
   /** What every call of the batch is, as the policy sees it, but for its time. */
   attempt: Omit<Attempt, "now">;
@@ -45,7 +47,9 @@ export async function readBatch(scope: Scope, body: CallCreate, options: { provi
   const providerProblem = providerProblems(refs, vendors);
   if (providerProblem) throw new DomainError("PROVIDER_NOT_CONFIGURED", providerProblem);
 
-  const facts = factsByPatient(factsResult!.results as PatientFactsRow[]);
+  const factsRows = factsResult!.results as PatientFactsRow[];
+  const facts = factsByPatient(factsRows);
+  const patients = new Map(factsRows.map((r) => [r.patient_id, callPatientOf(r)]));
   const unknown: PatientProblem[] = [];
   const missingPhone: PatientProblem[] = [];
   body.patients.forEach((p, index) => {
@@ -72,6 +76,7 @@ export async function readBatch(scope: Scope, body: CallCreate, options: { provi
     agent,
     tenant: { ...tenantPolicyOf(tenantRow, env), concurrencyLimit: Math.max(1, tenantRow.concurrency_limit) },
     facts,
+    patients,
     purpose,
     attempt: {
       channel: "call",
@@ -81,6 +86,18 @@ export async function readBatch(scope: Scope, body: CallCreate, options: { provi
       agentPurposes: allowed.success ? allowed.data : null,
       devWideWindow: devWideWindow(env),
     },
+  };
+}
+
+/** A patient as its calls embed it (calls.patient; triggers on `patients` keep it current from then on). */
+function callPatientOf(row: PatientFactsRow): CallPatient {
+  return {
+    id: row.patient_id,
+    firstName: row.first_name ?? "",
+    lastName: row.last_name ?? "",
+    birthDate: row.birth_date ?? null,
+    email: row.email ?? null,
+    phoneNumber: row.phone_number,
   };
 }
 

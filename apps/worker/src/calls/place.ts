@@ -148,6 +148,7 @@ async function createBatch(scope: Scope, body: CallCreate, now: number, options:
       campaignId: batchId,
       agentId: agent.id,
       patientId: p.patientId,
+      patient: input.patients.get(p.patientId)!,
       phoneNumber: input.facts.get(p.patientId)!.phoneNumber!,
       // Calls placed for now wait in the tenant's queue until the dispatcher gives them a line; refused ones are never dialed.
       status: refused ? "canceled" : scheduledAt === null ? "queued" : "scheduled",

@@ -1,7 +1,8 @@
 import { and, count, eq, gt, gte, inArray, lt, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { tables, type CallOutcome, type CallStatus } from "@switchboard/schemas";
-import type { Db } from "../lib/db";
+import { tables, type CallOutcome, type CallPatient, type CallStatus } from "@switchboard/schemas";
+import { auditStatements, type AuditScope } from "../audit/record";
+import { d1Statement, rowOf, type Db } from "../lib/db";
 
 const { calls, agents, callOptions, callEvents, patients, tenants } = tables;
 
@@ -35,30 +36,42 @@ function toView<T extends { call: typeof calls.$inferSelect }>(row: T): T & { an
   return { ...row, answered: row.call.answeredAt !== null };
 }
 
-/** A call and its patient: all the Calls API (/api/v1) shows, read without the joins it does not show. */
-export type CallWithPatient = Pick<CallView, "call" | "patient" | "answered">;
+/**
+ * A call and its patient: all the Calls API (/api/v1) shows. The patient is the call row's own copy
+ * of the patient's current details (`calls.patient`, kept current by triggers on `patients`), so
+ * these reads touch no patient row; an archived call's view (which reads the patient row) fits too.
+ */
+export type CallWithPatient = { call: typeof calls.$inferSelect; patient: CallPatient | null; answered: boolean };
 
-function selectWithPatients(db: Db) {
-  return db
-    .select({ call: calls, patient: patients })
-    .from(calls)
-    .leftJoin(patients, and(eq(patients.id, calls.patientId), eq(patients.tenantId, calls.tenantId)));
+function withPatient(call: typeof calls.$inferSelect): CallWithPatient {
+  return { call, patient: call.patient ?? null, answered: call.answeredAt !== null };
 }
 
-/** The tenant's call with its patient (two rows read), or null when it is unknown here (or another tenant's). */
-export async function getCallWithPatient(db: Db, tenantId: string, callId: string): Promise<CallWithPatient | null> {
-  const row = await selectWithPatients(db).where(and(eq(calls.tenantId, tenantId), eq(calls.id, callId))).get();
-  return row ? toView(row) : null;
+/**
+ * The tenant's call with its patient and the read's record (`call.read`), in one D1 batch, which D1
+ * applies atomically: the audit row is written only if the call is here and the tenant's, and if
+ * it cannot be written the batch fails and nothing is returned. Null when the call is not in D1
+ * (unknown, another tenant's, or archived): nothing is recorded then.
+ */
+export async function readCallWithPatient(db: Db, scope: AuditScope, callId: string): Promise<CallWithPatient | null> {
+  const d1 = db.$client;
+  const onlyIf = { sql: "EXISTS (SELECT 1 FROM calls WHERE id = ?10 AND tenant_id = ?1)", params: [callId] };
+  const select = db.select().from(calls).where(and(eq(calls.tenantId, scope.tenantId), eq(calls.id, callId)));
+  const results = await d1.batch<Record<string, unknown>>([...auditStatements(d1, scope, "call.read", callId, undefined, { onlyIf }), d1Statement(d1, select)]);
+  const row = results.at(-1)!.results[0];
+  return row ? withPatient(rowOf(calls, row)) : null;
 }
 
-/** A page of the tenant's calls with their patients. */
+/** A page of the tenant's calls with their patients: the page's call rows only. */
 export async function listCallsWithPatients(db: Db, tenantId: string, page: CallViewPage): Promise<CallWithPatient[]> {
-  const rows = await selectWithPatients(db)
+  const rows = await db
+    .select()
+    .from(calls)
     .where(and(eq(calls.tenantId, tenantId), page.where))
     .orderBy(...page.orderBy)
     .limit(page.limit)
     .offset(page.offset);
-  return rows.map(toView);
+  return rows.map(withPatient);
 }
 
 /** The tenant's call, or null when it is unknown here (or another tenant's). */

@@ -51,7 +51,8 @@ export function factsColumns(t: { tenant: string; patient: string; number: strin
  * takes `tenant_id = ?` as the narrower choice and walks every patient of the tenant's.
  */
 export function patientFactsSql(options: { counters: boolean } = { counters: true }): string {
-  return `SELECT p.id AS patient_id, p.phone_number, p.timezone, p.state,
+  // The names, birth date and email are not facts: the create request copies them onto each call (calls.patient).
+  return `SELECT p.id AS patient_id, p.phone_number, p.timezone, p.state, p.first_name, p.last_name, p.birth_date, p.email,
     ${factsColumns({ tenant: "p.tenant_id", patient: "p.id", number: "p.phone_number" })}
     ${options.counters ? ", cc.recent AS counters_recent, cc.version AS counters_version" : ""}
   FROM patients p
@@ -63,6 +64,11 @@ export const PATIENT_FACTS_SQL = patientFactsSql();
 export interface PatientFactsRow extends FactsRow {
   patient_id: string;
   phone_number: string | null;
+  /** Read by patientFactsSql only (for the call's embedded patient). */
+  first_name?: string;
+  last_name?: string;
+  birth_date?: string | null;
+  email?: string | null;
   timezone: string | null;
   state: string | null;
   counters_recent?: string | null;

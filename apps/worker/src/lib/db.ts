@@ -74,3 +74,16 @@ export function d1Statement(d1: D1Database, query: { toSQL(): { sql: string; par
   const { sql, params } = query.toSQL();
   return d1.prepare(sql).bind(...params);
 }
+
+/**
+ * A raw D1 row (snake_case names, JSON as text, booleans as 0/1: what `d1.batch()` and the archive
+ * return) in drizzle's shape for `table`.
+ */
+export function rowOf<T extends Table>(table: T, row: Record<string, unknown>): T["$inferSelect"] {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = row[column.name];
+    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return out as T["$inferSelect"];
+}

@@ -113,13 +113,13 @@ export async function verifyArchive(bucket: ArchiveBucket, key: string, records:
 
 /** PHI columns of each kind, and what they become when purged or erased. */
 const PHI: Partial<Record<ArchiveKind, Record<string, unknown>>> = {
-  call: { transcript: null, final_report: null },
+  call: { transcript: null, final_report: null, patient: null },
   message: { content: null, files: null },
 };
 
 /** What erasing a patient also takes out: the numbers and what the clinic attached to the call. */
 const ERASED: Partial<Record<ArchiveKind, Record<string, unknown>>> = {
-  call: { transcript: null, final_report: null, phone_number: "", client_metadata: null, recording_url: null },
+  call: { transcript: null, final_report: null, phone_number: "", client_metadata: null, recording_url: null, patient: null },
   message: { content: null, files: null, to_number: null, from_number: null },
 };
 

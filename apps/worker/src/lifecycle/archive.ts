@@ -65,11 +65,18 @@ async function oldestDueDay(d1: D1Database, tenantId: string, cutoff: number): P
          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
                           WHERE d.endpoint_id IN (SELECT id FROM webhook_endpoints WHERE tenant_id = ?1) AND d.event_id = e.id)`,
     ).bind(tenantId, cutoff),
-    d1.prepare(`SELECT at AS t FROM (SELECT at FROM audit_events WHERE tenant_id = ?1 ORDER BY id LIMIT 1) WHERE at < ?2`).bind(tenantId, cutoff),
+    d1.prepare(`SELECT at AS t FROM (SELECT at FROM audit_events WHERE tenant_id = ?1 AND ${NOT_NEWEST} ORDER BY id LIMIT 1) WHERE at < ?2`).bind(tenantId, cutoff),
   ]);
   const times = probes.map((p) => p.results[0]?.t).filter((t): t is number => typeof t === "number");
   return times.length ? dayOf(Math.min(...times)) : null;
 }
+
+/**
+ * The audit table's newest row (of any tenant) stays in D1 until a newer one exists: its id is
+ * SQLite's next id minus one, and deleting it would let that id be given again (the table has no
+ * AUTOINCREMENT; its trigger `audit_events_keep_newest` refuses the delete). One row read.
+ */
+const NOT_NEWEST = `id < (SELECT max(id) FROM audit_events)`;
 
 const ids = (rows: ArchiveRow[], column = "id") => JSON.stringify(rows.map((r) => r[column]));
 
@@ -99,7 +106,7 @@ async function collect(d1: D1Database, tenantId: string, from: number, to: numbe
         ORDER BY e.created_at, e.id LIMIT ?4`,
     ).bind(tenantId, from, to, n),
     // The lowest ids of the day: `audit_through_id` then covers exactly the rows archived.
-    d1.prepare(`SELECT * FROM audit_events WHERE tenant_id = ?1 AND at >= ?2 AND at < ?3 ORDER BY id LIMIT ?4`).bind(tenantId, from, to, n * 5),
+    d1.prepare(`SELECT * FROM audit_events WHERE tenant_id = ?1 AND at >= ?2 AND at < ?3 AND ${NOT_NEWEST} ORDER BY id LIMIT ?4`).bind(tenantId, from, to, n * 5),
   ]).then((r) => r.map((x) => x.results));
 
   const [callEvents, callOptions, sends, sendAttempts, webhookAttempts] = await d1.batch<ArchiveRow>([
@@ -115,7 +122,9 @@ async function collect(d1: D1Database, tenantId: string, from: number, to: numbe
   const add = (kind: ArchiveKind, rows: ArchiveRow[], id: (r: ArchiveRow) => string) => {
     for (const row of rows) records.push({ kind, id: id(row), row });
   };
-  add("call", calls!, (r) => String(r.id));
+  // Without the call's copy of its patient's details (calls.patient): an archived call is shown with
+  // its patient as they are now (their row in D1), so the object need not hold PHI that would go stale.
+  add("call", calls!.map((r) => ({ ...r, patient: null })), (r) => String(r.id));
   add("call_event", callEvents!, (r) => String(r.id));
   add("call_option", callOptions!, (r) => String(r.call_id));
   for (const message of messages!) {

@@ -1,18 +1,8 @@
-import { and, eq, getTableColumns, type Table } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { tables } from "@switchboard/schemas";
 import { getCallView, type CallView } from "../calls/read-model";
-import type { Db } from "../lib/db";
+import { rowOf, type Db } from "../lib/db";
 import { readArchive, recordKey, type ArchiveBucket, type ArchiveRow } from "./archive-object";
-
-/** An archived D1 row (snake_case, JSON as text, booleans as 0/1) back in drizzle's shape. */
-function fromArchived<T extends Table>(table: T, row: ArchiveRow): T["$inferSelect"] {
-  const out: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
-    const value = row[column.name];
-    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
-  return out as T["$inferSelect"];
-}
 
 async function archivedRecords(db: Db, bucket: ArchiveBucket, tenantId: string, callId: string) {
   const index = await db
@@ -33,7 +23,7 @@ export async function getArchivedCallView(db: Db, bucket: ArchiveBucket, tenantI
   const contents = await archivedRecords(db, bucket, tenantId, callId);
   const record = contents?.get(recordKey("call", callId));
   if (!contents || !record || record.row.tenant_id !== tenantId) return null;
-  const call = fromArchived(tables.calls, record.row);
+  const call = rowOf(tables.calls, record.row);
   const options = contents.get(recordKey("call_option", callId));
   const [patient, agent] = await Promise.all([
     call.patientId
@@ -45,7 +35,7 @@ export async function getArchivedCallView(db: Db, bucket: ArchiveBucket, tenantI
     call,
     patient: patient ?? null,
     agent: agent ?? null,
-    options: options ? fromArchived(tables.callOptions, options.row) : null,
+    options: options ? rowOf(tables.callOptions, options.row) : null,
     answered: call.answeredAt !== null,
   };
 }
@@ -56,7 +46,7 @@ export async function getArchivedCallHistory(db: Db, bucket: ArchiveBucket, tena
   if (!contents) return [];
   return [...contents.values()]
     .filter((r) => r.kind === "call_event" && r.row.call_id === callId && r.row.tenant_id === tenantId)
-    .map((r) => fromArchived(tables.callEvents, r.row))
+    .map((r) => rowOf(tables.callEvents, r.row))
     .sort((a, b) => a.seq - b.seq);
 }
 

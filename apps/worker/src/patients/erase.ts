@@ -57,7 +57,8 @@ export async function erasePatient(scope: Pick<Scope, "db" | "env" | "tenantId" 
     // Right after the delete: recorded only if it deleted the patient; with it, or neither.
     ...auditStatements(d1, scope, "patient.deleted", patientId, { erased }, { onlyIfChanged: true }),
     d1.prepare(
-      `UPDATE calls SET phone_number = '', transcript = NULL, final_report = NULL, client_metadata = NULL, recording_url = NULL
+      // calls.patient is NULL already (the patients delete trigger): said again so this list is whole.
+      `UPDATE calls SET phone_number = '', transcript = NULL, final_report = NULL, client_metadata = NULL, recording_url = NULL, patient = NULL
         WHERE tenant_id = ? AND patient_id = ?`,
     ).bind(tenantId, patientId),
     d1.prepare(`UPDATE messages SET content = NULL, files = NULL, to_number = NULL, from_number = NULL WHERE +tenant_id = ? AND chat_id = ?`)

@@ -16,11 +16,16 @@ interface Recorded {
   params: unknown[];
   /** D1's count when the call returned it; undefined: measured again afterwards. */
   rowsRead?: number;
+  /** D1's rows written, when the call returned it. */
+  rowsWritten?: number;
+  /** Which round trip to D1 ran it (statements of one `batch()` share one). */
+  trip: number;
 }
 
-type Meta = { meta?: { rows_read?: number } };
+type Meta = { meta?: { rows_read?: number; rows_written?: number } };
 
 function recordingD1(db: D1Database, log: Recorded[]): D1Database {
+  let trips = 0;
   const real = new WeakMap<object, { statement: D1PreparedStatement; sql: string; params: unknown[] }>();
   const wrap = (statement: D1PreparedStatement, sql: string, params: unknown[]): D1PreparedStatement => {
     const proxy = new Proxy(statement, {
@@ -28,14 +33,15 @@ function recordingD1(db: D1Database, log: Recorded[]): D1Database {
         if (prop === "bind") return (...values: unknown[]) => wrap(target.bind(...values), sql, values);
         if (prop === "all" || prop === "run") {
           return async (...args: unknown[]) => {
+            const trip = ++trips;
             const result = (await (target[prop] as (...a: unknown[]) => Promise<Meta>).apply(target, args)) as Meta;
-            log.push({ sql, params, rowsRead: result.meta?.rows_read ?? 0 });
+            log.push({ sql, params, rowsRead: result.meta?.rows_read ?? 0, rowsWritten: result.meta?.rows_written ?? 0, trip });
             return result;
           };
         }
         if (prop === "first" || prop === "raw") {
           return (...args: unknown[]) => {
-            log.push({ sql, params });
+            log.push({ sql, params, trip: ++trips });
             return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
           };
         }
@@ -52,8 +58,11 @@ function recordingD1(db: D1Database, log: Recorded[]): D1Database {
       if (prop === "batch") {
         return async (statements: D1PreparedStatement[]) => {
           const entries = statements.map((s) => real.get(s));
+          const trip = ++trips;
           const results = await target.batch(statements.map((s, i) => entries[i]?.statement ?? s));
-          results.forEach((r, i) => log.push({ sql: entries[i]?.sql ?? "(unknown)", params: entries[i]?.params ?? [], rowsRead: r.meta?.rows_read ?? 0 }));
+          results.forEach((r, i) =>
+            log.push({ sql: entries[i]?.sql ?? "(unknown)", params: entries[i]?.params ?? [], rowsRead: r.meta?.rows_read ?? 0, rowsWritten: r.meta?.rows_written ?? 0, trip }),
+          );
           return results;
         };
       }
@@ -81,5 +90,15 @@ export async function rowsReadBy(path: string, init: RequestInit = {}) {
     rowsRead += statement.rowsRead;
     if (select) rowsReadBySelects += statement.rowsRead;
   }
-  return { response, rowsRead, rowsReadBySelects, statements: log.map((s) => s.sql), perStatement: log.map((s) => ({ sql: s.sql.slice(0, 100), rowsRead: s.rowsRead! })) };
+  return {
+    response,
+    rowsRead,
+    rowsReadBySelects,
+    /** Rows written, as D1 counts them (index entries included), by the statements that reported it. */
+    rowsWritten: log.reduce((n, s) => n + (s.rowsWritten ?? 0), 0),
+    statements: log.map((s) => s.sql),
+    perStatement: log.map((s) => ({ sql: s.sql.slice(0, 100), rowsRead: s.rowsRead!, rowsWritten: s.rowsWritten ?? 0, trip: s.trip })),
+    /** Round trips to D1 (a batch is one). */
+    roundTrips: new Set(log.map((s) => s.trip)).size,
+  };
 }

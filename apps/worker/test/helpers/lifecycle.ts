@@ -6,7 +6,7 @@ import { getCall, placeCall } from "./calls";
 import { api } from "./http";
 import { sendMessage, createStaffUser, chatFor, messageForm, PNG } from "./messaging";
 import { playCall } from "./objects";
-import { setup } from "./tenants";
+import { createTenant, setup } from "./tenants";
 
 /* Lifecycle fixtures: a tenant with some history, and ways to look into D1 and the archive. */
 
@@ -59,7 +59,18 @@ export async function tenantWithHistory(agentOverrides: Record<string, unknown> 
   ]);
   expect(sent.status, JSON.stringify(sent.body)).toBe(200);
   const message = (await rows(`SELECT * FROM messages WHERE id = ?`, sent.body.id))[0]!;
-  return { ...t, tenantId: t.tenant.id, ended, live, chat, messageId: sent.body.id as string, message, before: await getCall(t.key, ended) };
+  const before = await getCall(t.key, ended);
+  await othersActLater();
+  return { ...t, tenantId: t.tenant.id, ended, live, chat, messageId: sent.body.id as string, message, before };
+}
+
+/**
+ * Another tenant acts (its audit rows are the table's newest), as on any shard in use: the archive
+ * leaves the audit table's newest row in D1 (its id must never be given again), so a fixture whose
+ * own row is the newest would keep that row.
+ */
+export async function othersActLater() {
+  await createTenant();
 }
 
 export async function deletePatient(key: string, patientId: string) {

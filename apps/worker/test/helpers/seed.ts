@@ -41,8 +41,10 @@ export async function insertScheduledCampaign(tenantId: string, agentId: string,
     const json = JSON.stringify(rows);
     await env.DB.batch([
       env.DB.prepare(
-        `INSERT INTO calls (id, tenant_id, campaign_id, agent_id, patient_id, phone_number, status, provider, recording, scheduled_at, created_at, updated_at)
-         SELECT json_extract(j.value, '$.id'), ?1, ?2, ?3, p.id, p.phone_number, 'scheduled', 'simulator', 1, ?4, json_extract(j.value, '$.createdAt'), ?5
+        `INSERT INTO calls (id, tenant_id, campaign_id, agent_id, patient_id, patient, phone_number, status, provider, recording, scheduled_at, created_at, updated_at)
+         SELECT json_extract(j.value, '$.id'), ?1, ?2, ?3, p.id,
+                json_object('id', p.id, 'firstName', p.first_name, 'lastName', p.last_name, 'birthDate', p.birth_date, 'email', p.email, 'phoneNumber', p.phone_number),
+                p.phone_number, 'scheduled', 'simulator', 1, ?4, json_extract(j.value, '$.createdAt'), ?5
            FROM json_each(?6) j JOIN patients p ON p.id = json_extract(j.value, '$.patientId')`,
       ).bind(tenantId, batchId, agentId, scheduledAt, now, json),
       env.DB.prepare(

@@ -6,7 +6,7 @@ import { archiveKey, type ArchiveBucket } from "../../src/lifecycle/archive-obje
 import { customerEndpoints } from "../fakes/customer-endpoints";
 import { deliverNow, quiesceEndpoints, registerEndpoint } from "../helpers/webhooks";
 import { serveForFile } from "../network";
-import { archiveOf, DAY, rows, tenantWithHistory } from "../helpers/lifecycle";
+import { archiveOf, DAY, othersActLater, rows, tenantWithHistory } from "../helpers/lifecycle";
 
 const customers = customerEndpoints();
 serveForFile(...customers.handlers);
@@ -34,6 +34,8 @@ async function tenantRows(tenantId: string, callIds: string[], messageIds: strin
 async function fixture() {
   const t = await tenantWithHistory();
   const endpoint = await registerEndpoint(t.key, { url: customers.endpoint().url });
+  // Registering wrote the tenant's newest audit row, which the archive would leave in D1.
+  await othersActLater();
   await emitEvent(env, t.tenantId, "message.status_changed", { message_id: t.messageId, status: "delivered" });
   expect((await deliverNow(endpoint.id)).every((d) => d.status === "succeeded")).toBe(true);
   const ids = { calls: [t.ended], messages: [t.messageId] };

@@ -7,7 +7,12 @@ import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 export const auditEvents = sqliteTable(
   "audit_events",
   {
-    id: integer("id").primaryKey({ autoIncrement: true }),
+    /**
+     * A plain INTEGER PRIMARY KEY (no AUTOINCREMENT, whose `sqlite_sequence` bookkeeping costs every
+     * insert rows read and written): SQLite takes max(id) + 1, and the delete trigger never lets the
+     * table's newest row go, so an id is never given twice.
+     */
+    id: integer("id").primaryKey(),
     tenantId: text("tenant_id").notNull(),
     /** `api_key`, `admin` (the operator token) or `system` (e.g. a failing endpoint disabled). */
     actorType: text("actor_type").notNull(),

@@ -4,6 +4,16 @@ import type { CallOutcome, CallStatus } from "../lifecycle";
 
 // Times are integer milliseconds since the epoch (UTC); JSON columns are text.
 
+/** The patient as a call embeds it (`calls.patient`): the fields the Call object shows. PHI. */
+export interface CallPatient {
+  id: string;
+  firstName: string;
+  lastName: string;
+  birthDate: string | null;
+  email: string | null;
+  phoneNumber: string | null;
+}
+
 export const tenants = sqliteTable("tenants", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
@@ -147,6 +157,12 @@ export const calls = sqliteTable(
     campaignId: text("campaign_id"),
     agentId: text("agent_id").notNull(),
     patientId: text("patient_id"),
+    /**
+     * The patient's current details as the Call object embeds them (PHI), so a call is read without
+     * its patient row: written by the create request, kept current by triggers on `patients`
+     * (rewritten when those fields change, NULL once the patient is deleted or erased).
+     */
+    patient: text("patient", { mode: "json" }).$type<CallPatient>(),
     /** E.164, copied from the patient when the call was created. */
     phoneNumber: text("phone_number").notNull(),
     status: text("status").notNull().$type<CallStatus>(),

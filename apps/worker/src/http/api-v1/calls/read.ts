@@ -1,13 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { desc } from "drizzle-orm";
 import { Call, CallEvent, CallList, CallListQuery, pathId, tables, type CallOutcome, type CallStatus } from "@switchboard/schemas";
-import { callFilter, callHistory, countCalls, getCallWithPatient, listCallsWithPatients, type CallFilter } from "../../../calls/read-model";
+import { callFilter, callHistory, countCalls, listCallsWithPatients, readCallWithPatient, type CallFilter } from "../../../calls/read-model";
 import { getArchivedCallHistory, getArchivedCallView } from "../../../lifecycle/archived-calls";
 import type { Db } from "../../../lib/db";
 import { offsetOf, pagination } from "../../../lib/pagination";
 import { iso } from "../../../lib/time";
 import { auditRead } from "../../audit-reads";
-import type { App } from "../../context";
+import { scopeOf, type App } from "../../context";
 import { HttpError } from "../../errors";
 import { callToWire } from "./serialize";
 import { apiKeySecurity as security, errorResponses, jsonResponse } from "../../openapi/helpers";
@@ -51,11 +51,14 @@ export function registerReadCalls(app: App) {
     }),
     async (c) => {
       const { callId } = c.req.valid("param");
-      // Past the tenant's hot window the call is in the archive (R2): same shape, one more read.
-      const view = (await getCallWithPatient(c.var.db, c.var.tenantId, callId)) ?? (await getArchivedCallView(c.var.db, c.env.FILES, c.var.tenantId, callId));
-      if (!view) throw notFound();
-      await auditRead(c, "call.read", [view.call.id]);
-      return c.json(callToWire(view), 200);
+      // One D1 round trip: the call and the record of its read, together or neither.
+      const view = await readCallWithPatient(c.var.db, scopeOf(c), callId);
+      if (view) return c.json(callToWire(view), 200);
+      // Past the tenant's hot window the call is in the archive (R2): same shape, more reads.
+      const archived = await getArchivedCallView(c.var.db, c.env.FILES, c.var.tenantId, callId);
+      if (!archived) throw notFound();
+      await auditRead(c, "call.read", [archived.call.id]);
+      return c.json(callToWire(archived), 200);
     },
   );
 
