@@ -1,16 +1,19 @@
 // Moves one tenant's data to another shard (docs/shards.md):
 //   node scripts/move-tenant.mjs --tenant <id> --to <shard> [--local | --remote] [--persist-to <dir>] [--hold-wait-ms 15000]
 // 1. holds the tenant's writes (tenant_shards.writes_held_at: the API answers 503 + Retry-After,
-//    call objects retry their writes later) and waits for every isolate's directory cache to see it;
+//    call objects retry their writes later) and waits for every isolate's caches (the directory's and
+//    the API keys', which carry the tenant's shard) to see it (scripts/lib/move-timing.mjs);
 // 2. copies every row of the tenant, table by table (scripts/lib/tenant-tables.mjs), in pages;
 // 3. verifies every table on both sides: the row counts, then every row's contents, column by column;
 // 4. flips the directory entry to the new shard and releases the writes;
-// 5. deletes the tenant's rows from the old shard (audit rows stay: the trail is never edited).
+// 5. waits as long again for every cache to see the new shard, then deletes the tenant's rows from
+//    the old shard (audit rows stay: the trail is never edited).
 // A failure before step 4 changes nothing for the tenant but the hold: rerun, or pass --release to let go.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { HOLD_WAIT_MS } from "./lib/move-timing.mjs";
 import { TENANT_TABLES } from "./lib/tenant-tables.mjs";
 import { wrangler } from "./lib/local.mjs";
 
@@ -21,7 +24,7 @@ const { values: args } = parseArgs({
     local: { type: "boolean", default: false },
     remote: { type: "boolean", default: false },
     "persist-to": { type: "string" },
-    "hold-wait-ms": { type: "string", default: "15000" },
+    "hold-wait-ms": { type: "string", default: String(HOLD_WAIT_MS) },
     release: { type: "boolean", default: false },
   },
 });
@@ -124,9 +127,12 @@ console.log(`verified: ${TENANT_TABLES.filter((t) => from[t.name] > 0).map((t) =
 
 // 4. Flip and release.
 query(0, `UPDATE tenant_shards SET shard = ${target}, writes_held_at = NULL, updated_at = ${Date.now()} WHERE tenant_id = ${lit(tenantId)}`);
-console.log(`directory: ${tenantId} is on shard ${target}; writes released`);
+console.log(`directory: ${tenantId} is on shard ${target}; writes released; waiting ${args["hold-wait-ms"]} ms for caches before cleaning shard ${source}`);
+await new Promise((r) => setTimeout(r, Number(args["hold-wait-ms"])));
 
-// 5. Clean up the old shard, children first (shard 0 keeps the tenant row: it is the control plane's).
+// 5. Clean up the old shard once no isolate can still be reading it (a cached key or directory entry
+// points there for a few seconds after the flip), children first (shard 0 keeps the tenant row: it
+// is the control plane's).
 executeFile(
   source,
   [...TENANT_TABLES]

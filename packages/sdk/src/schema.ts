@@ -811,8 +811,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke a key limited to one surface (refused at once from then on)
-         * @description Keys that work on every surface are revoked by the operator (DELETE /admin/tenants/{id}/keys/{keyId}): 404 here.
+         * Revoke a key limited to one surface
+         * @description The key is refused at once by the server instance that revokes it, and by every other within 5 seconds (each keeps the active keys it has seen for that long, so most requests do not wait on a database read to be authenticated). Keys that work on every surface are revoked by the operator (DELETE /admin/tenants/{id}/keys/{keyId}): 404 here.
          */
         delete: operations["revokeSurfaceApiKey"];
         options?: never;
@@ -874,7 +874,7 @@ export interface paths {
         head?: never;
         /**
          * Change a tenant's name, concurrency limit, default time zone, calling hours, rate limits and quotas, or retention
-         * @description A new limit or new calling hours apply to the tenant's queue at once; live calls are never cut off. `limits` (requests per second and burst, calls created per minute, webhook endpoints) apply from the tenant's next request; null goes back to the default.
+         * @description A new limit or new calling hours apply to the tenant's queue at once; live calls are never cut off. `limits` (requests per second and burst, calls created per minute, webhook endpoints) apply from the tenant's next request (API keys are cached for a few seconds per server instance: other instances apply them within 5 seconds); null goes back to the default.
          */
         patch: operations["updateTenant"];
         trace?: never;
@@ -907,7 +907,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key (refused at once from then on) */
+        /**
+         * Revoke an API key
+         * @description The key is refused at once by the server instance that revokes it, and by every other within 5 seconds (each keeps the active keys it has seen for that long, so most requests do not wait on a database read to be authenticated).
+         */
         delete: operations["revokeTenantApiKey"];
         options?: never;
         head?: never;

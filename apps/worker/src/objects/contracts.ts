@@ -115,8 +115,13 @@ export type LimitBucket = "requests" | "calls";
 /** `retryAfterMs` null: the cost can never fit (it is above the bucket's capacity). */
 export type LimitDecision = { ok: true; remaining: number } | { ok: false; retryAfterMs: number | null };
 
+/** Tokens leased to an isolate: `granted` between 0 and what it asked for. */
+export type LeaseGrant = { granted: number; retryAfterMs: number | null };
+
 /** One tenant's rate limits (objects/limiter/tenant-limiter.ts). */
 export interface TenantLimiterRpc extends Rpc.DurableObjectBranded {
   take(bucket: LimitBucket, spec: BucketSpec, cost: number): Promise<LimitDecision>;
   giveBack(bucket: LimitBucket, spec: BucketSpec, tokens: number): Promise<void>;
+  /** Up to `most` whole tokens at once, for an isolate to spend locally; `retryAfterMs` when none (null: never). */
+  lease(bucket: LimitBucket, spec: BucketSpec, most: number): Promise<LeaseGrant>;
 }

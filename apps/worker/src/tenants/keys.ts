@@ -5,6 +5,7 @@ import { auditQueries, type AuditScope } from "../audit/record";
 import { generateApiKey, sha256Hex } from "../lib/crypto";
 import type { Db } from "../lib/db";
 import { iso } from "../lib/time";
+import { forgetApiKey } from "./key-cache";
 
 export type ApiKeyRow = typeof tables.apiKeys.$inferSelect;
 
@@ -62,9 +63,10 @@ export async function issueApiKey(keys: Db, scope: KeyScope, name: string | null
 }
 
 /**
- * Revokes one of the scope's tenant's keys (refused at once from then on), recorded when it was
- * still active. `surfaceKeysOnly`: only keys limited to a surface (what a tenant may revoke
- * itself). The key as it now stands; undefined when there is no such key.
+ * Revokes one of the scope's tenant's keys, recorded when it was still active. This isolate refuses
+ * it at once, every other one within `API_KEY_CACHE_TTL_MS` (key-cache.ts). `surfaceKeysOnly`: only
+ * keys limited to a surface (what a tenant may revoke itself). The key as it now stands; undefined
+ * when there is no such key.
  */
 export async function revokeApiKey(keys: Db, scope: KeyScope, keyId: string, surfaceKeysOnly = false): Promise<ApiKeyRow | undefined> {
   const { apiKeys } = tables;
@@ -78,9 +80,11 @@ export async function revokeApiKey(keys: Db, scope: KeyScope, keyId: string, sur
       // After the select, so `changes()` still counts the update's rows.
       ...auditQueries(keys, scope, "api_key.revoked", keyId, undefined, { onlyIfChanged: true }),
     ]);
+    if (row) forgetApiKey(row.keyHash);
     return row as ApiKeyRow | undefined;
   }
   const [revoked, [row]] = await keys.batch([revoke, read]);
+  if (row) forgetApiKey(row.keyHash);
   if (revoked.length) await scope.db.batch(auditQueries(scope.db, scope, "api_key.revoked", keyId) as [BatchItem<"sqlite">]);
   return row as ApiKeyRow | undefined;
 }

@@ -4,6 +4,7 @@ import { errorSummary } from "../lib/log-safe";
 import type { LimitBucket, LimitDecision } from "../objects/contracts";
 import type { BucketSpec } from "../objects/limiter/bucket";
 import { tenantLimiter } from "../objects/stubs";
+import { RequestLeases } from "./request-lease";
 
 type TenantRow = typeof tables.tenants.$inferSelect;
 type LimitColumns = Pick<TenantRow, "requestsPerSecond" | "requestBurst" | "callsPerMinute" | "maxWebhookEndpoints">;
@@ -75,27 +76,34 @@ export function callsBucket(limits: TenantLimits): BucketSpec {
   return { capacity: limits.callsPerMinute, perSecond: limits.callsPerMinute / 60 };
 }
 
+/** When the limiter cannot be reached the request goes through (logged): a limiter outage must not become an outage of the API. */
+function letThrough(tenantId: string, bucket: LimitBucket, error: unknown): LimitDecision {
+  console.error(JSON.stringify({ level: "error", msg: "rate limiter unreachable; request let through", tenantId, bucket, error: errorSummary(error) }));
+  return { ok: true, remaining: 0 };
+}
+
+const leases = new RequestLeases();
+
 /**
- * Takes from one of the tenant's budgets. When the limiter cannot be reached the request goes
- * through (logged): a limiter outage must not become an outage of the API.
+ * One request of the tenant's, on any of its surfaces: a token this isolate leased from the
+ * tenant's limiter a moment ago, else a new lease (request-lease.ts).
  */
-async function takeFrom(env: Pick<Env, "LIMITERS">, tenantId: string, bucket: LimitBucket, spec: BucketSpec, cost: number): Promise<LimitDecision> {
+export async function takeRequest(env: Pick<Env, "LIMITERS">, tenantId: string, limits: TenantLimits): Promise<LimitDecision> {
+  const spec = requestBucket(limits);
   try {
-    return await tenantLimiter(env, tenantId).take(bucket, spec, cost);
+    return await leases.take(tenantId, spec, (most) => tenantLimiter(env, tenantId).lease("requests", spec, most));
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", msg: "rate limiter unreachable; request let through", tenantId, bucket, error: errorSummary(error) }));
-    return { ok: true, remaining: 0 };
+    return letThrough(tenantId, "requests", error);
   }
 }
 
-/** One request of the tenant's, on any of its surfaces. */
-export function takeRequest(env: Pick<Env, "LIMITERS">, tenantId: string, limits: TenantLimits): Promise<LimitDecision> {
-  return takeFrom(env, tenantId, "requests", requestBucket(limits), 1);
-}
-
-/** Reserves `count` calls of the tenant's per-minute budget before they are created. */
-export function reserveCalls(env: Pick<Env, "LIMITERS">, tenantId: string, limits: TenantLimits, count: number): Promise<LimitDecision> {
-  return takeFrom(env, tenantId, "calls", callsBucket(limits), count);
+/** Reserves `count` calls of the tenant's per-minute budget before they are created: exact, one take per create request. */
+export async function reserveCalls(env: Pick<Env, "LIMITERS">, tenantId: string, limits: TenantLimits, count: number): Promise<LimitDecision> {
+  try {
+    return await tenantLimiter(env, tenantId).take("calls", callsBucket(limits), count);
+  } catch (error) {
+    return letThrough(tenantId, "calls", error);
+  }
 }
 
 /** Returns a reservation whose calls were not created (the request was refused). */

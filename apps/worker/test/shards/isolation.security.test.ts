@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterAll, describe, expect, it } from "vitest";
 import { forgetPlacement } from "../../src/shards/directory";
+import { forgetTenantKeys } from "../../src/tenants/key-cache";
 import { customerEndpoints } from "../fakes/customer-endpoints";
 import { campaign, createBatch, getCall, getEvents, listCalls, placeCall } from "../helpers/calls";
 import { ADMIN, api, call, json } from "../helpers/http";
@@ -153,6 +154,8 @@ describe("moving a tenant: its writes are held", () => {
     const t = await clinic(true);
     await env.DB.prepare(`UPDATE tenant_shards SET writes_held_at = ? WHERE tenant_id = ?`).bind(Date.now(), t.tenant.id).run();
     forgetPlacement();
+    // Requests resolve the tenant's shard with its key: this isolate's cached key goes too (others see it within API_KEY_CACHE_TTL_MS).
+    forgetTenantKeys(t.tenant.id);
     try {
       const res = await api("/api/v1/patients", { method: "POST", key: t.key, json: { firstName: "A", lastName: "B" } });
       expect(res.status).toBe(503);
@@ -162,6 +165,7 @@ describe("moving a tenant: its writes are held", () => {
     } finally {
       await env.DB.prepare(`UPDATE tenant_shards SET writes_held_at = NULL WHERE tenant_id = ?`).bind(t.tenant.id).run();
       forgetPlacement();
+      forgetTenantKeys(t.tenant.id);
     }
     expect((await api("/api/v1/patients", { method: "POST", key: t.key, json: { firstName: "A", lastName: "B" } })).status).toBe(201);
   });

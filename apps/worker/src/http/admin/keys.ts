@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, pathId, tables } from "@switchboard/schemas";
 import { HttpError } from "../errors";
+import { REVOCATION } from "../openapi/revocation";
 import { apiKeyToWire, issueApiKey, revokeApiKey } from "../../tenants/keys";
 import type { App } from "../context";
 import { tenantScopeOf } from "../middleware/tenant-shard";
@@ -47,7 +48,8 @@ export function registerKeyRoutes(app: App) {
   app.openapi(
     createRoute({
       method: "delete", path: "/tenants/{tenantId}/keys/{keyId}", operationId: "revokeTenantApiKey", tags, security: adminSecurity,
-      summary: "Revoke an API key (refused at once from then on)",
+      summary: "Revoke an API key",
+      description: REVOCATION,
       request: { params: KeyParams },
       responses: { 200: jsonResponse(ApiKey, "The revoked key"), ...errorResponses(401, 404) },
     }),

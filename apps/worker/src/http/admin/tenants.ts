@@ -13,6 +13,7 @@ import { HttpError } from "../errors";
 import { offsetOf, pagination } from "../../lib/pagination";
 import { iso } from "../../lib/time";
 import { isIanaTimezone } from "../../lib/timezone";
+import { forgetTenantKeys } from "../../tenants/key-cache";
 import { newApiKey } from "../../tenants/keys";
 import { limitColumns, limitsOf } from "../../tenants/limits";
 import { scopeOf, type App } from "../context";
@@ -144,7 +145,8 @@ export function registerTenantRoutes(app: App) {
       summary: "Change a tenant's name, concurrency limit, default time zone, calling hours, rate limits and quotas, or retention",
       description:
         "A new limit or new calling hours apply to the tenant's queue at once; live calls are never cut off. " +
-        "`limits` (requests per second and burst, calls created per minute, webhook endpoints) apply from the tenant's next request; null goes back to the default.",
+        "`limits` (requests per second and burst, calls created per minute, webhook endpoints) apply from the tenant's next request " +
+        "(API keys are cached for a few seconds per server instance: other instances apply them within 5 seconds); null goes back to the default.",
       request: { params: TenantParams, body: jsonBody(TenantUpdate) },
       responses: { 200: jsonResponse(Tenant, "The updated tenant"), ...errorResponses(400, 401, 404) },
     }),
@@ -176,6 +178,8 @@ export function registerTenantRoutes(app: App) {
       }
       if (!row) throw new HttpError(404, "Tenant not found");
       if (Object.keys(changes).length) {
+        // Its keys, cached with its limits, are read again here from the next request on (elsewhere within the cache's few seconds).
+        forgetTenantKeys(tenantId);
         // The dispatcher also re-reads on its own every few minutes; this makes the change immediate.
         await tenantDispatcher(c.env, tenantId).configure(tenantId).catch((error: unknown) => {
           console.error(JSON.stringify({ level: "warn", msg: "dispatcher reconfigure failed", tenantId, error: errorSummary(error) }));

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import { ApiKey, ApiKeyCreated, SurfaceKeyCreate, pathId, tables } from "@switchboard/schemas";
+import { REVOCATION } from "../openapi/revocation";
 import { apiKeyToWire, issueApiKey, revokeApiKey } from "../../tenants/keys";
 import { scopeOf, type App } from "../context";
 import { HttpError } from "../errors";
@@ -49,8 +50,10 @@ export function registerApiKeyRoutes(app: App) {
   app.openapi(
     createRoute({
       method: "delete", path: "/api-keys/{keyId}", tags, security, operationId: "revokeSurfaceApiKey",
-      summary: "Revoke a key limited to one surface (refused at once from then on)",
-      description: "Keys that work on every surface are revoked by the operator (DELETE /admin/tenants/{id}/keys/{keyId}): 404 here.",
+      summary: "Revoke a key limited to one surface",
+      description:
+        `${REVOCATION} ` +
+        "Keys that work on every surface are revoked by the operator (DELETE /admin/tenants/{id}/keys/{keyId}): 404 here.",
       request: { params: Params },
       responses: { 200: jsonResponse(ApiKey, "The revoked key"), ...errorResponses(401, 403, 404) },
     }),

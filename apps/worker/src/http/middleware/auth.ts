@@ -1,9 +1,9 @@
-import { and, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { tables, type ApiKeySurface } from "@switchboard/schemas";
+import type { ApiKeySurface } from "@switchboard/schemas";
 import { HttpError } from "../errors";
 import { secretsEqual, sha256Hex } from "../../lib/crypto";
+import { resolveApiKey } from "../../tenants/key-cache";
 import { limitsOf } from "../../tenants/limits";
 import type { AppEnv } from "../context";
 import { useTenantShard } from "./tenant-shard";
@@ -30,26 +30,9 @@ export const apiKeyAuthFrom = (find: (c: Context<AppEnv>) => string | undefined,
     const key = find(c);
     if (!key) throw new HttpError(401, "Missing API key: send X-API-Key, API-KEY or Authorization: Bearer");
     const keyHash = await sha256Hex(key);
-    const { apiKeys, tenants, tenantShards } = tables;
-    // One read on shard 0 (keys, tenants and the directory live there): the key, the tenant's limits
-    // for the rate limiter, and the shard holding the tenant's data.
-    const row = await c.var.db
-      .select({
-        id: apiKeys.id,
-        tenantId: apiKeys.tenantId,
-        surface: apiKeys.surface,
-        requestsPerSecond: tenants.requestsPerSecond,
-        requestBurst: tenants.requestBurst,
-        callsPerMinute: tenants.callsPerMinute,
-        maxWebhookEndpoints: tenants.maxWebhookEndpoints,
-        shard: tenantShards.shard,
-        writesHeldAt: tenantShards.writesHeldAt,
-      })
-      .from(apiKeys)
-      .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-      .leftJoin(tenantShards, eq(tenantShards.tenantId, apiKeys.tenantId))
-      .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
-      .get();
+    // Shard 0 (keys, tenants and the directory live there), or this isolate's short cache of active
+    // keys (tenants/key-cache.ts): the key, the tenant's limits and the shard holding its data.
+    const row = await resolveApiKey(c.var.db, keyHash);
     if (!row) throw new HttpError(401, "Invalid API key");
     if (row.surface !== null && row.surface !== surface) {
       throw new HttpError(403, `This API key works only on ${SURFACE_NAMES[row.surface as ApiKeySurface] ?? `the ${row.surface} surface`}`);

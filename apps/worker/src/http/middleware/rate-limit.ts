@@ -5,8 +5,9 @@ import type { AppEnv } from "../context";
 import { HttpError, TooManyRequests } from "../errors";
 
 /**
- * Every request of a tenant, on any of its surfaces, spends one token of its request budget; an
- * empty budget answers 429 with Retry-After in the surface's shape. Mount it after authentication
+ * Every request of a tenant, on any of its surfaces, spends one token of its request budget (leased
+ * to this isolate a few at a time: tenants/request-lease.ts); an empty budget answers 429 with
+ * Retry-After in the surface's shape. Mount it after authentication
  * (the budget is the tenant's) and before Idempotency-Key (a refused request is not stored).
  */
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {

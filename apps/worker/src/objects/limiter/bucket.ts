@@ -43,3 +43,24 @@ export function giveBack(state: BucketState | null, spec: BucketSpec, tokens: nu
   const current = refill(state, spec, now);
   return { tokens: Math.min(spec.capacity, current.tokens + tokens), at: current.at };
 }
+
+export interface Grant {
+  state: BucketState;
+  /** Whole tokens taken: between 0 and the most asked for. */
+  granted: number;
+  /** With none granted: when one token will be there (Infinity: never). */
+  retryAfterMs: number;
+}
+
+/**
+ * Takes as many whole tokens as the bucket holds, up to `most`: an isolate's lease of tokens to
+ * spend locally (tenants/request-lease.ts). What it takes is gone from the bucket, so leases never
+ * let the tenant spend more than the bucket would one token at a time.
+ */
+export function takeUpTo(state: BucketState | null, spec: BucketSpec, most: number, now: number): Grant {
+  const current = refill(state, spec, now);
+  const granted = Math.max(0, Math.min(Math.floor(most), Math.floor(current.tokens)));
+  if (granted > 0) return { state: { tokens: current.tokens - granted, at: current.at }, granted, retryAfterMs: 0 };
+  if (spec.capacity < 1 || spec.perSecond <= 0) return { state: current, granted: 0, retryAfterMs: Infinity };
+  return { state: current, granted: 0, retryAfterMs: Math.ceil(((1 - current.tokens) / spec.perSecond) * 1000) };
+}

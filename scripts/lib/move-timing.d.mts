@@ -1,0 +1,1 @@
+export const HOLD_WAIT_MS: number;
