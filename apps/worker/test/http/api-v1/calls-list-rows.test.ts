@@ -47,6 +47,12 @@ describe("GET /api/v1/calls reads a page, not the tenant's history (D1 meta.rows
     expect(rowsRead).toBeLessThanOrEqual(103);
     expect(rowsWritten).toBe(400);
     expect(statements.some((s) => /count\(/i.test(s))).toBe(false);
+    // The next page of the same key, its key now in the isolate's cache: 102 rows at most, all told (101).
+    const again = await rowsReadBy("/api/v1/calls?size=100", { headers: { "X-API-Key": tenant.apiKey } });
+    expect(again.response.status).toBe(200);
+    expect(again.statements.some((s) => /"api_keys"/.test(s))).toBe(false);
+    expect(again.rowsRead).toBeLessThanOrEqual(102);
+    expect(again.rowsRead).toBe(101);
   });
 
   it("reads as many rows for a tenant twice as large", async () => {
