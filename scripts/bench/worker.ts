@@ -236,7 +236,7 @@ async function bench(request: Request, env: Env): Promise<Response> {
     case "/bench/release-status": {
       const dispatcher = env.DISPATCHERS.get(env.DISPATCHERS.idFromName(url.searchParams.get("tenantId")!));
       const stats = await dispatcher.stats(url.searchParams.get("campaignId")!);
-      return Response.json({ job: stats.release, live: stats.live, waiting: stats.waiting });
+      return Response.json({ job: stats.release, live: stats.live, starting: stats.starting, waiting: stats.waiting });
     }
     default:
       return new Response("not found", { status: 404 });

@@ -91,7 +91,7 @@ export interface TenantDispatcherRpc extends Rpc.DurableObjectBranded {
   configure(tenantId: string): Promise<void>;
   tick(now: number): Promise<void>;
   inspect(): Promise<{ limit: number | null; live: Entry[]; waiting: Entry[]; releases: ReleaseJob[] }>;
-  stats(campaignId: string): Promise<{ live: number; waiting: number; release: ReleaseJob | null }>;
+  stats(campaignId: string): Promise<{ live: number; starting: number; waiting: number; release: ReleaseJob | null }>;
   lines(tenantId: string): Promise<{ limit: number; live: string[]; waiting: number }>;
 }
 

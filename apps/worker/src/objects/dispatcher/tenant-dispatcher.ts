@@ -278,9 +278,10 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
   }
 
   /** Counts, and one campaign's release, without listing the queue (cheap to poll). */
-  async stats(campaignId: string): Promise<{ live: number; waiting: number; release: store.ReleaseJob | null }> {
+  async stats(campaignId: string): Promise<{ live: number; starting: number; waiting: number; release: store.ReleaseJob | null }> {
     return {
       live: store.liveCount(this.sql),
+      starting: this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE state = 'live' AND starting = 1").one().n,
       waiting: this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE state = 'waiting'").one().n,
       release: this.sql.exec<store.ReleaseJob>("SELECT * FROM releases WHERE campaign_id = ?", campaignId).toArray()[0] ?? null,
     };
