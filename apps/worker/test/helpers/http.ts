@@ -162,3 +162,21 @@ export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 export const NOT_YET = "9999-01-01 00:00:00.000000";
 /** VoIPbin's timestamp format. */
 export const VOIPBIN_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/;
+
+/**
+ * GETs `path` with `key` until a 429 (at most `max` requests): how many went through first, the
+ * refusal, and how long it took. A budget of `burst` refilled at `perSecond` lets through `burst`
+ * plus what the elapsed time refilled: assert against that, not an exact list (a slow machine
+ * refills between requests).
+ */
+export async function requestsUntilRefused(path: string, key: string, max = 10) {
+  const started = Date.now();
+  let through = 0;
+  for (let i = 0; i < max; i++) {
+    const res = await call(path, { key });
+    if (res.status === 429) return { through, refused: res, seconds: (Date.now() - started) / 1000 };
+    expect(res.status).toBe(200);
+    through++;
+  }
+  throw new Error(`no 429 after ${max} requests`);
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { API_KEY_CACHE_TTL_MS } from "../../src/tenants/key-cache";
 import { rowsReadBy } from "../helpers/d1-reads";
-import { ADMIN, api, call, expectEnvelope, json, voipbin } from "../helpers/http";
+import { ADMIN, api, call, expectEnvelope, json, requestsUntilRefused, voipbin } from "../helpers/http";
 import { createPatient, createTenant, patchTenant } from "../helpers/tenants";
 
 /*
@@ -95,9 +95,11 @@ describe("the API key cache", () => {
     await patchTenant(t.id, { limits: { requestsPerSecond: 1, requestBurst: 2 } });
     const after = await patients(t.apiKey);
     expect(readsKey(after.statements)).toBe(true);
-    const statuses = [after.response.status];
-    for (let i = 0; i < 2; i++) statuses.push((await call("/api/v1/patients", { key: t.apiKey })).status);
-    expect(statuses).toEqual([200, 200, 429]);
+    expect(after.response.status).toBe(200);
+    // One more, plus what the elapsed seconds refilled (a loaded machine refills between requests).
+    const { through, seconds } = await requestsUntilRefused("/api/v1/patients", t.apiKey);
+    expect(through).toBeGreaterThanOrEqual(1);
+    expect(through).toBeLessThanOrEqual(2 + Math.floor(seconds));
   });
 
   it("the revoke routes say when a key stops working", async () => {
