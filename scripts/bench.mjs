@@ -110,7 +110,7 @@ try {
       const full = await timedResult(() => post("/bench/floor", { tenantId, agentId, patientIds: ids, variant: "json_each+policy+audit" }));
       console.log(
         `  run ${run}/${RUNS}${run === 0 ? " (warm-up, not counted)" : ""}: API ${apiMs.toFixed(0)} ms (lines free, new tenant), ${apiWarmMs.toFixed(0)} ms (lines free, dispatcher running), ${apiBusyMs.toFixed(0)} ms (busy); ` +
-          `bare batch ${values.ms.toFixed(0)} ms (VALUES), ${json.ms.toFixed(0)} ms (json_each)`,
+          `bare batch ${values.ms.toFixed(0)} ms (VALUES), ${json.ms.toFixed(0)} ms (json_each), ${full.ms.toFixed(0)} ms (every row; its D1 batch ${full.result.inWorkerMs} ms in the worker)`,
       );
       if (run === 0) continue; // warm-up
       create.validate.push(validate.ms);

@@ -201,7 +201,8 @@ export async function wake(env: Pick<Env, "WEBHOOKS">, endpointId: string) {
 
 
 async function eventId(tenantId: string, key: string | undefined): Promise<string> {
-  if (key === undefined) return `msg_${crypto.randomUUID().replaceAll("-", "")}`;
+  // The same form as a keyed id: 16 bytes, base64url (a keyed id's are the key's hash).
+  if (key === undefined) return `msg_${base64Url(crypto.getRandomValues(new Uint8Array(16)))}`;
   const hex = await sha256Hex(`${tenantId}\n${key}`);
   const bytes = Uint8Array.from(hex.slice(0, 32).match(/../g)!, (h) => parseInt(h, 16));
   return `msg_${base64Url(bytes)}`;
