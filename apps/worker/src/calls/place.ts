@@ -11,7 +11,7 @@ import { errorSummary } from "../lib/log-safe";
 import { iso } from "../lib/time";
 import { tenantDispatcher } from "../objects/stubs";
 import type { Scope } from "../scope";
-import { decideBatch, problem, readBatch } from "./batch";
+import { decideBatch, problem, readBatch, type BatchInput } from "./batch";
 import { getCallView, type CallView } from "./read-model";
 
 export interface PlaceOptions {
@@ -122,6 +122,8 @@ interface CreatedBatch {
   purpose: string;
   /** Webhook endpoints that got deliveries for the batch's events. */
   endpointsToWake: string[];
+  /** The tenant's line limit and policy as read for this batch (handed to its dispatcher). */
+  tenant: BatchInput["tenant"];
 }
 
 /** Validates, decides, then writes the campaign, its calls, their first history rows, audit rows and events (json_each: a few statements for any size). */
@@ -224,6 +226,7 @@ async function createBatch(scope: Scope, body: CallCreate, now: number, options:
     scheduledAt,
     provider: input.attempt.provider,
     purpose: input.purpose,
+    tenant: input.tenant,
     endpointsToWake: endpointsWoken(results.slice(statements.length - outbox.deliveries.length)),
   };
 }
@@ -306,7 +309,7 @@ async function dispatch(scope: Scope, batch: CreatedBatch, wait: boolean): Promi
           provider: batch.provider,
           notBefore: c.policy?.kind === "defer" ? c.policy.until : null,
         })),
-      { wait },
+      { wait, tenant: { concurrencyLimit: batch.tenant.concurrencyLimit, policy: { timeZone: batch.tenant.timeZone, policy: batch.tenant.policy } } },
     );
   } catch (error) {
     console.error(JSON.stringify({ level: "error", msg: "dispatch failed; the cron will hand the batch over", batchId: batch.batchId, error: errorSummary(error) }));

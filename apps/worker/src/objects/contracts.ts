@@ -3,6 +3,7 @@ import type { ProviderEvent } from "@switchboard/providers";
 import type { CallOutcome, CallStatus } from "@switchboard/schemas";
 import type { Entry, ReleaseJob } from "./dispatcher/queue-store";
 import type { BucketSpec } from "./limiter/bucket";
+import type { TenantPolicy } from "../contact-policy/tenant";
 
 /*
  * What each Durable Object answers over RPC. env.ts types its namespaces with these interfaces and
@@ -73,6 +74,11 @@ export interface EnqueueOptions {
    * dispatcher's alarm right after, and answer `initiating`.
    */
   wait?: boolean;
+  /**
+   * The tenant's line limit and calling policy as the caller just read them (a create request reads
+   * the tenant's row anyway): a dispatcher that holds none loaded uses these rather than read them again.
+   */
+  tenant?: { concurrencyLimit: number; policy: TenantPolicy };
 }
 
 export interface RetryRequest {

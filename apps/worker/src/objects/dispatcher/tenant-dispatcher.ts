@@ -78,7 +78,7 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
    */
   async enqueue(tenantId: string, campaignId: string, calls: DispatchRequest[], options: EnqueueOptions = {}): Promise<Record<string, CallStatus | null>> {
     const now = Date.now();
-    await this.ready(tenantId, now);
+    await this.ready(tenantId, now, options.tenant);
     store.addManyWaiting(this.sql, calls, now);
     // The campaign is released: we hold its calls. Off the caller's path: if it fails, the cron
     // hands the (already queued) campaign over again, harmlessly.
@@ -480,10 +480,13 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     await d1.prepare(`UPDATE campaigns SET status = 'released' WHERE id = ? AND +status IN ('scheduled', 'releasing')`).bind(campaignId).run();
   }
 
-  private async ready(tenantId: string, now: number) {
+  private async ready(tenantId: string, now: number, given?: EnqueueOptions["tenant"]) {
     if (store.getMeta(this.sql, "tenant_id") === null) store.setMeta(this.sql, "tenant_id", tenantId);
     if (this.config && now - this.config.loadedAt < CONFIG_TTL_MS && now >= this.config.loadedAt) return;
-    const loaded = await loadDispatchConfig(this.env, tenantId, now);
+    // What the caller just read from the tenant's row is as fresh as reading it here.
+    const loaded = given
+      ? { limit: Math.max(1, given.concurrencyLimit), tenant: given.policy, devWide: devWideWindow(this.env), loadedAt: now }
+      : await loadDispatchConfig(this.env, tenantId, now);
     const window = deploymentWindow(this.env);
     const fallback: TenantPolicy = { timeZone: "America/New_York", policy: { callingHours: { start: clockOf(window.start), end: clockOf(window.end) } } };
     this.config = loaded ?? { limit: 10, tenant: fallback, devWide: devWideWindow(this.env), loadedAt: now };
