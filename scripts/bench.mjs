@@ -105,9 +105,9 @@ try {
       let warmBatch = null;
       const apiWarmMs = await timed(async () => (warmBatch = await post("/api/v1/calls", { agentId: warm.agentId, reason: "bench", patients: warmPatients }, { "X-API-Key": warm.key }, 201)));
       await startsMade(warm.tenantId, warmBatch.batchId);
-      const values = await timedResult(() => post("/bench/floor", { tenantId, agentId, patientIds: ids, variant: "values" }));
-      const json = await timedResult(() => post("/bench/floor", { tenantId, agentId, patientIds: ids, variant: "json_each" }));
-      const full = await timedResult(() => post("/bench/floor", { tenantId, agentId, patientIds: ids, variant: "json_each+policy+audit" }));
+      const values = await timedResult(() => post("/bench/floor", { tenantId, agentId, patients, variant: "values" }));
+      const json = await timedResult(() => post("/bench/floor", { tenantId, agentId, patients, variant: "json_each" }));
+      const full = await timedResult(() => post("/bench/floor", { tenantId, agentId, patients, variant: "json_each+policy+audit" }));
       console.log(
         `  run ${run}/${RUNS}${run === 0 ? " (warm-up, not counted)" : ""}: API ${apiMs.toFixed(0)} ms (lines free, new tenant), ${apiWarmMs.toFixed(0)} ms (lines free, dispatcher running), ${apiBusyMs.toFixed(0)} ms (busy); ` +
           `bare batch ${values.ms.toFixed(0)} ms (VALUES), ${json.ms.toFixed(0)} ms (json_each), ${full.ms.toFixed(0)} ms (every row; its D1 batch ${full.result.inWorkerMs} ms in the worker)`,

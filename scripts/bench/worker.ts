@@ -47,13 +47,19 @@ const POLICY_COLUMNS = ["purpose", "policy_decision", "policy_reason", "policy_r
 type Row = Record<string, unknown>;
 
 /** The rows `POST /api/v1/calls` writes for these patients: a campaign, a call and a `created` event each. */
-async function rowsFor(env: Env, body: { tenantId: string; agentId: string; patientIds: string[]; status?: string; scheduledAt?: number | null }) {
+async function rowsFor(
+  env: Env,
+  body: { tenantId: string; agentId: string; patientIds?: string[]; patients?: { patientId: string; extended?: unknown }[]; status?: string; scheduledAt?: number | null },
+) {
   const now = Date.now();
+  // The floor takes the create request's own body (patients with their metadata), so both carry the same input.
+  const extended = new Map((body.patients ?? []).map((p) => [p.patientId, p.extended ?? null]));
+  const patientIds = body.patientIds ?? (body.patients ?? []).map((p) => p.patientId);
   const phones = new Map<string, string>();
   // Each call's copy of its patient's details (calls.patient), as the create request writes it.
   const embeds = new Map<string, string>();
-  for (let i = 0; i < body.patientIds.length; i += 2000) {
-    const part = body.patientIds.slice(i, i + 2000);
+  for (let i = 0; i < patientIds.length; i += 2000) {
+    const part = patientIds.slice(i, i + 2000);
     const rows = await env.DB.prepare("SELECT id, phone_number, first_name, last_name, birth_date, email FROM patients WHERE id IN (SELECT value FROM json_each(?))")
       .bind(JSON.stringify(part))
       .all<{ id: string; phone_number: string; first_name: string; last_name: string; birth_date: string | null; email: string | null }>();
@@ -65,10 +71,10 @@ async function rowsFor(env: Env, body: { tenantId: string; agentId: string; pati
   const batchId = crypto.randomUUID();
   const status = body.status ?? "queued";
   const scheduledAt = body.scheduledAt ?? null;
-  const calls: Row[] = body.patientIds.map((patientId, i) => ({
+  const calls: Row[] = patientIds.map((patientId, i) => ({
     id: crypto.randomUUID(), tenant_id: body.tenantId, campaign_id: batchId, agent_id: body.agentId, patient_id: patientId, patient: embeds.get(patientId) ?? null,
     phone_number: phones.get(patientId), status, outcome: null, provider: "simulator", provider_call_id: null, reason: "bench",
-    recording: 1, client_metadata: JSON.stringify({ appointment: { name: "General Check Up", start_time: "Dec 2 at 10:30 AM" } }),
+    recording: 1, client_metadata: JSON.stringify(extended.get(patientId) ?? { appointment: { name: "General Check Up", start_time: "Dec 2 at 10:30 AM" } }),
     final_report: null, transcript: null, scheduled_at: scheduledAt, created_at: now + i, started_at: null, ended_at: null, updated_at: now,
   }));
   const events: Row[] = calls.map((c) => ({
