@@ -49,6 +49,7 @@ END;
 -- 2. calls.patient: the embedded patient's details on the call row, so /api/v1 reads a call without
 -- its patient. Existing calls get their patient's current details; then these triggers keep them
 -- current: rewritten when the embedded fields change, NULL once the patient is deleted (erasure too).
+-- (`+tenant_id`: the patient's calls by the patient index, never a walk of the tenant's; docs/architecture.md.)
 UPDATE `calls` SET `patient` = (
 	SELECT json_object('id', p.id, 'firstName', p.first_name, 'lastName', p.last_name, 'birthDate', p.birth_date, 'email', p.email, 'phoneNumber', p.phone_number)
 	FROM `patients` p WHERE p.id = `calls`.`patient_id` AND p.tenant_id = `calls`.`tenant_id`
@@ -59,10 +60,10 @@ WHEN NEW.first_name IS NOT OLD.first_name OR NEW.last_name IS NOT OLD.last_name 
 	OR NEW.email IS NOT OLD.email OR NEW.phone_number IS NOT OLD.phone_number
 BEGIN
 	UPDATE `calls` SET `patient` = json_object('id', NEW.id, 'firstName', NEW.first_name, 'lastName', NEW.last_name, 'birthDate', NEW.birth_date, 'email', NEW.email, 'phoneNumber', NEW.phone_number)
-	WHERE `patient_id` = NEW.id AND `tenant_id` = NEW.tenant_id;
+	WHERE `patient_id` = NEW.id AND +`tenant_id` = NEW.tenant_id;
 END;
 --> statement-breakpoint
 CREATE TRIGGER `calls_patient_on_delete` AFTER DELETE ON `patients`
 BEGIN
-	UPDATE `calls` SET `patient` = NULL WHERE `patient_id` = OLD.id AND `tenant_id` = OLD.tenant_id;
+	UPDATE `calls` SET `patient` = NULL WHERE `patient_id` = OLD.id AND +`tenant_id` = OLD.tenant_id;
 END;
