@@ -309,7 +309,7 @@ async function dispatch(scope: Scope, batch: CreatedBatch, wait: boolean): Promi
           provider: batch.provider,
           notBefore: c.policy?.kind === "defer" ? c.policy.until : null,
         })),
-      { wait, tenant: { concurrencyLimit: batch.tenant.concurrencyLimit, policy: { timeZone: batch.tenant.timeZone, policy: batch.tenant.policy } } },
+      { wait, tenant: batch.tenant },
     );
   } catch (error) {
     console.error(JSON.stringify({ level: "error", msg: "dispatch failed; the cron will hand the batch over", batchId: batch.batchId, error: errorSummary(error) }));

@@ -145,14 +145,15 @@ export async function rowEventStatements(
   return { ids: [id], events: [insert], deliveries };
 }
 
-/** An endpoint of the tenant (bound as ?1) that takes deliveries now. */
-const SUBSCRIBED = "e.tenant_id = ?1 AND e.enabled = 1 AND e.deleted_at IS NULL";
+/** `alias` is an endpoint of the tenant (bound as ?1) that takes deliveries now. */
+const subscribed = (alias: string) => `${alias}.tenant_id = ?1 AND ${alias}.enabled = 1 AND ${alias}.deleted_at IS NULL`;
+const SUBSCRIBED = subscribed("e");
 /**
  * One row when the tenant has an endpoint, none otherwise: the outer loop of the outbox inserts, so
  * a tenant with no endpoint (most batches of most tenants) costs one index probe, not a look at
  * every event of the batch.
  */
-const ANY_SUBSCRIBED = "(SELECT 1 FROM webhook_endpoints e0 WHERE e0.tenant_id = ?1 AND e0.enabled = 1 AND e0.deleted_at IS NULL LIMIT 1) AS any_endpoint";
+const ANY_SUBSCRIBED = `(SELECT 1 FROM webhook_endpoints e0 WHERE ${subscribed("e0")} LIMIT 1) AS any_endpoint`;
 
 /** Bytes of event JSON per statement's one bound parameter (D1 caps a value at 2 MB). */
 const MAX_JSON_BYTES = 800_000;

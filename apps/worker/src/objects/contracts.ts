@@ -78,7 +78,7 @@ export interface EnqueueOptions {
    * The tenant's line limit and calling policy as the caller just read them (a create request reads
    * the tenant's row anyway): a dispatcher that holds none loaded uses these rather than read them again.
    */
-  tenant?: { concurrencyLimit: number; policy: TenantPolicy };
+  tenant?: TenantPolicy & { concurrencyLimit: number };
 }
 
 export interface RetryRequest {

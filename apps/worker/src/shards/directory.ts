@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { Lru } from "../lib/lru";
 
 /*
  * Tenant shards. Each tenant's data lives on one D1 database: shard 0 is the `DB` binding, shard n
@@ -41,18 +42,18 @@ export interface Placement {
 
 /** How long a Durable Object or the cron trusts a directory entry it read; moving a tenant waits longer than this after holding its writes. */
 export const DIRECTORY_CACHE_MS = 10_000;
-const cache = new Map<string, { placement: Placement; at: number }>();
+const cache = new Lru<string, Placement>(10_000, DIRECTORY_CACHE_MS);
 
 /** Where the tenant's data is. `fresh` skips this isolate's short cache (requests always read fresh). */
 export async function placementOf(env: ShardEnv, tenantId: string, fresh = false): Promise<Placement> {
   const now = Date.now();
-  const hit = cache.get(tenantId);
-  if (!fresh && hit && now - hit.at < DIRECTORY_CACHE_MS) return hit.placement;
+  const hit = fresh ? undefined : cache.get(tenantId);
+  if (hit) return hit;
   const row = await env.DB.prepare(`SELECT shard, writes_held_at FROM tenant_shards WHERE tenant_id = ?`)
     .bind(tenantId)
     .first<{ shard: number; writes_held_at: number | null }>();
   const placement = { shard: row?.shard ?? 0, writesHeld: row?.writes_held_at != null };
-  cache.set(tenantId, { placement, at: now });
+  cache.set(tenantId, placement, now);
   return placement;
 }
 

@@ -485,7 +485,7 @@ export class TenantDispatcher extends DurableObject<Env> implements TenantDispat
     if (this.config && now - this.config.loadedAt < CONFIG_TTL_MS && now >= this.config.loadedAt) return;
     // What the caller just read from the tenant's row is as fresh as reading it here.
     const loaded = given
-      ? { limit: Math.max(1, given.concurrencyLimit), tenant: given.policy, devWide: devWideWindow(this.env), loadedAt: now }
+      ? { limit: Math.max(1, given.concurrencyLimit), tenant: { timeZone: given.timeZone, policy: given.policy }, devWide: devWideWindow(this.env), loadedAt: now }
       : await loadDispatchConfig(this.env, tenantId, now);
     const window = deploymentWindow(this.env);
     const fallback: TenantPolicy = { timeZone: "America/New_York", policy: { callingHours: { start: clockOf(window.start), end: clockOf(window.end) } } };
